@@ -1,0 +1,47 @@
+# Two commands: `make run` (dashboard on the embedded data) and `make test` (every test).
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+PORT    ?= 8501
+RISK_DB ?= data/risk.duckdb
+export RISK_DB
+
+.PHONY: run test setup setup-dev db rebuild derive bench clean
+
+run: setup db
+	@echo "Risk dashboard: http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+test: setup-dev
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+setup: $(VENV)/.runtime
+
+setup-dev: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt
+	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found (Python 3.11 is required)"; exit 2; }
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Build the database when it is missing (`make rebuild` forces it).
+db: setup
+	@test -f $(RISK_DB) || $(BIN)/python -m scoring build --db $(RISK_DB)
+
+rebuild: setup
+	$(BIN)/python -m scoring build --db $(RISK_DB)
+
+# Regenerate the compact tables in data/derived from the original files in ../shared/data.
+derive: setup
+	$(BIN)/python -m scoring derive
+
+bench: setup-dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(RISK_DB) build .pytest_cache

@@ -1,0 +1,145 @@
+"""``python -m scoring derive``: regenerate the compact default tables in ``data/derived``.
+
+The original files stay in ``../shared/data`` (never copied). This command runs the
+project's own importers over them into a scratch database, then writes compact,
+gzip-compressed tables and a provenance record (source, publisher, licence, release,
+derivation, checksums) that ``build`` loads and shows.
+
+Which series are kept, and why: the crime rows mapped in
+``data/reference/sesnsp_crime_map.csv`` (homicide and feminicide, intentional injuries,
+kidnapping, extortion, human trafficking, deprivation of liberty, drug dealing, violent
+robbery including cargo, transport and vehicle theft): the offences the Mexico Peace
+Index and corporate security teams use as signals of organised-crime violence. Other
+offences (fraud, family violence, property damage ...) are not in the tidy source file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import build as build_mod
+from . import ingest, paths, store
+from .errors import FormatError
+
+SOURCES = {
+    "sesnsp_carpetas": {
+        "file": "sesnsp_carpetas_state_month_2015-01_2024-11.csv", "format": "sesnsp", "release": "2024-12",
+        "title": "SESNSP Incidencia delictiva del fuero común (nueva metodología), state level: carpetas",
+        "publisher": "Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública (SESNSP)",
+        "licence": "Términos de Libre Uso MX (datos.gob.mx); mirror lapanquecita/incidencia-delictiva (MIT)",
+        "unit": "carpetas de investigación (investigation files) opened, per state and month",
+    },
+    "sesnsp_victims": {
+        "file": "sesnsp_victims_state_month_2015-01_2025-06.csv", "format": "sesnsp-victims", "release": "2025-07",
+        "title": "SESNSP Víctimas del fuero común (nueva metodología), state level",
+        "publisher": "Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública (SESNSP)",
+        "licence": "Términos de Libre Uso MX (datos.gob.mx); mirror isaacarroyov/datos_facil_acceso",
+        "unit": "victims per state and month",
+    },
+    "population": {
+        "file": "conapo2023_population_state_year_1990-2030.csv", "format": "population", "release": "2023-01",
+        "title": "CONAPO 2023 Conciliación demográfica 1950-2019 y proyecciones 2020-2070, by state and year",
+        "publisher": "Consejo Nacional de Población (CONAPO)",
+        "licence": "Términos de Libre Uso MX (datos.gob.mx); mirror isaacarroyov/datos_facil_acceso",
+        "unit": "people (mid-year and start of year, both sexes)",
+    },
+    "ucdp_ged": {
+        "file": "ucdp_ged_mexico_events_1989-2023.csv", "format": "ucdp", "release": "2024-01",
+        "title": "UCDP Georeferenced Event Dataset (GED), Mexico rows 1989-2023",
+        "publisher": "Uppsala Conflict Data Program; cite Sundberg & Melander (2013), JPR 50(4); Davies, Pettersson & Öberg",
+        "licence": "CC BY 4.0",
+        "unit": "events of lethal organised violence with best/low/high death estimates",
+    },
+}
+
+OUT = {
+    "sesnsp_carpetas": "sesnsp_carpetas.csv.gz",
+    "sesnsp_victims": "sesnsp_victims.csv.gz",
+    "population": "population.csv",
+    "ucdp_ged": "ucdp_events.csv.gz",
+}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def derive(shared: Path | None = None, out: Path | None = None, say=print) -> dict:
+    shared = Path(shared or paths.SHARED_DATA)
+    out = Path(out or paths.DERIVED)
+    if not shared.exists():
+        raise FormatError(f"{shared}: the original data folder is missing; pass --shared PATH")
+    out.mkdir(parents=True, exist_ok=True)
+    record = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "scratch.duckdb"
+
+        def fill(con):
+            # reference data only: the scratch database needs states, names and the crime map
+            states = build_mod.load_states(con, paths.REFERENCE)
+            codes = set(states["state_code"])
+            build_mod.load_state_names(con, paths.REFERENCE, codes)
+            load_crime_map(con)
+
+        store.build_atomically(db, fill)
+        con = store.connect(db)
+        try:
+            for name, meta in SOURCES.items():
+                src = shared / meta["file"]
+                res = ingest.ingest(src, meta["format"], con=con, release=meta["release"], say=say)
+                say(res.summary())
+                record[name] = {**meta, "source_sha256": sha256(src), "rows_read": res.rows_read,
+                                "rows_loaded": res.loaded, "rows_rejected": res.rejected, "derived_file": OUT[name]}
+            _export(con, out)
+        finally:
+            con.close()
+    for name, meta in record.items():
+        meta["derived_sha256"] = sha256(out / OUT[name])
+        meta["derivation"] = DERIVATION[name]
+    (out / "provenance.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return record
+
+
+DERIVATION = {
+    "sesnsp_carpetas": "python -m scoring ingest --format sesnsp (tidy layout); rows mapped in "
+                       "data/reference/sesnsp_crime_map.csv kept; one row per state, month and official crime row",
+    "sesnsp_victims": "python -m scoring ingest --format sesnsp-victims (tidy layout); totals and male/female counts",
+    "population": "python -m scoring ingest --format population; sex = Total rows, national rows dropped",
+    "ucdp_ged": "python -m scoring ingest --format ucdp; adm_1 resolved to INEGI codes through "
+                "data/reference/state_names.csv; mapped to the project's events columns",
+}
+
+
+def _export(con, out: Path) -> None:
+    def write(sql: str, name: str):
+        df = con.execute(sql).df()
+        path = out / name
+        if name.endswith(".gz"):
+            df.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
+        else:
+            df.to_csv(path, index=False)
+
+    write("""SELECT state_code, year, month, crime_type, subtype, modality, series, value
+             FROM official_stats WHERE dataset = 'carpetas' AND series IS NOT NULL
+             ORDER BY ALL""", OUT["sesnsp_carpetas"])
+    write("""SELECT state_code, year, month, crime_type, subtype, modality, series, value, value_male, value_female
+             FROM official_stats WHERE dataset = 'victims' AND series IS NOT NULL
+             ORDER BY ALL""", OUT["sesnsp_victims"])
+    write("SELECT state_code, year, pop_mid_year, pop_start_of_year FROM population ORDER BY ALL", OUT["population"])
+    write("""SELECT event_id, date, date_precision, date_note, state_code, place, latitude, longitude, geo_precision,
+                    event_type, fatalities, actors, target_category, confidence, notes
+             FROM events WHERE origin = 'ucdp' ORDER BY date, event_id""", OUT["ucdp_ged"])
+
+
+def load_crime_map(con) -> None:
+    cm = ingest.load_crime_map()
+    store.insert_df(con, "crime_map", cm[["crime_type", "subtype", "modality", "series"]])

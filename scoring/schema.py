@@ -1,0 +1,252 @@
+"""Every table definition of the event store, in one place.
+
+The build, the importers, the scoring queries and the tests all create tables from
+:data:`TABLES`; nothing else issues ``CREATE TABLE``. Column comments say what a value
+means when the name alone does not.
+"""
+
+from __future__ import annotations
+
+# Controlled vocabularies. The events table checks against these; the seed and event
+# files are validated against them before anything is written.
+EVENT_TYPES: dict[str, str] = {
+    "armed_clash": "Fighting between armed groups, or between a group and security forces",
+    "killing": "Attack killing or wounding civilians, massacres included",
+    "targeted_killing": "Killing of an official, candidate, judge, journalist or activist",
+    "attack_on_security_forces": "Police, soldiers or guards attacked",
+    "kidnapping": "Abduction, for ransom or otherwise",
+    "disappearance": "Forced or unexplained disappearance",
+    "body_discovery": "Bodies or clandestine graves found",
+    "blockade_arson": "Road blockades, burned vehicles or businesses",
+    "explosive_attack": "Explosives, drones, grenades or car bombs",
+    "extortion": "Extortion, protection rackets, 'cobro de piso'",
+    "seizure": "Seizure of drugs, weapons, money or fuel",
+    "arrest_or_operation": "Arrests, raids and deployments",
+    "migrant_incident": "Harm to migrants, smuggling incidents",
+    "protest": "Protests and demonstrations",
+    "other": "Anything else that bears on risk",
+}
+DATE_PRECISIONS = ("day", "week", "month", "year")
+GEO_PRECISIONS = ("exact", "locality", "municipality", "state")
+TARGET_CATEGORIES = (
+    "civilians", "police", "military", "officials", "journalists", "migrants",
+    "criminal_group", "business", "transport", "mixed", "unknown",
+)
+CONFIDENCE = ("high", "medium", "low")
+CORRIDOR_KINDS = ("highway", "port_route", "border_crossing", "migrant_route", "trafficking_route")
+SOURCE_KINDS = ("article", "dataset", "user_file")
+STAT_DATASETS = ("carpetas", "victims")
+
+TABLES: dict[str, str] = {
+    "states": """
+        CREATE TABLE states (
+            state_code VARCHAR PRIMARY KEY,      -- INEGI code, '01'..'32'
+            iso_3166_2 VARCHAR NOT NULL UNIQUE,
+            hasc VARCHAR NOT NULL UNIQUE,
+            name_official VARCHAR NOT NULL,
+            name_common VARCHAR NOT NULL,
+            abbr VARCHAR,
+            capital VARCHAR,
+            capital_lat DOUBLE,
+            capital_lon DOUBLE,
+            pop_2020 BIGINT,                     -- INEGI Census 2020
+            region VARCHAR
+        )""",
+    "state_names": """
+        CREATE TABLE state_names (
+            variant_norm VARCHAR PRIMARY KEY,    -- casefolded, accents stripped
+            variant VARCHAR NOT NULL,
+            state_code VARCHAR NOT NULL,
+            source_note VARCHAR
+        )""",
+    "places": """
+        CREATE TABLE places (
+            place_id VARCHAR PRIMARY KEY,        -- 'M'+cvegeo or 'G'+GeoNames id
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,               -- municipality | locality
+            state_code VARCHAR NOT NULL,
+            cvegeo VARCHAR,
+            latitude DOUBLE,
+            longitude DOUBLE,
+            population BIGINT,
+            source VARCHAR
+        )""",
+    "corridors": """
+        CREATE TABLE corridors (
+            corridor_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            states VARCHAR[] NOT NULL,           -- INEGI codes in travel order
+            why VARCHAR,
+            length_km DOUBLE
+        )""",
+    "corridor_waypoints": """
+        CREATE TABLE corridor_waypoints (
+            corridor_id VARCHAR NOT NULL,
+            seq INTEGER NOT NULL,
+            name VARCHAR,
+            latitude DOUBLE NOT NULL,
+            longitude DOUBLE NOT NULL,
+            PRIMARY KEY (corridor_id, seq)
+        )""",
+    "corridor_states": """
+        CREATE TABLE corridor_states (
+            corridor_id VARCHAR NOT NULL,
+            state_code VARCHAR NOT NULL,
+            length_km DOUBLE NOT NULL,           -- length of the line inside the state
+            share DOUBLE NOT NULL,               -- length_km / corridor length
+            PRIMARY KEY (corridor_id, state_code)
+        )""",
+    "sources": """
+        CREATE TABLE sources (
+            source_id VARCHAR PRIMARY KEY,       -- 'A000' (article), 'D:ucdp_ged' (dataset), ...
+            kind VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            publisher VARCHAR,
+            published VARCHAR,                   -- YYYY-MM-DD or YYYY-MM
+            date_basis VARCHAR,
+            licence VARCHAR,
+            provenance VARCHAR,
+            file VARCHAR,
+            url VARCHAR
+        )""",
+    "event_types": """
+        CREATE TABLE event_types (
+            event_type VARCHAR PRIMARY KEY,
+            description VARCHAR NOT NULL
+        )""",
+    "events": """
+        CREATE TABLE events (
+            event_id VARCHAR PRIMARY KEY,        -- 'S001' seed, 'UCDP-123', 'ACLED-MEX123', user ids
+            origin VARCHAR NOT NULL,             -- seed | ucdp | acled | user
+            date DATE NOT NULL,
+            date_precision VARCHAR NOT NULL,
+            date_note VARCHAR,
+            state_code VARCHAR NOT NULL,
+            municipality_code VARCHAR,           -- 5-digit cvegeo
+            place VARCHAR,
+            latitude DOUBLE,
+            longitude DOUBLE,
+            geo_precision VARCHAR NOT NULL,
+            event_type VARCHAR NOT NULL,
+            fatalities INTEGER,                  -- NULL = unknown, not zero
+            injured INTEGER,
+            actors VARCHAR,                      -- ';'-separated canonical names
+            target_category VARCHAR,
+            corridor_id VARCHAR,
+            source_id VARCHAR NOT NULL,          -- primary source; all sources in event_sources
+            confidence VARCHAR,
+            notes VARCHAR,
+            alt_values VARCHAR,
+            batch_id VARCHAR
+        )""",
+    "event_sources": """
+        CREATE TABLE event_sources (
+            event_id VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            PRIMARY KEY (event_id, source_id)
+        )""",
+    "facts": """
+        CREATE TABLE facts (
+            fact_id VARCHAR PRIMARY KEY,
+            article_ids VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            state_code VARCHAR,                  -- NULL = national
+            period_start DATE,
+            period_end DATE,
+            metric VARCHAR NOT NULL,
+            value DOUBLE,
+            unit VARCHAR,
+            notes VARCHAR
+        )""",
+    "crime_map": """
+        CREATE TABLE crime_map (
+            crime_type VARCHAR NOT NULL,
+            subtype VARCHAR NOT NULL,
+            modality VARCHAR NOT NULL,
+            series VARCHAR NOT NULL,             -- the project's series id, e.g. 'homicide'
+            PRIMARY KEY (crime_type, subtype, modality)
+        )""",
+    "official_stats": """
+        CREATE TABLE official_stats (
+            dataset VARCHAR NOT NULL,            -- carpetas | victims
+            state_code VARCHAR NOT NULL,
+            year SMALLINT NOT NULL,
+            month TINYINT NOT NULL,
+            crime_type VARCHAR NOT NULL,
+            subtype VARCHAR NOT NULL,
+            modality VARCHAR NOT NULL,
+            series VARCHAR,                      -- NULL = a crime row the mapping does not know
+            value DOUBLE,                        -- NULL = not published (missing, not zero)
+            value_male DOUBLE,
+            value_female DOUBLE,
+            release VARCHAR NOT NULL,            -- YYYY-MM of the publication
+            batch_id VARCHAR NOT NULL,
+            PRIMARY KEY (dataset, state_code, year, month, crime_type, subtype, modality)
+        )""",
+    "population": """
+        CREATE TABLE population (
+            state_code VARCHAR NOT NULL,
+            year SMALLINT NOT NULL,
+            pop_mid_year BIGINT NOT NULL,
+            pop_start_of_year BIGINT,
+            release VARCHAR NOT NULL,
+            batch_id VARCHAR NOT NULL,
+            PRIMARY KEY (state_code, year)
+        )""",
+    "data_quality": """
+        CREATE TABLE data_quality (
+            dataset VARCHAR NOT NULL,            -- carpetas | victims | ucdp | ...
+            state_code VARCHAR,                  -- NULL = every state
+            year SMALLINT,
+            month TINYINT,                       -- NULL = the whole year
+            flag VARCHAR NOT NULL,               -- backfill | reporting_gap | suspect_zero | undercount ...
+            note VARCHAR NOT NULL
+        )""",
+    "ingest_batches": """
+        CREATE TABLE ingest_batches (
+            batch_id VARCHAR PRIMARY KEY,
+            loaded_at TIMESTAMP NOT NULL,
+            file_name VARCHAR NOT NULL,
+            checksum VARCHAR NOT NULL,           -- sha256 of the file's bytes
+            format VARCHAR NOT NULL,
+            release VARCHAR,
+            rows_read INTEGER NOT NULL,
+            rows_loaded INTEGER NOT NULL,
+            rows_rejected INTEGER NOT NULL,
+            rows_superseded INTEGER NOT NULL DEFAULT 0,
+            note VARCHAR
+        )""",
+    "rejected_rows": """
+        CREATE TABLE rejected_rows (
+            batch_id VARCHAR NOT NULL,
+            line INTEGER NOT NULL,               -- 1-based, the header is line 1
+            field VARCHAR,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR
+        )""",
+}
+
+VIEWS: dict[str, str] = {
+    # Which state-months have official figures, so scoring can say "no data" rather than "no risk".
+    "coverage": """
+        CREATE VIEW coverage AS
+        SELECT dataset, state_code, year, month,
+               count(*) AS cells,
+               count(value) AS cells_with_value,
+               sum(value) AS total
+        FROM official_stats
+        WHERE series IS NOT NULL
+        GROUP BY ALL""",
+}
+
+
+def create_all(con) -> None:
+    """Create every table and view on a DuckDB connection (an empty database)."""
+    for ddl in TABLES.values():
+        con.execute(ddl)
+    for ddl in VIEWS.values():
+        con.execute(ddl)
+    con.executemany(
+        "INSERT INTO event_types VALUES (?, ?)", [list(kv) for kv in EVENT_TYPES.items()]
+    )

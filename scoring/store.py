@@ -1,0 +1,125 @@
+"""The data-access layer: the only module (with the loaders it calls) that opens DuckDB.
+
+DuckDB 2 locks a file against every other process once one process opens it
+read-write, and a single connection must not be shared between threads. So:
+
+* the build writes a *new* file and swaps it in with ``os.replace`` (a failed build
+  leaves the old database as it was);
+* an import runs in one transaction on the target file (all or nothing);
+* the dashboard keeps one connection per process and gives each session a ``cursor()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import schema
+
+
+def connect(path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def build_atomically(path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
+    """Create a fresh database at a temporary path, fill it, then swap it over ``path``.
+
+    If ``fill`` raises, the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
+    _remove(tmp)
+    con = connect(tmp)
+    try:
+        schema.create_all(con)
+        fill(con)
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(tmp, path)
+        _remove(Path(str(path) + ".wal"))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.close()
+        _remove(tmp)
+        raise
+    finally:
+        _remove(Path(str(tmp) + ".wal"))
+    return path
+
+
+def _remove(p: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        p.unlink()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All-or-nothing block: commit on success, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def insert_df(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Insert a frame by column name (columns absent from the frame get their defaults)."""
+    if df.empty:
+        return 0
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_insert_df", df)
+    try:
+        con.execute(f'INSERT INTO {table} ({cols}) SELECT {cols} FROM _insert_df')
+    finally:
+        con.unregister("_insert_df")
+    return len(df)
+
+
+class Store:
+    """One read-only connection per process, a cursor per caller (thread or session).
+
+    ``reopen()`` picks up a database that a build or an import replaced on disk.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._mtime = None
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            mtime = self.path.stat().st_mtime_ns if self.path.exists() else None
+            if self._con is None or mtime != self._mtime:
+                if self._con is not None:
+                    with contextlib.suppress(Exception):
+                        self._con.close()
+                self._con = connect(self.path, read_only=True)
+                self._mtime = mtime
+            return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._connection().cursor()
+
+    def query(self, sql: str, params=None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None

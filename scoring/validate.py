@@ -1,0 +1,243 @@
+"""Row validation shared by the build (strict) and the importers (lenient).
+
+A file is read as text (every column a string, blanks kept as ''), then each declared
+:class:`Field` is checked column-wise. The result is the good rows, converted to their
+types, and one :class:`Reject` per bad row naming its line, field and reason. The build
+stops on the first reject; an import keeps the good rows and records the rejects.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, FormatError
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column's rule.
+
+    kind: ``str``, ``int``, ``float``, ``date`` (YYYY-MM-DD), ``month`` (YYYY-MM or YYYY-MM-DD)
+    or ``choice``. ``required`` refuses blanks; ``choices`` limits values; ``min``/``max``
+    bound numbers; ``pattern`` is a regular expression the whole value must match.
+    """
+
+    name: str
+    kind: str = "str"
+    required: bool = False
+    choices: Sequence[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    field: str | None
+    reason: str
+    raw: str
+
+    def message(self, file) -> str:
+        where = f"{file}, line {self.line}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Checked:
+    """Good rows (typed) and the rejects of one file."""
+
+    rows: pd.DataFrame
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def read_text_csv(path, *, encoding: str | None = None, required_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a CSV with every cell as text. Adds ``_line`` (1-based line of the row, header = 1).
+
+    Raises FormatError naming the file when it cannot be decoded or parsed, or when a
+    required column is missing.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    text = decode_bytes(raw, path, encoding)
+    return parse_text_csv(text, path, required_columns=required_columns)
+
+
+def decode_bytes(raw: bytes, path, encoding: str | None = None) -> str:
+    """UTF-8 (with or without BOM) first, then Latin-1 only if the bytes look like text."""
+    if b"\x00" in raw[:4096]:
+        raise FormatError(f"{path}: is a binary file, not CSV text")
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"{path}: not valid {encoding} at byte {exc.start}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace") if _mostly_text(raw) else _bad_encoding(path)
+
+
+def _mostly_text(raw: bytes) -> bool:
+    sample = raw[:65536]
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control <= len(sample) * 0.001
+
+
+def _bad_encoding(path):
+    raise FormatError(f"{path}: is neither UTF-8 nor Latin-1 text")
+
+
+def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Parse CSV text into an all-string frame with a ``_line`` column."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise FormatError(f"{path}: is empty")
+    try:
+        reader = csv.reader(io.StringIO(text), strict=True)
+        rows = list(reader)
+    except csv.Error as exc:
+        raise FormatError(f"{path}: is not valid CSV ({exc})") from None
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    missing = [c for c in required_columns if c not in header]
+    if missing:
+        raise FormatError(
+            f"{path}: missing column(s) {', '.join(repr(m) for m in missing)}; "
+            f"the header has {', '.join(repr(h) for h in header[:12])}"
+        )
+    if len(set(header)) != len(header):
+        dup = sorted({h for h in header if header.count(h) > 1})
+        raise FormatError(f"{path}: repeated column name(s) {dup}")
+    width = len(header)
+    body, lines, ragged = [], [], []
+    # csv.reader does not report physical lines for quoted newlines; count them ourselves.
+    line = 1
+    for row in rows[1:]:
+        line += 1
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != width:
+            ragged.append((line, row))
+            continue
+        body.append([c.strip() for c in row])
+        lines.append(line)
+    df = pd.DataFrame(body, columns=header, dtype="str") if body else pd.DataFrame(columns=header, dtype="str")
+    df["_line"] = np.asarray(lines, dtype="int64")
+    df.attrs["ragged"] = [
+        Reject(ln, None, f"has {len(r)} fields, expected {width}", ",".join(r)) for ln, r in ragged
+    ]
+    return df
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (bad mask, reason per row, converted values) for one column."""
+    blank = s.eq("")
+    bad = pd.Series(False, index=s.index)
+    reason = pd.Series("", index=s.index, dtype="str")
+
+    def flag(mask, text):
+        nonlocal bad, reason
+        new = mask & ~bad
+        reason = reason.mask(new, text if isinstance(text, str) else text[new])
+        bad = bad | new
+
+    if f.required:
+        flag(blank, "is required but empty")
+    value = s
+    if f.kind in ("int", "float"):
+        num = pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
+        flag(~blank & num.isna(), f"is not a number: " + s.map(repr))
+        if f.kind == "int":
+            frac = ~blank & num.notna() & (num != np.floor(num.fillna(0)))
+            flag(frac, "is not a whole number: " + s.map(repr))
+        if f.min is not None:
+            flag(num.notna() & (num < f.min), f"must be >= {f.min:g}, got " + s)
+        if f.max is not None:
+            flag(num.notna() & (num > f.max), f"must be <= {f.max:g}, got " + s)
+        value = num.astype("Int64") if f.kind == "int" else num.astype("float64")
+    elif f.kind in ("date", "month"):
+        rx = _DATE_RE if f.kind == "date" else _MONTH_RE
+        shaped = s.str.match(rx)
+        padded = s.where(s.str.len() > 7, s + "-01")
+        parsed = pd.to_datetime(padded.where(~blank & shaped), format="%Y-%m-%d", errors="coerce")
+        want = "YYYY-MM-DD" if f.kind == "date" else "YYYY-MM"
+        flag(~blank & parsed.isna(), f"is not a valid date ({want}): " + s.map(repr))
+        value = parsed.dt.date if f.kind == "date" else s
+    if f.choices is not None:
+        allowed = set(f.choices)
+        listed = ", ".join(sorted(allowed)) if len(allowed) <= 16 else f"{len(allowed)} known values"
+        flag(~blank & ~s.isin(allowed), s.map(repr) + f" is not one of: {listed}")
+    if f.pattern is not None:
+        flag(~blank & ~s.str.fullmatch(f.pattern), s.map(repr) + f" does not match {f.pattern}")
+    if f.unique:
+        dup = ~blank & s.duplicated(keep="first")
+        flag(dup, "repeats the id " + s.map(repr) + " of an earlier row")
+    if f.kind == "str":
+        value = s.where(~blank, None)
+    return bad, reason, value
+
+
+def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | None = None) -> Checked:
+    """Validate every declared field; return typed good rows and one reject per bad row.
+
+    ``extra(good_rows) -> (bad_mask, field, reason series)`` may add cross-field checks.
+    """
+    columns = {}
+    first_bad = pd.Series(False, index=df.index)
+    first_field = pd.Series("", index=df.index, dtype="str")
+    first_reason = pd.Series("", index=df.index, dtype="str")
+    for f in fields:
+        if f.name not in df.columns:
+            if f.required:
+                raise FormatError(f"missing required column '{f.name}'")
+            continue
+        bad, reason, value = _check_column(df[f.name], f)
+        new = bad & ~first_bad
+        first_field = first_field.mask(new, f.name)
+        first_reason = first_reason.mask(new, reason)
+        first_bad = first_bad | bad
+        columns[f.name] = value
+    out = pd.DataFrame(columns, index=df.index)
+    out["_line"] = df["_line"]
+    if extra is not None:
+        mask, fname, reason = extra(out, df)
+        new = mask & ~first_bad
+        first_field = first_field.mask(new, fname)
+        first_reason = first_reason.mask(new, reason)
+        first_bad = first_bad | mask
+    rejects = list(df.attrs.get("ragged", []))
+    if first_bad.any():
+        raw = df.loc[first_bad].drop(columns="_line").astype(str).agg(",".join, axis=1)
+        for line, fname, reason, r in zip(
+            df.loc[first_bad, "_line"], first_field[first_bad], first_reason[first_bad], raw
+        ):
+            rejects.append(Reject(int(line), fname or None, reason, r))
+    rejects.sort(key=lambda r: r.line)
+    return Checked(out.loc[~first_bad].reset_index(drop=True), rejects)
+
+
+def strict(checked: Checked, file) -> pd.DataFrame:
+    """For repository files: any reject stops the build with the first one's location."""
+    if checked.rejects:
+        r = checked.rejects[0]
+        more = f" (and {len(checked.rejects) - 1} more bad rows)" if len(checked.rejects) > 1 else ""
+        raise DataError(file, r.reason + more, line=r.line, field=r.field)
+    return checked.rows
