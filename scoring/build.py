@@ -77,7 +77,7 @@ def load_state_names(con, ref: Path, codes: set[str]) -> None:
         Field("source_note"),
     ]
     df = load_checked(path, fields)
-    df["variant_norm"] = df["variant"].map(normalise_name)
+    df["variant_norm"] = df["variant"].map(lambda v: normalise_name(v, strip_suffix=False))
     clash = df.groupby("variant_norm")["state_code"].nunique()
     if (clash > 1).any():
         name = clash[clash > 1].index[0]
@@ -342,6 +342,10 @@ def fill(con, *, root: Path | None = None, progress=None) -> dict:
     from . import defaults  # official statistics, population, UCDP (issue: real data in)
 
     counts.update(defaults.load_all(con, root=root, say=say))
+    from . import proximity
+
+    counts["event_corridor"] = proximity.refresh(con)
+    say(f"events near corridors: {counts['event_corridor']:,} event-corridor pairs within {proximity.MAX_BUFFER_KM:g} km")
     for t in ("states", "places", "corridors", "sources", "events", "facts", "official_stats", "population"):
         counts[t] = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
     return counts

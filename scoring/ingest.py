@@ -141,8 +141,8 @@ def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_ma
     dataset = "victims" if victims else "carpetas"
     if all(m in keys for m in MONTHS_ES) and "ano" in keys:
         long, rejects, read = _sesnsp_wide_to_long(df, keys, victims=victims)
-    elif {"year", "month", "crime_type", "subtype", "modality"} <= set(keys) and (
-        ("victims_total" in keys) if victims else ("count" in keys)
+    elif {"year", "month", "crime type", "subtype", "modality"} <= set(keys) and (
+        ("victims total" in keys) if victims else ("count" in keys)
     ):
         long, rejects, read = _sesnsp_tidy(df, keys, victims=victims)
     else:
@@ -559,6 +559,10 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
             return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
         with store.transaction(con):
             loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
+            if parsed.table == "events" and _has_table(con, "corridor_waypoints"):
+                from . import proximity
+
+                proximity.refresh(con, batch_id)
             if getattr(parsed, "new_sources", None):
                 store.insert_df(con, "sources", pd.DataFrame({
                     "source_id": parsed.new_sources, "kind": "user_file",
@@ -630,6 +634,10 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
     origin_name = {"ucdp": "ucdp", "acled": "acled"}.get(origin, "user")
     n = insert_events(con, df, origin=origin_name, batch_id=batch_id)
     return n, len(newer_ids)
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall())
 
 
 def list_rejects(db=None, batch: str | None = None) -> pd.DataFrame:

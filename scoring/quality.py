@@ -11,9 +11,9 @@ from __future__ import annotations
 # a month with none: below this median, a zero month is plausible (small states).
 GAP_MEDIAN_MIN = 50
 # Homicide: a zero month is suspicious only where the year's mean is at least this.
-HOMICIDE_MEAN_MIN = 5.0
+HOMICIDE_MEAN_MIN = 8.0
 # A month under this share of the state's median of the surrounding year is a drop to check.
-DROP_SHARE = 0.25
+DROP_SHARE = 0.5
 
 STATIC_FLAGS = [
     ("carpetas", "backfill", "2015-2017 were back-filled by the states under the 2018 catalogue; less reliable"),

@@ -146,6 +146,13 @@ TABLES: dict[str, str] = {
             source_id VARCHAR NOT NULL,
             PRIMARY KEY (event_id, source_id)
         )""",
+    "event_corridor": """
+        CREATE TABLE event_corridor (
+            event_id VARCHAR NOT NULL,
+            corridor_id VARCHAR NOT NULL,
+            distance_km DOUBLE NOT NULL,         -- to the nearest segment; kept up to MAX_BUFFER_KM
+            PRIMARY KEY (event_id, corridor_id)
+        )""",
     "facts": """
         CREATE TABLE facts (
             fact_id VARCHAR PRIMARY KEY,

@@ -1,0 +1,143 @@
+"""Weight profiles: named YAML files in ``scoring/config/profiles``, or a user's file.
+
+A profile gives pillar weights and (optionally) indicator weights relative to each other
+inside their pillar, plus the method choices. Negative, non-finite or all-zero weights
+are refused with a clear message; the rest are rescaled to sum 1. A profile is frozen:
+an analyst's change makes a new profile (:meth:`Profile.replace`), never edits a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from . import paths
+from .errors import OptionError
+from .methods import AGGREGATORS, NORMALISERS
+from .registry import Registry, load_registry
+
+DEFAULT_THRESHOLDS = (2.0, 4.0, 6.0, 8.0)
+LEVEL_NAMES = ("Low", "Moderate", "Medium", "High", "Extreme")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    pillar_weights: dict[str, float]
+    indicator_weights: dict[str, float]
+    normalisation: str = "minmax"
+    aggregation: str = "arithmetic"
+    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
+    extra: dict = field(default_factory=dict)
+
+    def replace(self, **changes) -> Profile:
+        return dataclasses.replace(self, **changes)
+
+    def effective_weights(self, reg: Registry) -> np.ndarray:
+        """Weight of each indicator in the overall score: pillar weight x share inside pillar."""
+        out = np.zeros(len(reg.indicators))
+        for p in reg.pillar_ids:
+            idx = [k for k, i in enumerate(reg.indicators) if i.pillar == p]
+            w = np.array([self.indicator_weights[reg.indicators[k].id] for k in idx], float)
+            if w.sum() > 0:
+                out[idx] = self.pillar_weights.get(p, 0.0) * w / w.sum()
+        return out
+
+    def to_yaml(self) -> str:
+        doc = {"name": self.name, "description": self.description, "pillars": self.pillar_weights,
+               "indicators": self.indicator_weights, "normalisation": self.normalisation,
+               "aggregation": self.aggregation, "thresholds": list(self.thresholds)}
+        return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def _check_weights(raw, what: str, allowed: list[str], where: str) -> dict[str, float]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise OptionError(f"{where}: '{what}' must be a mapping of id to weight")
+    out = {}
+    for k, v in raw.items():
+        if k not in allowed:
+            raise OptionError(f"{where}: unknown {what[:-1]} {k!r}; known: {', '.join(allowed)}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise OptionError(f"{where}: weight of {k!r} must be a number, got {v!r}")
+        if not math.isfinite(v):
+            raise OptionError(f"{where}: weight of {k!r} must be finite, got {v!r}")
+        if v < 0:
+            raise OptionError(f"{where}: weight of {k!r} must not be negative, got {v!r}")
+        out[k] = float(v)
+    return out
+
+
+def profile_from_dict(doc: dict, reg: Registry | None = None, *, where: str = "weights") -> Profile:
+    reg = reg or load_registry()
+    if not isinstance(doc, dict):
+        raise OptionError(f"{where}: must be a mapping with 'pillars' and/or 'indicators'")
+    known_keys = {"name", "description", "pillars", "indicators", "normalisation", "aggregation", "thresholds"}
+    unknown = set(doc) - known_keys
+    if unknown:
+        raise OptionError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(known_keys)}")
+    pw = _check_weights(doc.get("pillars"), "pillars", reg.pillar_ids, where)
+    iw = _check_weights(doc.get("indicators"), "indicators", reg.ids, where)
+    pillars = {p: pw.get(p, 1.0 if not pw else 0.0) for p in reg.pillar_ids}
+    total = sum(pillars.values())
+    if total <= 0:
+        raise OptionError(f"{where}: all pillar weights are zero; give at least one a positive weight")
+    pillars = {p: v / total for p, v in pillars.items()}
+    inds = {i.id: iw.get(i.id, i.weight) for i in reg.indicators}
+    if sum(inds.values()) <= 0:
+        raise OptionError(f"{where}: all indicator weights are zero; give at least one a positive weight")
+    for p, v in pillars.items():
+        if v > 0 and sum(inds[i.id] for i in reg.indicators if i.pillar == p) <= 0:
+            raise OptionError(f"{where}: pillar {p!r} has weight {v:.2f} but all its indicators weigh zero")
+    norm = doc.get("normalisation", "minmax")
+    if norm not in NORMALISERS:
+        raise OptionError(f"{where}: 'normalisation' must be one of {sorted(NORMALISERS)}, got {norm!r}")
+    agg = doc.get("aggregation", "arithmetic")
+    if agg not in AGGREGATORS:
+        raise OptionError(f"{where}: 'aggregation' must be one of {sorted(AGGREGATORS)}, got {agg!r}")
+    th = tuple(float(x) for x in doc.get("thresholds", DEFAULT_THRESHOLDS))
+    check_thresholds(th, where)
+    return Profile(str(doc.get("name", "custom")), str(doc.get("description", "Custom weights.")),
+                   pillars, inds, norm, agg, th)
+
+
+def check_thresholds(th, where="thresholds") -> None:
+    if len(th) != 4 or any(not math.isfinite(t) for t in th) or list(th) != sorted(th) or len(set(th)) != 4 \
+            or th[0] <= 0 or th[-1] >= 10:
+        raise OptionError(f"{where}: 'thresholds' must be 4 increasing numbers strictly between 0 and 10, got {list(th)}")
+
+
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in (paths.CONFIG / "profiles").glob("*.yml"))
+
+
+def load_profile(name: str = "analyst", reg: Registry | None = None) -> Profile:
+    names = profile_names()
+    if name not in names:
+        raise OptionError(f"unknown profile {name!r}; choose one of: {', '.join(names)}")
+    return load_weights_file(paths.CONFIG / "profiles" / f"{name}.yml", reg)
+
+
+def load_weights_file(path, reg: Registry | None = None) -> Profile:
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OptionError(f"{path}: no such weights file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise OptionError(f"{path}: cannot be read as YAML ({exc})") from None
+    return profile_from_dict(doc, reg, where=str(path.name))
+
+
+def level_of(score, thresholds=DEFAULT_THRESHOLDS):
+    """Level 1-5 for a score (NaN -> 0 = no data)."""
+    s = np.asarray(score, float)
+    lv = np.searchsorted(np.asarray(thresholds), s, side="right") + 1
+    return np.where(np.isfinite(s), lv, 0)
