@@ -69,6 +69,60 @@ def _derive(args) -> int:
     return 0
 
 
+def _date(s: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {s!r}") from None
+
+
+def _score(args) -> int:
+    import json
+
+    from . import paths
+    from .api import RiskModel
+    from .engine import TimeOptions
+    from .errors import FormatError
+    from .store import Store
+    from .weights import load_profile, load_weights_file
+
+    db = paths.db_path(args.db)
+    if not db.exists():
+        raise FormatError(f"{db}: no database here; run `python -m scoring build` first")
+    profile = load_weights_file(args.weights) if args.weights else load_profile(args.profile)
+    opts = TimeOptions(as_of=args.as_of, window_days=args.window_days, half_life_days=args.half_life_days,
+                       buffer_km=args.buffer_km)
+    store = Store(db)
+    try:
+        res = RiskModel(store).run(profile, opts, uncertainty=not args.no_uncertainty)
+    finally:
+        store.close()
+    table = res.table
+    if args.regions != "all":
+        keep = table["region_type"] == ("state" if args.regions == "states" else "corridor")
+        table = table[keep]
+    ids = set(table["region_id"])
+    if args.format == "json":
+        recs = [r for r in res.records() if r["region_id"] in ids]
+        print(json.dumps(recs, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        flat = res.flat()
+        flat[flat["region_id"].isin(ids)].to_csv(sys.stdout, index=False)
+    else:
+        print(f"profile {profile.name}; as of {res.options.as_of}; window {opts.window_days} d; "
+              f"half-life {opts.half_life_days:g} d")
+        for note in res.matrix.meta["notes"]:
+            print(f"note: {note}")
+        for r in table.sort_values(["region_type", "rank"], ascending=[False, True]).itertuples(index=False):
+            rank = "-" if r.rank != r.rank else f"{int(r.rank):>2}"
+            rr = "" if r.rank_low != r.rank_low else f" [{int(r.rank_low)}-{int(r.rank_high)}]"
+            print(f"{r.region_type:<8} {rank}{rr:<9} {r.score:5.2f} ({r.ci_low:4.2f}-{r.ci_high:4.2f}) "
+                  f"{r.level_name:<8} {r.name[:60]}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m scoring", description="Mexico organised-crime risk scoring.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -95,6 +149,19 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("derive", help="regenerate data/derived from the original files in ../shared/data")
     d.add_argument("--shared", help="folder of the original files (default: ../shared/data)")
     d.set_defaults(func=_derive)
+    sc = sub.add_parser("score", help="risk scores for every state and corridor")
+    sc.add_argument("--db")
+    g = sc.add_mutually_exclusive_group()
+    g.add_argument("--profile", default="analyst", help="traveler, investor, security or analyst (default)")
+    g.add_argument("--weights", help="a YAML weights file (see scoring/config/profiles/)")
+    sc.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: the latest month with official data)")
+    sc.add_argument("--window-days", type=int, default=365)
+    sc.add_argument("--half-life-days", type=float, default=180.0)
+    sc.add_argument("--buffer-km", type=float, default=25.0, help="corridor buffer (1-50 km)")
+    sc.add_argument("--regions", choices=("states", "corridors", "all"), default="all")
+    sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sc.add_argument("--no-uncertainty", action="store_true", help="skip the bootstrap and Monte-Carlo")
+    sc.set_defaults(func=_score)
     return p
 
 

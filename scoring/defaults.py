@@ -8,13 +8,17 @@ under a second) and then checked in SQL; a bad row stops the build with its file
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gzip
 import json
+import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from . import paths, quality, store
+from . import paths, quality, schema, store
 from .derive import OUT
 from .errors import DataError
 
@@ -24,20 +28,67 @@ _STATS_COLUMNS = {
 }
 
 
-def _read(con, path: Path, columns: dict[str, str]) -> str:
-    cols = ", ".join(f"'{k}': '{v}'" for k, v in columns.items())
-    return (f"read_csv('{path.as_posix()}', header=true, columns={{{cols}}}, "
-            "nullstr='', quote='\"', escape='\"')")
+def _header(path: Path) -> list[str]:
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8", newline="") as f:
+            return next(csv.reader([f.readline()]), [])
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise DataError(_rel(path), f"cannot be read ({exc})") from None
+
+
+def _stage(con, path: Path, columns: dict[str, str], name: str) -> str:
+    """Load a derived CSV as text into a temp table (with each row's file line), check that
+    every typed value converts, and return a typed SELECT over it.
+
+    Reading as text first means a malformed value stops the build with its file, line and
+    field (DuckDB's own cast error would surface as an internal error instead).
+    """
+    want = list(columns)
+    got = [h.strip() for h in _header(path)]
+    if got != want:
+        raise DataError(_rel(path), f"header is {', '.join(got)}; expected {', '.join(want)}", line=1)
+    cols = ", ".join(f"'{k}': 'VARCHAR'" for k in columns)
+    try:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
+            SELECT row_number() OVER () + 1 AS _line, *
+            FROM read_csv('{path.as_posix()}', header=true, columns={{{cols}}},
+                          nullstr='', quote='"', escape='"', strict_mode=true)""")
+    except duckdb.Error as exc:
+        text = str(exc)
+        m = re.search(r"Line: (\d+)", text)
+        first = next((ln for ln in text.splitlines() if ln.strip()), text)
+        raise DataError(_rel(path), f"is not valid CSV ({first.strip()})",
+                        line=int(m.group(1)) if m else None) from None
+    _check(con, name, path, [
+        (c, f"{c} IS NOT NULL AND TRY_CAST({c} AS {t}) IS NULL", f"is not a valid {t.lower()}")
+        for c, t in columns.items() if t != "VARCHAR"
+    ])
+    typed = ", ".join(c if t == "VARCHAR" else f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
+    return f"(SELECT _line, {typed} FROM {name})"
 
 
 def _check(con, relation: str, path: Path, rules: list[tuple[str, str, str]]) -> None:
-    """Each rule is (field, SQL condition that marks a bad row, reason)."""
+    """Each rule is (field, SQL condition that marks a bad row, reason); the first bad line
+    of the first broken rule stops the build."""
     for field, bad, reason in rules:
         hit = con.execute(
-            f"SELECT line FROM (SELECT row_number() OVER () + 1 AS line, * FROM {relation}) WHERE {bad} LIMIT 1"
+            f"SELECT _line, CAST({field} AS VARCHAR) FROM {relation} WHERE {bad} ORDER BY _line LIMIT 1"
         ).fetchall()
         if hit:
-            raise DataError(_rel(path), reason, line=int(hit[0][0]), field=field)
+            line, value = hit[0]
+            raise DataError(_rel(path), f"{reason} (value {value!r})" if value is not None else reason,
+                            line=int(line), field=field)
+
+
+def _required(*cols: str) -> list[tuple[str, str, str]]:
+    return [(c, f"{c} IS NULL", "is required but empty") for c in cols]
+
+
+def _check_unique(con, relation: str, path: Path, key: list[str], field: str) -> None:
+    k = ", ".join(key)
+    _check(con, f"(SELECT *, min(_line) OVER (PARTITION BY {k}) AS _first FROM {relation})", path,
+           [(field, "_line > _first", f"repeats the key ({k}) of an earlier row")])
 
 
 def _rel(path: Path) -> str:
@@ -45,6 +96,10 @@ def _rel(path: Path) -> str:
         return str(path.resolve().relative_to(paths.ROOT))
     except ValueError:
         return str(path)
+
+
+_PROV_KEYS = ("title", "publisher", "release", "licence", "derivation", "file", "source_sha256",
+              "derived_sha256", "format", "unit")
 
 
 def load_all(con, *, root: Path | None = None, say=lambda m: None) -> dict:
@@ -62,6 +117,11 @@ def load_all(con, *, root: Path | None = None, say=lambda m: None) -> dict:
     counts = {}
     now = dt.datetime(2000, 1, 1)  # fixed, so two builds give identical content
     for name, meta in prov.items():
+        if name not in OUT:
+            raise DataError(_rel(prov_path), f"names an unknown table {name!r}; expected {', '.join(OUT)}")
+        lacking = [k for k in _PROV_KEYS if not isinstance(meta, dict) or k not in meta]
+        if lacking:
+            raise DataError(_rel(prov_path), f"entry {name!r} lacks {', '.join(lacking)}")
         path = derived / OUT[name]
         if not path.exists():
             raise DataError(_rel(path), "is missing; run `python -m scoring derive`")
@@ -91,50 +151,68 @@ def _load_stats(con, path, release, batch, *, dataset: str, victims: bool) -> in
     cols = dict(_STATS_COLUMNS)
     if victims:
         cols |= {"value_male": "DOUBLE", "value_female": "DOUBLE"}
-    rel = _read(con, path, cols)
-    _check(con, rel, path, [
+    rel = _stage(con, path, cols, "_derived_stats")
+    _check(con, rel, path, _required("state_code", "year", "month", "crime_type", "subtype", "modality") + [
         ("state_code", "state_code NOT IN (SELECT state_code FROM states)", "unknown state code"),
         ("value", "value < 0", "negative count"),
         ("month", "month NOT BETWEEN 1 AND 12", "month outside 1-12"),
         ("series", "series IS NULL", "row without a series (derived tables keep mapped rows only)"),
-    ])
+    ] + ([("value_male", "value_male < 0", "negative count"),
+          ("value_female", "value_female < 0", "negative count")] if victims else []))
+    _check_unique(con, rel, path, ["state_code", "year", "month", "crime_type", "subtype", "modality"], "modality")
     male = "value_male, value_female" if victims else "NULL, NULL"
     con.execute(f"""INSERT INTO official_stats
         SELECT '{dataset}', state_code, year, month, crime_type, subtype, modality, series, value, {male},
-               '{release}', '{batch}' FROM {rel}""")
+               '{release}', '{batch}' FROM {rel} ORDER BY _line""")
+    con.execute("DROP TABLE _derived_stats")
     return con.execute(f"SELECT count(*) FROM official_stats WHERE batch_id = '{batch}'").fetchall()[0][0]
 
 
 def _load_population(con, path, release, batch) -> int:
-    rel = _read(con, path, {"state_code": "VARCHAR", "year": "SMALLINT", "pop_mid_year": "BIGINT",
-                            "pop_start_of_year": "BIGINT"})
-    _check(con, rel, path, [
+    rel = _stage(con, path, {"state_code": "VARCHAR", "year": "SMALLINT", "pop_mid_year": "BIGINT",
+                             "pop_start_of_year": "BIGINT"}, "_derived_population")
+    _check(con, rel, path, _required("state_code", "year") + [
         ("state_code", "state_code NOT IN (SELECT state_code FROM states)", "unknown state code"),
         ("pop_mid_year", "pop_mid_year IS NULL OR pop_mid_year <= 0", "population must be positive"),
+        ("pop_start_of_year", "pop_start_of_year <= 0", "population must be positive"),
     ])
+    _check_unique(con, rel, path, ["state_code", "year"], "year")
     con.execute(f"INSERT INTO population SELECT state_code, year, pop_mid_year, pop_start_of_year, "
-                f"'{release}', '{batch}' FROM {rel}")
+                f"'{release}', '{batch}' FROM {rel} ORDER BY _line")
+    con.execute("DROP TABLE _derived_population")
     return con.execute(f"SELECT count(*) FROM population WHERE batch_id = '{batch}'").fetchall()[0][0]
 
 
 def _load_ucdp(con, path, release, batch) -> int:
-    rel = _read(con, path, {
+    rel = _stage(con, path, {
         "event_id": "VARCHAR", "date": "DATE", "date_precision": "VARCHAR", "date_note": "VARCHAR",
         "state_code": "VARCHAR", "place": "VARCHAR", "latitude": "DOUBLE", "longitude": "DOUBLE",
         "geo_precision": "VARCHAR", "event_type": "VARCHAR", "fatalities": "INTEGER", "actors": "VARCHAR",
-        "target_category": "VARCHAR", "confidence": "VARCHAR", "notes": "VARCHAR"})
-    _check(con, rel, path, [
+        "target_category": "VARCHAR", "confidence": "VARCHAR", "notes": "VARCHAR"}, "_derived_ucdp")
+    _check(con, rel, path, _required("event_id", "date", "date_precision", "state_code", "geo_precision",
+                                     "event_type") + [
+        ("event_id", "event_id IN (SELECT event_id FROM events)", "repeats the id of an event already loaded"),
+        ("date_precision", f"date_precision NOT IN {tuple(schema.DATE_PRECISIONS)}", "unknown date precision"),
         ("state_code", "state_code NOT IN (SELECT state_code FROM states)", "unknown state code"),
+        ("geo_precision", f"geo_precision NOT IN {tuple(schema.GEO_PRECISIONS)}", "unknown geo precision"),
         ("fatalities", "fatalities < 0", "negative count"),
         ("event_type", "event_type NOT IN (SELECT event_type FROM event_types)", "unknown event type"),
+        ("target_category", f"target_category NOT IN {tuple(schema.TARGET_CATEGORIES)}", "unknown target category"),
+        ("confidence", f"confidence NOT IN {tuple(schema.CONFIDENCE)}", "unknown confidence"),
+        ("longitude", "(latitude IS NULL) <> (longitude IS NULL)",
+         "latitude and longitude must both be given or both be blank"),
+        ("latitude", "latitude NOT BETWEEN 14 AND 33", "latitude outside Mexico (14 to 33)"),
+        ("longitude", "longitude NOT BETWEEN -118 AND -86", "longitude outside Mexico (-118 to -86)"),
     ])
+    _check_unique(con, rel, path, ["event_id"], "event_id")
     con.execute(f"""INSERT INTO events (event_id, origin, date, date_precision, date_note, state_code, place,
             latitude, longitude, geo_precision, event_type, fatalities, actors, target_category, source_id,
             confidence, notes, batch_id)
         SELECT event_id, 'ucdp', date, date_precision, date_note, state_code, place, latitude, longitude,
                geo_precision, event_type, fatalities, actors, target_category, 'D:ucdp_ged', confidence, notes,
-               '{batch}' FROM {rel}""")
+               '{batch}' FROM {rel} ORDER BY _line""")
     con.execute(f"INSERT INTO event_sources SELECT event_id, 'D:ucdp_ged' FROM events WHERE batch_id = '{batch}'")
+    con.execute("DROP TABLE _derived_ucdp")
     return con.execute(f"SELECT count(*) FROM events WHERE batch_id = '{batch}'").fetchall()[0][0]
 
 

@@ -309,10 +309,11 @@ def parse_ucdp(df: pd.DataFrame, *, names: StateNames, polygons, say) -> Parsed:
     keep = ~bad
     src, rows, state, note = src[keep], rows[keep], state[keep], note[keep]
     tov = src["type_of_violence"]
-    event_type = np.where(tov.eq("3"), "killing", "armed_clash")
-    gov = src["side_a"].str.contains("Government of Mexico", na=False)
-    event_type = np.where(gov & tov.eq("1"), "armed_clash", event_type)
-    target = np.select([tov.eq("3"), tov.eq("2")], ["civilians", "criminal_group"], "mixed")
+    # UCDP type 1 (state-based) pits the government's forces against an armed group: in
+    # Mexico these are attacks on and clashes with police and soldiers. Type 2 (non-state)
+    # is group against group; type 3 (one-sided) is violence against civilians.
+    event_type = np.select([tov.eq("3"), tov.eq("1")], ["killing", "attack_on_security_forces"], "armed_clash")
+    target = np.select([tov.eq("3"), tov.eq("2")], ["civilians", "criminal_group"], "military")
     out = pd.DataFrame({
         "event_id": "UCDP-" + src["id"],
         "date": rows["date_start"],

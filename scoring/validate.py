@@ -107,11 +107,20 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise FormatError(f"{path}: is empty")
+    # csv.reader yields logical rows; a quoted field may span several physical lines, so
+    # record the physical line each row starts on (reader.line_num is the line it ends on).
+    rows, starts = [], []
     try:
         reader = csv.reader(io.StringIO(text), strict=True)
-        rows = list(reader)
+        prev = 0
+        for row in reader:
+            rows.append(row)
+            starts.append(prev + 1)
+            prev = reader.line_num
     except csv.Error as exc:
-        raise FormatError(f"{path}: is not valid CSV ({exc})") from None
+        raise FormatError(f"{path}: is not valid CSV (line {prev + 1}: {exc})") from None
+    if not rows:
+        raise FormatError(f"{path}: is empty")
     header = [h.strip().lstrip("\ufeff") for h in rows[0]]
     missing = [c for c in required_columns if c not in header]
     if missing:
@@ -124,10 +133,7 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
         raise FormatError(f"{path}: repeated column name(s) {dup}")
     width = len(header)
     body, lines, ragged = [], [], []
-    # csv.reader does not report physical lines for quoted newlines; count them ourselves.
-    line = 1
-    for row in rows[1:]:
-        line += 1
+    for row, line in zip(rows[1:], starts[1:]):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != width:
@@ -164,10 +170,15 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
     value = s
     if f.kind in ("int", "float"):
         num = pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
+        # 'inf', 'nan' and '1e999' parse as floats but are not numbers a file can mean
+        num = num.where(np.isfinite(num.astype("float64")))
         flag(~blank & num.isna(), f"is not a number: " + s.map(repr))
         if f.kind == "int":
             frac = ~blank & num.notna() & (num != np.floor(num.fillna(0)))
             flag(frac, "is not a whole number: " + s.map(repr))
+            huge = num.notna() & (num.abs() > 2**53)
+            flag(huge, "is too large: " + s.map(repr))
+            num = num.where(~huge)
         if f.min is not None:
             flag(num.notna() & (num < f.min), f"must be >= {f.min:g}, got " + s)
         if f.max is not None:

@@ -21,7 +21,10 @@ from .errors import OptionError
 from .methods import AGGREGATORS, NORMALISERS
 from .registry import Registry, load_registry
 
-DEFAULT_THRESHOLDS = (2.0, 4.0, 6.0, 8.0)
+# Level cut-offs on the 0-10 score. Scores are relative to the Mexican states (min-max by
+# default), so the cut-offs are set where the analyst profile reproduces roughly the spread of
+# the US State Department's state levels (a handful of states at the top, two at the bottom).
+DEFAULT_THRESHOLDS = (1.5, 3.0, 4.0, 5.0)
 LEVEL_NAMES = ("Low", "Moderate", "Medium", "High", "Extreme")
 
 

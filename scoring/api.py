@@ -1,0 +1,139 @@
+"""The scoring API the dashboard and the command line call.
+
+>>> model = RiskModel(Store("data/risk.duckdb"))          # doctest: +SKIP
+>>> result = model.run(load_profile("traveler"))          # doctest: +SKIP
+>>> result.table.head()                                   # doctest: +SKIP
+
+``RiskModel`` caches stage 1 (the DuckDB aggregation) per time option, so a change of
+weights or methods only re-runs the numpy stage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import engine, explain, sensitivity
+from .engine import Matrix, Prepared, Scores, TimeOptions
+from .registry import Registry, load_registry
+from .weights import Profile
+
+OUTPUT_COLUMNS = ["region_id", "region_type", "name", "score", "level", "level_name", "ci_low", "ci_high",
+                  "rank", "rank_low", "rank_high", "median_rank", "coverage", "change", "previous_score"]
+
+
+@dataclass
+class Result:
+    table: pd.DataFrame          # one row per region, OUTPUT_COLUMNS + pillar_* + drivers + summary
+    scores: Scores
+    matrix: Matrix
+    previous: Scores | None
+    profile: Profile
+    options: TimeOptions
+    rank_stats: sensitivity.RankStats | None = None
+
+    def contributions(self) -> pd.DataFrame:
+        """Long table: region, indicator, pillar, normalised value, weight and points."""
+        reg = load_registry()
+        w = self.profile.effective_weights(reg)
+        rows = []
+        for i, r in enumerate(self.table["region_id"]):
+            for j, ind in enumerate(reg.indicators):
+                rows.append((r, ind.id, ind.name, ind.pillar, self.matrix.raw[i, j], self.scores.normalised[i, j],
+                             w[j], self.scores.contributions[i, j], self.matrix.coverage[i, j]))
+        return pd.DataFrame(rows, columns=["region_id", "indicator", "indicator_name", "pillar", "raw", "normalised",
+                                           "weight", "points", "coverage"])
+
+    def records(self) -> list[dict]:
+        """JSON-ready list: the documented fields plus pillars, contributions and drivers."""
+        out = []
+        for i, row in enumerate(self.table.itertuples(index=False)):
+            d = {c: _clean(getattr(row, c)) for c in OUTPUT_COLUMNS}
+            d["pillars"] = {p: _clean(self.table[f"pillar_{p}"].iat[i]) for p in self.scores.pillar_ids}
+            d["contributions"] = {k: round(float(v), 4) for k, v in zip(self.scores.ids, self.scores.contributions[i])}
+            d["drivers"] = list(row.drivers)
+            d["summary"] = row.summary
+            out.append(d)
+        return out
+
+    def flat(self) -> pd.DataFrame:
+        """Flat columns for CSV: the table plus one ``contrib_<indicator>`` column each."""
+        t = self.table.drop(columns=["drivers"]).copy()
+        t["drivers"] = [" | ".join(x) for x in self.table["drivers"]]
+        for j, k in enumerate(self.scores.ids):
+            t[f"contrib_{k}"] = self.scores.contributions[:, j].round(4)
+        return t
+
+
+def _clean(v):
+    if isinstance(v, (np.floating, float)):
+        return None if not math.isfinite(v) else round(float(v), 4)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+class RiskModel:
+    """Scores from a database; stage 1 results are cached per time option (LRU of 8)."""
+
+    def __init__(self, db, reg: Registry | None = None):
+        self.db = db
+        self.reg = reg or load_registry()
+        self._prepared: OrderedDict[TimeOptions, Prepared] = OrderedDict()
+
+    def prepared(self, opts: TimeOptions) -> Prepared:
+        opts = opts.validated()
+        if opts not in self._prepared:
+            self._prepared[opts] = engine.prepare(engine.compute_matrix(self.db, opts, self.reg), self.reg)
+            while len(self._prepared) > 8:
+                self._prepared.popitem(last=False)
+        self._prepared.move_to_end(opts)
+        return self._prepared[opts]
+
+    def default_as_of(self) -> dt.date:
+        return self.prepared(TimeOptions()).matrix.meta["as_of"]
+
+    def run(self, profile: Profile, opts: TimeOptions | None = None, *, uncertainty: bool = True,
+            mc_draws: int = 1000, boot_draws: int = 200, compare: bool = True) -> Result:
+        opts = opts or TimeOptions()
+        if opts.as_of is None:
+            opts = dataclasses.replace(opts, as_of=self.default_as_of())
+        prep = self.prepared(opts)
+        sc = engine.score(prep, profile, self.reg)
+        prev = None
+        if compare and opts.compare_days > 0:
+            prev_opts = dataclasses.replace(opts, as_of=opts.as_of - dt.timedelta(days=opts.compare_days))
+            prev = engine.score(self.prepared(prev_opts), profile, self.reg)
+        t = sc.table.copy()
+        t["previous_score"] = prev.table["score"].to_numpy() if prev is not None else np.nan
+        t["change"] = t["score"] - t["previous_score"]
+        rs = None
+        if uncertainty:
+            lo, hi = sensitivity.bootstrap_intervals(self.db, prep, profile, self.reg, draws=boot_draws)
+            rs = sensitivity.monte_carlo_ranks(prep, profile, self.reg, draws=mc_draws)
+            t["ci_low"], t["ci_high"] = lo, hi
+            t["median_rank"], t["rank_low"], t["rank_high"] = rs.median_rank, rs.rank_low, rs.rank_high
+        else:
+            t["ci_low"] = t["ci_high"] = t["score"]
+            t["median_rank"] = t["rank_low"] = t["rank_high"] = t["rank"]
+        m = prep.matrix
+        drv, summ = [], []
+        n_states = int(m.is_state.sum())
+        for i in range(len(t)):
+            d = explain.drivers(i, sc, m, self.reg)
+            ch = explain.changes(i, sc, prev, self.reg)
+            peers = n_states if m.is_state[i] else len(t) - n_states
+            drv.append(d)
+            summ.append(explain.summary(t["name"].iat[i], t["score"].iat[i], t["level_name"].iat[i], t["rank"].iat[i],
+                                        peers, d, ch, t["coverage"].iat[i]))
+        t["drivers"] = drv
+        t["summary"] = summ
+        pillars = [c for c in t.columns if c.startswith("pillar_")]
+        t = t[OUTPUT_COLUMNS + pillars + ["drivers", "summary"]]
+        return Result(t, sc, m, prev, profile, opts, rs)

@@ -1,0 +1,74 @@
+"""Plain-words explanations generated from the numbers: drivers, changes and summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import Registry
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "no data"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def drivers(i: int, scores, matrix, reg: Registry, top: int = 3) -> list[str]:
+    """The indicators that add most points to region ``i``'s score, in words."""
+    c = scores.contributions[i]
+    order = np.argsort(-c)
+    st = matrix.is_state
+    peers = st if st[i] else ~st
+    out = []
+    for j in order[:top]:
+        if c[j] <= 0.005:
+            break
+        ind = reg.indicators[j]
+        col = matrix.raw[peers, j]
+        v = matrix.raw[i, j]
+        rank = int(np.sum(col[np.isfinite(col)] > v) + 1) if np.isfinite(v) else None
+        total = int(np.isfinite(col).sum())
+        where = f", {_ordinal(rank)} highest of {total}" if rank else ""
+        unit = ind.unit.split(" (")[0] if st[i] else ind.unit.replace("per 100k per year (corridors: per 100 km)", "per 100 km a year")
+        if not st[i] and ind.layer == "events" and "per 100 km" not in unit and ind.measure in ("count", "fatalities"):
+            unit = unit.replace("per 100k per year", "per 100 km a year")
+        out.append(f"{ind.name}: {_fmt(v)} {unit}{where} (+{c[j]:.2f} points)")
+    return out
+
+
+def changes(i: int, now, before, reg: Registry, top: int = 2) -> str:
+    """What moved region ``i``'s score since the previous period."""
+    if before is None:
+        return ""
+    s1, s0 = now.table["score"].iat[i], before.table["score"].iat[i]
+    if not (np.isfinite(s1) and np.isfinite(s0)):
+        return "No comparison: the previous period lacks data."
+    d = s1 - s0
+    delta = now.contributions[i] - before.contributions[i]
+    order = np.argsort(-np.abs(delta))
+    parts = [f"{reg.indicators[j].name} {delta[j]:+.2f}" for j in order[:top] if abs(delta[j]) >= 0.05]
+    if abs(d) < 0.05:
+        head = f"Little change ({d:+.2f})"
+    else:
+        head = f"Score {'up' if d > 0 else 'down'} {abs(d):.2f}"
+    return head + (f", mostly from {', '.join(parts)}" if parts else "") + "."
+
+
+def summary(name: str, score: float, level_name: str, rank, n_peers: int, drv: list[str], change: str,
+            coverage: float) -> str:
+    if not np.isfinite(score):
+        return f"{name}: no score, too little data for this period."
+    r = f"ranked {_ordinal(int(rank))} of {n_peers}" if rank == rank else "unranked"
+    lead = drv[0].split(":")[0].lower() if drv else "no single indicator"
+    cov = "" if coverage >= 0.95 else f" Data cover {coverage:.0%} of the weighted indicators."
+    return (f"{name} is at level {level_name} ({score:.1f}/10), {r}. "
+            f"The main driver is {lead}. {change}{cov}").strip()

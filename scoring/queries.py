@@ -1,0 +1,178 @@
+"""The heavy aggregation, in DuckDB: once per data and time choice.
+
+Everything here takes a ``db`` object with ``query(sql, params) -> DataFrame``
+(:class:`scoring.store.Store`, or :class:`ConQuery` around a connection) and returns
+small frames (regions x groups). Weights and methods then act on those in numpy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+# Names in ``actors`` that are not armed groups (for the "armed groups active" count).
+NON_GROUP_PATTERNS = ("%civilian%", "%government of mexico%", "%army%", "%ejército%", "%police%", "%policía%",
+                      "%national guard%", "%guardia nacional%", "%navy%", "%marina%", "%military%", "%sedena%")
+
+# Event origins whose time coverage is systematic (a gap in them means "no data").
+SYSTEMATIC_ORIGINS = ("ucdp", "acled", "user", "synthetic")
+
+
+class ConQuery:
+    """Adapter: a DuckDB connection with the ``query`` method of :class:`scoring.store.Store`."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def query(self, sql, params=None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+
+def latest_official_month(db) -> dt.date | None:
+    """The end of the latest month for which every official dataset has figures."""
+    df = db.query("""SELECT dataset, max(make_date(year, month, 1)) AS m FROM official_stats
+                     WHERE value IS NOT NULL AND series IS NOT NULL GROUP BY dataset""")
+    if df.empty:
+        return None
+    m = pd.Timestamp(df["m"].min())
+    return (m + pd.offsets.MonthEnd(0)).date()
+
+
+def source_ends(db) -> dict[str, dt.date]:
+    """Latest month end with data per official dataset, and the latest systematic event day."""
+    out = {}
+    df = db.query("""SELECT dataset, max(make_date(year, month, 1)) AS m FROM official_stats
+                     WHERE value IS NOT NULL AND series IS NOT NULL GROUP BY dataset""")
+    for r in df.itertuples(index=False):
+        out[r.dataset] = (pd.Timestamp(r.m) + pd.offsets.MonthEnd(0)).date()
+    ev = db.query(f"""SELECT min(date) AS lo, max(date) AS hi FROM events
+                      WHERE origin IN {SYSTEMATIC_ORIGINS}""")
+    if len(ev) and pd.notna(ev["hi"].iloc[0]):
+        out["events"] = pd.Timestamp(ev["hi"].iloc[0]).date()
+        out["events_start"] = pd.Timestamp(ev["lo"].iloc[0]).date()
+    return out
+
+
+def regions(db) -> pd.DataFrame:
+    states = db.query("""SELECT state_code AS region_id, 'state' AS region_type, name_common AS name,
+                                pop_2020, NULL::DOUBLE AS length_km FROM states ORDER BY state_code""")
+    cors = db.query("""SELECT corridor_id AS region_id, 'corridor' AS region_type, name, NULL::BIGINT AS pop_2020,
+                              length_km FROM corridors ORDER BY corridor_id""")
+    return pd.concat([states, cors], ignore_index=True)
+
+
+def corridor_shares(db) -> pd.DataFrame:
+    return db.query("SELECT corridor_id, state_code, share FROM corridor_states")
+
+
+def population(db, year: int) -> pd.Series:
+    """Mid-year population per state for ``year`` (clamped to the years available)."""
+    df = db.query("""SELECT state_code, pop_mid_year FROM population
+                     WHERE year = (SELECT least(greatest(?, min(year)), max(year)) FROM population)""", [year])
+    if df.empty:  # no CONAPO table: fall back on the 2020 census
+        df = db.query("SELECT state_code, pop_2020 AS pop_mid_year FROM states")
+    return df.set_index("state_code")["pop_mid_year"].astype(float)
+
+
+def official_months(db, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Monthly totals per dataset, state and series for months starting in (start, end].
+
+    ``v`` is NULL when no cell of the series has a value, or when the month is flagged
+    as a reporting gap (or a suspect zero, for homicide): missing, not zero.
+    """
+    return db.query("""
+        WITH m AS (
+            SELECT dataset, state_code, series, year, month,
+                   CASE WHEN count(value) = 0 THEN NULL ELSE sum(value) END AS v
+            FROM official_stats
+            WHERE series IS NOT NULL AND make_date(year, month, 1) > ? AND make_date(year, month, 1) <= ?
+            GROUP BY ALL)
+        SELECT m.dataset, m.state_code, m.series, m.year, m.month,
+               CASE WHEN EXISTS (SELECT 1 FROM data_quality q
+                                 WHERE q.dataset = m.dataset AND q.state_code = m.state_code
+                                   AND q.year = m.year AND q.month = m.month
+                                   AND (q.flag = 'reporting_gap' OR (q.flag = 'suspect_zero' AND m.series = 'homicide')))
+                    THEN NULL ELSE m.v END AS v
+        FROM m""", [start, end])
+
+
+def event_groups(db, end: dt.date, window_days: int, half_life_days: float, thresholds: list[int],
+                 buffer_km: float) -> pd.DataFrame:
+    """Decayed sums of events per region, event type, fatality bucket and period.
+
+    period 0 = the window (end - window, end]; period 1 = the window before it.
+    Regions are states (by ``state_code``) and corridors (events within ``buffer_km``).
+    Columns: region_id, region_type, event_type, bucket, period, n, w, w2, wf, wf2, f.
+    """
+    th = sorted(set([0] + list(thresholds)))
+    bucket = "CASE " + " ".join(f"WHEN coalesce(fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
+    return db.query(f"""
+        WITH e AS (
+            SELECT event_id, state_code, event_type, coalesce(fatalities, 0) AS f,
+                   CASE WHEN date > ?::DATE - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
+                   pow(0.5, date_diff('day', date, ?::DATE) / ?::DOUBLE) AS w,
+                   {bucket} AS bucket
+            FROM events
+            WHERE date > ?::DATE - to_days(2 * ?::INTEGER) AND date <= ?::DATE),
+        s AS (SELECT state_code AS region_id, 'state' AS region_type, event_type, bucket, period, w, f FROM e
+              UNION ALL
+              SELECT c.corridor_id, 'corridor', e.event_type, e.bucket, e.period, e.w, e.f
+              FROM e JOIN event_corridor c USING (event_id) WHERE c.distance_km <= ?)
+        SELECT region_id, region_type, event_type, bucket, period,
+               count(*) AS n, sum(w) AS w, sum(w * w) AS w2, sum(w * f) AS wf, sum(w * w * f * f) AS wf2,
+               sum(f) AS f
+        FROM s GROUP BY ALL""",
+        [end, window_days, end, half_life_days, end, window_days, end, buffer_km])
+
+
+def distinct_actors(db, end: dt.date, window_days: int, event_types: list[str], buffer_km: float) -> pd.DataFrame:
+    """Number of distinct named armed groups per region in the window."""
+    not_like = " AND ".join(f"lower(actor) NOT LIKE '{p}'" for p in NON_GROUP_PATTERNS)
+    return db.query(f"""
+        WITH e AS (
+            SELECT event_id, state_code, actors FROM events
+            WHERE date > ?::DATE - to_days(?::INTEGER) AND date <= ?::DATE
+              AND actors IS NOT NULL AND event_type IN (SELECT unnest(?::VARCHAR[]))),
+        a AS (SELECT event_id, state_code, trim(unnest(string_split(actors, ';'))) AS actor FROM e),
+        g AS (SELECT * FROM a WHERE actor <> '' AND {not_like}
+                                AND lower(actor) NOT LIKE 'unidentified%' AND lower(actor) NOT LIKE 'unknown%')
+        SELECT state_code AS region_id, 'state' AS region_type, count(DISTINCT actor) AS groups,
+               string_agg(DISTINCT actor, '; ') AS names
+        FROM g GROUP BY ALL
+        UNION ALL
+        SELECT c.corridor_id, 'corridor', count(DISTINCT actor), string_agg(DISTINCT actor, '; ')
+        FROM g JOIN event_corridor c USING (event_id) WHERE c.distance_km <= ? GROUP BY ALL""",
+        [end, window_days, end, event_types, buffer_km])
+
+
+def event_contributions(db, end: dt.date, window_days: int, half_life_days: float, buffer_km: float) -> pd.DataFrame:
+    """One row per (region, event) in the window, with its decay weight: for the bootstrap."""
+    return db.query("""
+        WITH e AS (
+            SELECT event_id, state_code, event_type, coalesce(fatalities, 0) AS f,
+                   pow(0.5, date_diff('day', date, ?::DATE) / ?::DOUBLE) AS w
+            FROM events WHERE date > ?::DATE - to_days(?::INTEGER) AND date <= ?::DATE)
+        SELECT state_code AS region_id, event_type, f, w FROM e
+        UNION ALL
+        SELECT c.corridor_id, e.event_type, e.f, e.w FROM e JOIN event_corridor c USING (event_id)
+        WHERE c.distance_km <= ?""", [end, half_life_days, end, window_days, end, buffer_km])
+
+
+def events_for_region(db, region_id: str, region_type: str, end: dt.date, window_days: int,
+                      buffer_km: float = 25.0, limit: int = 500) -> pd.DataFrame:
+    """The events behind a region's event indicators, newest first, with their sources."""
+    if region_type == "corridor":
+        where = "e.event_id IN (SELECT event_id FROM event_corridor WHERE corridor_id = ? AND distance_km <= ?)"
+        params = [region_id, buffer_km]
+    else:
+        where = "e.state_code = ?"
+        params = [region_id]
+    return db.query(f"""
+        SELECT e.event_id, e.date, e.date_precision, e.event_type, e.fatalities, e.injured, e.place,
+               e.state_code, e.latitude, e.longitude, e.actors, e.target_category, e.origin, e.confidence,
+               e.notes, string_agg(DISTINCT s.title, ' | ') AS sources, string_agg(DISTINCT s.source_id, ';') AS source_ids
+        FROM events e LEFT JOIN event_sources es USING (event_id) LEFT JOIN sources s ON s.source_id = es.source_id
+        WHERE {where} AND e.date > ?::DATE - to_days(?::INTEGER) AND e.date <= ?::DATE
+        GROUP BY ALL ORDER BY e.date DESC, e.event_id LIMIT {int(limit)}""",
+        params + [end, window_days, end])
