@@ -123,3 +123,45 @@ class Store:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    import fcntl
+
+    lock = path.with_name(f".{path.name}.lock")
+    with open(lock, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def apply_to_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object]):
+    """Run a write on a copy of the database, then swap the copy in (for a live server).
+
+    A serving process keeps its read-only connection (DuckDB 2 allows no writer beside it);
+    readers keep the old file until they reopen, so an import never breaks other users'
+    pages. Writers are serialised by a lock file; if ``fn`` raises, nothing changes.
+    """
+    import shutil
+
+    path = Path(path)
+    with _file_lock(path):
+        tmp = path.with_name(f".{path.name}.import-{os.getpid()}-{threading.get_ident()}")
+        shutil.copyfile(path, tmp)
+        con = connect(tmp)
+        try:
+            out = fn(con)
+            con.execute("CHECKPOINT")
+            con.close()
+            os.replace(tmp, path)
+            return out
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            raise
+        finally:
+            _remove(tmp)
+            _remove(Path(str(tmp) + ".wal"))

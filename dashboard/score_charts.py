@@ -1,0 +1,134 @@
+"""Figure builders for scores: contributions, pillars, trends, rank ranges, slope charts.
+
+Each returns a ``go.Figure``; none imports streamlit (tested without it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES
+
+PILLAR_COLORS = {"lethal": "#7b1e3a", "organised": "#d32f2f", "mobility": "#f39c12", "state": "#5d4037",
+                 "momentum": "#607d8b"}
+SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.15))
+    return fig
+
+
+def contributions_bar(contrib: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Horizontal bars: points each indicator adds, coloured by pillar (largest on top).
+
+    ``contrib``: columns indicator_name, pillar, points, raw (optional), coverage.
+    """
+    df = contrib.sort_values("points")
+    fig = go.Figure()
+    for pillar, g in df.groupby("pillar", sort=False):
+        fig.add_bar(y=g["indicator_name"], x=g["points"], orientation="h", name=pillar,
+                    marker_color=PILLAR_COLORS.get(pillar, "#999"),
+                    hovertemplate="%{y}: %{x:.2f} points<extra>" + pillar + "</extra>")
+    fig.update_layout(barmode="stack", xaxis_title="points of the 0-10 score")
+    return _layout(fig, title, height=max(260, 24 * len(df) + 80))
+
+
+def pillar_bars(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str] | None = None,
+                title: str | None = None) -> go.Figure:
+    """Grouped bars: each region's pillar scores (0-10) side by side."""
+    fig = go.Figure()
+    names = names or pillars
+    for i, (_, r) in enumerate(table.iterrows()):
+        fig.add_bar(x=list(names), y=[r[f"pillar_{p}"] for p in pillars], name=r["name"][:40],
+                    marker_color=SERIES_COLORS[i % len(SERIES_COLORS)],
+                    hovertemplate="%{x}: %{y:.2f}<extra>" + r["name"][:40] + "</extra>")
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 10], title="pillar score (0-10)"))
+    return _layout(fig, title)
+
+
+def pillar_radar(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str] | None = None,
+                 title: str | None = None) -> go.Figure:
+    names = list(names or pillars)
+    fig = go.Figure()
+    for i, (_, r) in enumerate(table.iterrows()):
+        vals = [float(np.nan_to_num(r[f"pillar_{p}"])) for p in pillars]
+        fig.add_scatterpolar(r=vals + vals[:1], theta=names + names[:1], name=r["name"][:40], fill="toself",
+                             opacity=0.5, line_color=SERIES_COLORS[i % len(SERIES_COLORS)])
+    fig.update_layout(polar=dict(radialaxis=dict(range=[0, 10])))
+    return _layout(fig, title, height=420)
+
+
+def rank_ranges(table: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Dots at each region's rank with its 5-95 % Monte-Carlo range as a bar."""
+    df = table.sort_values("rank", ascending=False)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=df["rank"], y=df["name"], mode="markers", name="rank",
+        marker=dict(size=10, color=[LEVEL_COLORS[int(l)] for l in df["level"]], line=dict(color="#333", width=1)),
+        error_x=dict(type="data", symmetric=False, array=df["rank_high"] - df["rank"],
+                     arrayminus=df["rank"] - df["rank_low"], color="#555", thickness=1.5),
+        customdata=np.stack([df["rank_low"], df["rank_high"], df["median_rank"]], axis=1),
+        hovertemplate="%{y}: rank %{x} (range %{customdata[0]:.0f}-%{customdata[1]:.0f}, "
+                      "median %{customdata[2]:.0f})<extra></extra>"))
+    fig.update_layout(xaxis=dict(title="rank (1 = highest risk); bar = 5-95 % over weights and methods",
+                                 autorange="reversed"))
+    return _layout(fig, title, height=max(300, 22 * len(df) + 80))
+
+
+def trend_lines(series: pd.DataFrame, x: str, y: str, group: str, title: str | None = None,
+                y_title: str | None = None) -> go.Figure:
+    fig = go.Figure()
+    for i, (name, g) in enumerate(series.groupby(group, sort=False)):
+        fig.add_scatter(x=g[x], y=g[y], mode="lines+markers", name=str(name)[:40],
+                        line=dict(color=SERIES_COLORS[i % len(SERIES_COLORS)]))
+    fig.update_layout(yaxis_title=y_title or y)
+    return _layout(fig, title)
+
+
+def level_bands(fig: go.Figure, thresholds: Sequence[float]) -> go.Figure:
+    """Shade the five level bands behind a score chart (0-10 on y)."""
+    edges = [0, *thresholds, 10]
+    for k in range(5):
+        fig.add_hrect(y0=edges[k], y1=edges[k + 1], fillcolor=LEVEL_COLORS[k + 1], opacity=0.12, line_width=0,
+                      annotation_text=LEVEL_NAMES[k + 1], annotation_position="left",
+                      annotation_font_size=10)
+    fig.update_yaxes(range=[0, 10])
+    return fig
+
+
+def slope_chart(before: pd.DataFrame, after: pd.DataFrame, label_before: str, label_after: str,
+                top: int = 32, title: str | None = None) -> go.Figure:
+    """Rank before vs after for each region; the regions that moved most are drawn bold."""
+    b = before.set_index("region_id")
+    a = after.set_index("region_id")
+    ids = [r for r in a.index if r in b.index]
+    moved = {r: abs(a.at[r, "rank"] - b.at[r, "rank"]) for r in ids}
+    fig = go.Figure()
+    for r in sorted(ids, key=lambda r: a.at[r, "rank"])[:top]:
+        m = moved[r]
+        fig.add_scatter(x=[label_before, label_after], y=[b.at[r, "rank"], a.at[r, "rank"]], mode="lines+markers+text",
+                        text=[a.at[r, "name"][:18], ""], textposition="middle left",
+                        line=dict(width=3 if m >= 2 else 1, color="#d32f2f" if m >= 2 else "#9e9e9e"),
+                        name=a.at[r, "name"][:30], showlegend=False,
+                        hovertemplate=f"{a.at[r, 'name']}: rank %{{y}}<extra></extra>")
+    fig.update_yaxes(autorange="reversed", title="rank (1 = highest risk)", dtick=1)
+    return _layout(fig, title, height=max(400, 20 * min(top, len(ids)) + 60))
+
+
+def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Monthly events and deaths."""
+    if events.empty:
+        return _layout(go.Figure(), title or "No events in the selection")
+    m = events.assign(month=pd.to_datetime(events["date"]).dt.to_period("M").dt.to_timestamp())
+    g = m.groupby("month").agg(events=("event_id", "count"), deaths=("fatalities", "sum")).reset_index()
+    fig = go.Figure()
+    fig.add_bar(x=g["month"], y=g["events"], name="events", marker_color="#607d8b")
+    fig.add_scatter(x=g["month"], y=g["deaths"], name="deaths", yaxis="y2", line=dict(color="#7b1e3a"))
+    fig.update_layout(yaxis=dict(title="events"), yaxis2=dict(title="deaths", overlaying="y", side="right"))
+    return _layout(fig, title)

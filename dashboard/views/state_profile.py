@@ -1,0 +1,126 @@
+"""State profile: level, score and interval, rank range, drivers, trend, events, peers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import records, brief, controls, data, score_charts, scores
+from dashboard import state as ui
+from scoring import queries
+from scoring.learn import peer_groups
+
+controls.sidebar("profile")
+res = scores.run()
+states = res.table[res.table["region_type"] == "state"].sort_values("name")
+names = dict(zip(states["region_id"], states["name"]))
+code = ui.get("state") if ui.get("state") in names else None
+choice = st.selectbox("State", list(names), index=list(names).index(code) if code else None,
+                      format_func=names.get, placeholder="Choose a state", key="profile_state")
+if choice is None:
+    st.title("State profile")
+    st.info("Choose a state above, or click one on the risk map.")
+    st.stop()
+ui.put("state", choice)
+ui.to_url()
+
+i = int(res.table.index[res.table["region_id"] == choice][0])
+row = res.table.loc[i]
+st.title(f"{row['name']}")
+lvl = int(row["level"])
+from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES  # noqa: E402
+
+st.markdown(
+    f"<div style='display:inline-block;padding:6px 14px;border-radius:6px;background:{LEVEL_COLORS[lvl]};"
+    f"color:{'#000' if lvl in (2, 0) else '#fff'};font-weight:600'>Level {lvl}: {LEVEL_NAMES[lvl]}</div>",
+    unsafe_allow_html=True)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Score (0-10)", f"{row['score']:.2f}", None if pd.isna(row["change"]) else f"{row['change']:+.2f}",
+          delta_color="inverse", help=f"90% interval {row['ci_low']:.2f}-{row['ci_high']:.2f} (bootstrap over events)")
+c2.metric("90% interval", f"{row['ci_low']:.2f} – {row['ci_high']:.2f}")
+c3.metric("Rank of 32", f"{int(row['rank'])}", help="1 = highest risk")
+c4.metric("Rank range (5-95%)", f"{int(row['rank_low'])} – {int(row['rank_high'])}",
+          help="Over 500 random draws of weights (Dirichlet around the profile) and methods")
+st.write(row["summary"])
+if res.matrix.meta["notes"]:
+    st.caption("Data notes: " + "; ".join(res.matrix.meta["notes"]))
+
+contrib = res.contributions()
+mine = contrib[contrib["region_id"] == choice].copy()
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.subheader("What drives the score")
+    st.plotly_chart(score_charts.contributions_bar(mine), width="stretch", key="contrib_bar")
+    for d in row["drivers"]:
+        st.markdown(f"- {d}")
+with right:
+    st.subheader("Indicators and where they come from")
+    detail = res.matrix.detail[res.matrix.detail["region_id"] == choice][["indicator", "value", "basis", "data_end", "source", "coverage"]]
+    show = mine.merge(detail, on="indicator", how="left")
+    show = show[["indicator_name", "pillar", "raw", "normalised", "weight", "points", "coverage_x", "basis", "data_end", "source"]]
+    show.columns = ["indicator", "pillar", "value", "0-10", "weight", "points", "coverage", "based on", "data to", "source"]
+    st.dataframe(show, hide_index=True, width="stretch",
+                 column_config={"value": st.column_config.NumberColumn(format="%.2f"),
+                                "0-10": st.column_config.NumberColumn(format="%.1f"),
+                                "weight": st.column_config.NumberColumn(format="%.3f"),
+                                "points": st.column_config.NumberColumn(format="%.2f"),
+                                "coverage": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
+
+st.subheader("Trend")
+tr = records.monthly_series(choice)
+if tr.empty:
+    st.info("No monthly official figures for this state.")
+else:
+    fig = score_charts.trend_lines(tr, "month", "rate", "series", y_title="per 100,000 people a year")
+    st.plotly_chart(fig, width="stretch", key="trend_series")
+    st.caption("Monthly SESNSP figures, annualised per 100,000 residents (victims for homicide, feminicide and "
+               "kidnapping; investigation files for extortion and cargo theft). Gaps are months without data.")
+hist = scores.score_history(choice)
+if hist is not None and not hist.empty:
+    fig = score_charts.trend_lines(hist, "as_of", "score", "name", y_title="score (0-10)")
+    score_charts.level_bands(fig, res.profile.thresholds)
+    st.plotly_chart(fig, width="stretch", key="trend_score")
+
+st.subheader("Events behind the score")
+opts = res.options
+ev = records.region_events(choice, "state", res.options.as_of, opts.window_days * 2)
+if ev.empty:
+    st.info("No events recorded in this state in the two windows before the as-of date "
+            "(UCDP data end in 2023; add events on the Events & data page).")
+else:
+    st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources", "notes"]],
+                 hide_index=True, width="stretch", height=260)
+
+g1, g2, g3 = st.columns(3)
+with g1:
+    st.subheader("Armed groups named")
+    names_detail = res.matrix.detail
+    groups = names_detail[(names_detail["region_id"] == choice) & (names_detail["indicator"] == "armed_groups")]
+    st.write(groups["basis"].iat[0] if len(groups) else "No data.")
+    facts = records.group_presence(choice)
+    if len(facts):
+        st.caption("From the seed articles: " + "; ".join(facts["metric"]))
+with g2:
+    st.subheader("Corridors through it")
+    cr = data.corridors_in_state(choice)
+    ctab = res.table.set_index("region_id")
+    for r in cr.itertuples(index=False):
+        lv = ctab.at[r.corridor_id, "level_name"] if r.corridor_id in ctab.index else "?"
+        st.markdown(f"- **{r.name}** — {lv}")
+    if cr.empty:
+        st.write("None monitored.")
+with g3:
+    st.subheader("Peer states")
+    pillars = [f"pillar_{p}" for p in res.scores.pillar_ids]
+    st_rows = res.table[res.table["region_type"] == "state"]
+    peers = peer_groups(st_rows[pillars].to_numpy(), list(st_rows["region_id"]))
+    mine_peers = peers.set_index("state_code").at[choice, "peers"]
+    st.write(", ".join(names[p] for p in mine_peers[:5]) if mine_peers else "No close peers.")
+    st.caption("States with a similar mix of pillar scores (k-means on the five pillars).")
+
+st.divider()
+html = brief.state_brief(res, choice, tr, ev)
+st.download_button("Download a briefing (HTML)", html, file_name=f"risk-brief-{choice}-{res.options.as_of}.html",
+                   mime="text/html", key="brief_dl")
