@@ -125,3 +125,11 @@ def quality_flags() -> pd.DataFrame:
 
 def sources() -> pd.DataFrame:
     return _query("SELECT source_id, kind, title, publisher, published, licence, provenance FROM sources ORDER BY kind, source_id")
+
+
+def map_events(as_of: dt.date, days: int, limit: int = 3000) -> pd.DataFrame:
+    """Events with coordinates in the window, deadliest first (for the map's point layer)."""
+    return _query(f"""
+        SELECT date, event_type, fatalities, place, latitude, longitude FROM events
+        WHERE latitude IS NOT NULL AND date > ?::DATE - to_days(?::INTEGER) AND date <= ?::DATE
+        ORDER BY coalesce(fatalities, 0) DESC LIMIT {int(limit)}""", (as_of, days, as_of))

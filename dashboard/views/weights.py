@@ -56,12 +56,14 @@ ui.put("norm", "" if norm == base.normalisation else norm)
 ui.put("agg", "" if agg == base.aggregation else agg)
 ui.put("half_life", float(hl))
 th = ui.get("th") or tuple(base.thresholds)
-th_sel = st.slider("Level thresholds (Low | Moderate | Medium | High | Extreme)", 0.1, 9.9, tuple(float(x) for x in th),
-                   step=0.1, key="w_th")
-if len(set(th_sel)) == 4:
+st.markdown("**Level thresholds** (score at which each level starts)")
+tcols = st.columns(4)
+th_sel = tuple(c.number_input(f"{name} from", 0.1, 9.9, float(v), 0.1, key=f"w_th_{k}")
+               for k, (c, name, v) in enumerate(zip(tcols, ["Moderate", "Medium", "High", "Extreme"], th)))
+if list(th_sel) == sorted(th_sel) and len(set(th_sel)) == 4:
     ui.put("th", () if tuple(th_sel) == tuple(base.thresholds) else tuple(th_sel))
 else:
-    st.warning("Thresholds must all differ; keeping the previous ones.")
+    st.warning("Thresholds must increase from Moderate to Extreme; keeping the previous ones.")
 
 st.markdown("#### Pillars")
 cols = st.columns(len(reg.pillars))

@@ -1,0 +1,36 @@
+"""Entry point: ``streamlit run dashboard/app.py``. A router and nothing else.
+
+Pages live in ``dashboard/views/`` (not ``pages/``, which would switch on Streamlit's legacy
+auto-discovery). Add a page by appending an ``st.Page`` to ``PAGES``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run` puts dashboard/ on sys.path, not the repository root; pages import
+# `dashboard.*` and `scoring.*` from the root.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+VIEWS = "views"  # relative to this file (Streamlit resolves page paths against the entry script)
+
+# Icons are emoji (rendered locally as an inline SVG favicon); a ":material/...:" icon would
+# make the browser fetch a font from Google.
+PAGES = [
+    st.Page(f"{VIEWS}/risk_map.py", title="Risk map", icon="🗺️", url_path="risk-map", default=True),
+    st.Page(f"{VIEWS}/state_profile.py", title="State profile", icon="📍", url_path="state"),
+    st.Page(f"{VIEWS}/compare.py", title="Compare", icon="⚖️", url_path="compare"),
+    st.Page(f"{VIEWS}/corridors.py", title="Corridors", icon="🛣️", url_path="corridors"),
+    st.Page(f"{VIEWS}/weights.py", title="Weights & methods", icon="🎚️", url_path="weights"),
+    st.Page(f"{VIEWS}/events_data.py", title="Events & data", icon="🗂️", url_path="events"),
+]
+
+pg = st.navigation(PAGES)
+# No page_title here: each page's st.Page title names the browser tab.
+st.set_page_config(page_icon="🗺️", layout="wide")
+pg.run()

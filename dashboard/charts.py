@@ -1,0 +1,389 @@
+"""Figure builders for the dashboard. Each returns a ``go.Figure``; none imports streamlit.
+
+Pages call ``st.plotly_chart(fig, config=PLOTLY_CONFIG, ...)``; tests build the figures
+directly. The state map is a ``go.Choropleth`` on our own GeoJSON (32 states, feature
+``id`` = INEGI code) with the basemap hidden, plus one ``go.Scattergeo`` line per corridor.
+
+Colouring modes (``scale=``):
+
+* ``"level"``: a risk level 0-5 per state (0 = no data) on a stepped colour scale, with a
+  colour bar labelled "No data", "Low", ... "Extreme" (see :func:`level_colorscale`);
+* ``"category"``: one flat colour per distinct value (e.g. region), same stepped trick;
+* ``"continuous"``: a numeric column on a sequential scale; states with no value are drawn
+  grey in a separate "No data" trace so that all 32 still appear.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Risk levels, indexed by level number. 0 means the state has no score (not "no risk").
+LEVEL_NAMES: tuple[str, ...] = ("No data", "Low", "Moderate", "Medium", "High", "Extreme")
+LEVEL_COLORS: tuple[str, ...] = ("#bdbdbd", "#2e7d32", "#f9d71c", "#f39c12", "#d32f2f", "#7b1e3a")
+NO_DATA_COLOR = LEVEL_COLORS[0]
+MAX_LEVEL = len(LEVEL_NAMES) - 1
+
+# Region / category colours: muted, distinct from the risk palette so that a category map is
+# never read as a risk map.
+CATEGORY_COLORS: tuple[str, ...] = (
+    "#8dd3c7", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd",
+)
+
+# Corridor line style per corridor kind (scoring.schema.CORRIDOR_KINDS). Dark blues and
+# purples, so the lines stay visible on every fill of the risk palette.
+CORRIDOR_STYLES: dict[str, dict] = {
+    "highway": {"color": "#1a237e", "dash": "solid", "label": "Highway"},
+    "port_route": {"color": "#0277bd", "dash": "dash", "label": "Port route"},
+    "border_crossing": {"color": "#4a148c", "dash": "solid", "label": "Border crossing"},
+    "migrant_route": {"color": "#006064", "dash": "dot", "label": "Migrant route"},
+    "trafficking_route": {"color": "#212121", "dash": "dashdot", "label": "Trafficking route"},
+}
+_DEFAULT_CORRIDOR_STYLE = {"color": "#212121", "dash": "solid", "label": "Corridor"}
+
+SCALES = ("auto", "level", "category", "continuous")
+
+# Corridor lines get a vertex every CORRIDOR_STEP_DEG degrees (~5 km) so that hovering
+# anywhere on a line names it; CORRIDOR_HOVER_PX is how close the cursor must be.
+CORRIDOR_STEP_DEG = 0.05
+CORRIDOR_HOVER_PX = 6
+
+# Pass to every st.plotly_chart that shows a geo figure: plotly.js fetches world_110m.json
+# even with the basemap hidden, and without this it goes to a CDN (offline: no map at all).
+PLOTLY_CONFIG: dict = {"topojsonURL": "/app/static/", "displaylogo": False, "scrollZoom": False}
+
+
+def stepped_colorscale(colors: Sequence[str]) -> list[list]:
+    """A plotly colour scale with ``len(colors)`` flat bands of equal width.
+
+    With ``zmin = 0`` and ``zmax = len(colors) - 1``, an integer value ``k`` falls inside
+    band ``k`` and is drawn exactly ``colors[k]``: no blending between neighbours.
+    """
+    if not colors:
+        raise ValueError("stepped_colorscale needs at least one colour. Got an empty sequence.")
+    n = len(colors)
+    scale: list[list] = []
+    for k, color in enumerate(colors):
+        scale.append([k / n, color])
+        scale.append([(k + 1) / n, color])
+    return scale
+
+
+def level_colorscale() -> list[list]:
+    """The risk-level colour scale: levels 0 (no data) to 5 (extreme), use with zmin 0, zmax 5."""
+    return stepped_colorscale(LEVEL_COLORS)
+
+
+def level_color(level) -> str:
+    """Colour of one level; missing or out-of-range values are "No data" grey."""
+    lv = _as_level(level)
+    return LEVEL_COLORS[lv]
+
+
+def _as_level(value) -> int:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return 0
+    lv = int(value)
+    return lv if 0 <= lv <= MAX_LEVEL else 0
+
+
+def _band_centres(n: int, zmin: float, zmax: float) -> list[float]:
+    """Where to put a colour bar tick so that it sits in the middle of each band."""
+    return [zmin + (k + 0.5) * (zmax - zmin) / n for k in range(n)]
+
+
+def _fmt(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    try:  # numpy scalars
+        return _fmt(value.item())
+    except AttributeError:
+        return str(value)
+
+
+def _feature_codes(geojson: Mapping) -> list[str]:
+    return [str(f["id"]) for f in geojson["features"]]
+
+
+def _hover_text(frame: pd.DataFrame, name_col: str, lines: Mapping[str, str]) -> list[str]:
+    out = []
+    for _, row in frame.iterrows():
+        name = row.get(name_col)
+        parts = [f"<b>{name if isinstance(name, str) else row['_code']}</b>"]
+        parts += [f"{label}: {_fmt(row.get(col))}" for col, label in lines.items() if label]
+        out.append("<br>".join(parts))
+    return out
+
+
+def state_map(
+    geojson: Mapping,
+    df: pd.DataFrame,
+    color_col: str,
+    *,
+    scale: str = "auto",
+    label: str | None = None,
+    code_col: str = "state_code",
+    name_col: str = "name_common",
+    hover: Mapping[str, str] | None = None,
+    corridors: pd.DataFrame | None = None,
+    corridor_levels: Mapping[str, int] | None = None,
+    events: pd.DataFrame | None = None,
+    selected: str | None = None,
+    colorscale: str = "YlOrRd",
+    height: int = 520,
+) -> go.Figure:
+    """Choropleth of Mexico's states coloured by ``df[color_col]``, corridors on top.
+
+    Parameters
+    ----------
+    geojson : mapping
+        FeatureCollection whose feature ``id`` is the 2-digit INEGI code.
+    df : DataFrame
+        One row per state, keyed by ``code_col``. States absent from ``df`` are still drawn
+        (grey, "No data").
+    color_col : str
+        Column to colour by.
+    scale : {"auto", "level", "category", "continuous"}, default="auto"
+        ``"level"`` expects integers 0-5 (NaN is drawn as level 0). ``"auto"`` picks
+        ``"continuous"`` for numeric columns and ``"category"`` otherwise.
+    label : str, optional
+        Colour bar title and hover label of ``color_col`` (defaults to the column name;
+        ``""`` shows neither, e.g. for a grey backdrop under level-coloured corridors).
+    hover : mapping of column to label, optional
+        Extra lines of the hover box, in order.
+    corridors : DataFrame, optional
+        Corridor waypoints (see :func:`corridor_traces`); one line trace per corridor.
+    corridor_levels : mapping of corridor_id to level 0-5, optional
+        Draw each corridor in its risk level's colour instead of its kind's style.
+    selected : str, optional
+        INEGI code of a state to outline.
+
+    Returns
+    -------
+    go.Figure
+        Trace 0 is the state choropleth (32 locations unless ``scale="continuous"`` has
+        missing values, which go to a "No data" trace drawn right after it).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"The 'scale' parameter of state_map must be one of {set(SCALES)}. Got {scale!r} instead.")
+    if color_col not in df.columns:
+        raise ValueError(f"state_map: column {color_col!r} is not in the frame (columns: {list(df.columns)}).")
+    label = color_col if label is None else label  # "" = no colour bar title, no hover line
+    hover = dict(hover or {})
+    codes = _feature_codes(geojson)
+    frame = df.drop_duplicates(code_col).set_index(code_col).reindex(codes)
+    frame["_code"] = codes
+    if scale == "auto":
+        scale = "continuous" if pd.api.types.is_numeric_dtype(df[color_col]) else "category"
+
+    fig = go.Figure()
+    common = dict(geojson=geojson, featureidkey="id", hoverinfo="text", unselected={"marker": {"opacity": 1}})
+    lines = {color_col: label, **{c: lab for c, lab in hover.items() if c != color_col}}
+
+    if scale == "continuous":
+        has = frame[color_col].notna()
+        shown, missing = frame[has], frame[~has]
+        fig.add_trace(go.Choropleth(
+            locations=shown["_code"], z=shown[color_col].astype(float), colorscale=colorscale,
+            text=_hover_text(shown, name_col, lines), name=label,
+            colorbar=_colorbar(label),
+            marker=_outline(shown["_code"], selected), **common,
+        ))
+        if len(missing):
+            fig.add_trace(go.Choropleth(
+                locations=missing["_code"], z=[0] * len(missing),
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False,
+                text=_hover_text(missing, name_col, lines), name="No data",
+                marker=_outline(missing["_code"], selected), **common,
+            ))
+    else:
+        if scale == "level":
+            z = [_as_level(v) for v in frame[color_col]]
+            names, colors = list(LEVEL_NAMES), list(LEVEL_COLORS)
+            frame["_level_name"] = [LEVEL_NAMES[v] for v in z]
+            lines = {"_level_name": label, **{c: lab for c, lab in hover.items() if c != color_col}}
+        else:
+            names = sorted(str(v) for v in frame[color_col].dropna().unique())
+            colors = [CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i in range(len(names))]
+            has_missing = frame[color_col].isna().any()
+            if has_missing:
+                names, colors = ["No data", *names], [NO_DATA_COLOR, *colors]
+            index = {n: i for i, n in enumerate(names)}
+            z = [index["No data"] if pd.isna(v) else index[str(v)] for v in frame[color_col]]
+        zmax = max(len(names) - 1, 1)
+        fig.add_trace(go.Choropleth(
+            locations=frame["_code"], z=z, zmin=0, zmax=zmax, colorscale=stepped_colorscale(colors),
+            text=_hover_text(frame, name_col, lines), name=label,
+            colorbar=_colorbar(label, tickvals=_band_centres(len(names), 0, zmax), ticktext=names),
+            marker=_outline(frame["_code"], selected), **common,
+        ))
+
+    for trace in corridor_traces(corridors, levels=corridor_levels):
+        fig.add_trace(trace)
+    if events is not None and len(events):
+        fig.add_trace(event_points(events))
+    legend_title = "Corridor risk level" if corridor_levels is not None else "Corridors"
+
+    # Explicit axis ranges rather than fitbounds="locations": with a Mercator projection,
+    # fitbounds draws into a square frame and leaves Mexico at about 70% of the width.
+    (lon0, lon1), (lat0, lat1) = geojson_bounds(geojson, pad=0.5)
+    fig.update_geos(
+        visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)",
+        lonaxis_range=[lon0, lon1], lataxis_range=[lat0, lat1],
+    )
+    fig.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="rgba(0,0,0,0)",
+        # Corridor hover only right on a line; elsewhere the state under the cursor answers,
+        # so that a click near a corridor still selects the state.
+        hoverdistance=CORRIDOR_HOVER_PX,
+        # Both keys sit over empty corners of Mexico's frame: the corridor legend over Texas
+        # (top right, below the mode bar), the colour bar over the Pacific (bottom left).
+        legend={"x": 0.99, "y": 0.92, "xanchor": "right", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.8)",
+                "title": {"text": legend_title}, "font": {"size": 12}},
+        hoverlabel={"align": "left"},
+    )
+    return fig
+
+
+def event_points(events: pd.DataFrame) -> go.Scattergeo:
+    """Events as points sized by deaths (area proportional), unknown tolls drawn smallest.
+
+    ``events``: columns latitude, longitude, fatalities, event_type, date, place.
+    """
+    f = events["fatalities"].fillna(0).astype(float)
+    size = 4 + 3 * f.clip(upper=100) ** 0.5
+    text = [f"{d} · {t.replace('_', ' ')}<br>{p or ''}<br>deaths: {'unknown' if pd.isna(x) else int(x)}"
+            for d, t, p, x in zip(events["date"].astype(str), events["event_type"], events["place"], events["fatalities"])]
+    return go.Scattergeo(lat=events["latitude"], lon=events["longitude"], mode="markers", name="Events (by deaths)",
+                         marker={"size": size, "color": "rgba(20,20,20,0.55)", "line": {"width": 0.5, "color": "#fff"}},
+                         text=text, hoverinfo="text", showlegend=True)
+
+
+def geojson_bounds(geojson: Mapping, pad: float = 0.0) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((lon_min, lon_max), (lat_min, lat_max)) of every coordinate, widened by ``pad`` degrees."""
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def walk(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            lons.append(coords[0])
+            lats.append(coords[1])
+        else:
+            for c in coords:
+                walk(c)
+
+    for feature in geojson["features"]:
+        walk(feature["geometry"]["coordinates"])
+    if not lons:
+        raise ValueError("geojson_bounds: the GeoJSON has no coordinates.")
+    return (min(lons) - pad, max(lons) + pad), (min(lats) - pad, max(lats) + pad)
+
+
+def _colorbar(title: str, *, tickvals=None, ticktext=None) -> dict:
+    """A horizontal colour bar in the bottom-left corner (the Pacific), over the map."""
+    bar = {
+        "title": {"text": title, "side": "top"}, "orientation": "h", "thickness": 12, "len": 0.5,
+        "x": 0.01, "xanchor": "left", "y": 0.03, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)",
+        "tickangle": 0, "tickfont": {"size": 11},
+    }
+    if tickvals is not None:
+        bar.update(tickvals=list(tickvals), ticktext=list(ticktext), ticks="")
+    return bar
+
+
+def _outline(codes: Sequence[str], selected: str | None) -> dict:
+    """Thin white borders, and a thick dark one around the selected state (no extra shapes)."""
+    codes = list(codes)
+    return {
+        "line": {
+            "width": [3.0 if c == selected else 0.6 for c in codes],
+            "color": ["#111111" if c == selected else "#ffffff" for c in codes],
+        }
+    }
+
+
+def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int] | None = None) -> list[go.Scattergeo]:
+    """One ``Scattergeo`` line per corridor; one legend entry per kind (or per level).
+
+    ``waypoints`` needs ``corridor_id``, ``seq``, ``latitude``, ``longitude`` and optionally
+    ``corridor`` (display name) and ``kind``. Without ``levels`` a line is styled by its kind
+    (:data:`CORRIDOR_STYLES`). With ``levels`` (corridor_id -> 0-5; missing = "No data") it is
+    drawn in its level's colour over a dark casing, so that yellow or green stays readable
+    on any state fill; the casings are separate traces that neither hover nor show in the
+    legend. Returns an empty list for ``None`` or no rows.
+    """
+    if waypoints is None or waypoints.empty:
+        return []
+    casings, lines = [], []
+    shown: set = set()
+    for cid, pts in waypoints.sort_values(["corridor_id", "seq"]).groupby("corridor_id", sort=True):
+        name = str(pts["corridor"].iloc[0]) if "corridor" in pts else str(cid)
+        kind = str(pts["kind"].iloc[0]) if "kind" in pts else ""
+        lon, lat = densify(pts["longitude"].tolist(), pts["latitude"].tolist(), CORRIDOR_STEP_DEG)
+        if levels is None:
+            style = CORRIDOR_STYLES.get(kind, _DEFAULT_CORRIDOR_STYLE)
+            group, label, rank, hover = kind or "corridor", style["label"], 0, name
+            line = {"color": style["color"], "width": 2.5, "dash": style["dash"]}
+        else:
+            lv = _as_level(levels.get(str(cid)))
+            group, label, rank = f"level-{lv}", LEVEL_NAMES[lv], MAX_LEVEL - lv  # Extreme first
+            hover = f"{name}<br>Risk level: {LEVEL_NAMES[lv]}"
+            line = {"color": LEVEL_COLORS[lv], "width": 3.5}
+            casings.append(go.Scattergeo(
+                lon=lon, lat=lat, mode="lines", line={"color": "#212121", "width": 6.0},
+                hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{name} (casing)",
+            ))
+        lines.append(go.Scattergeo(
+            lon=lon, lat=lat, mode="lines", line=line, name=label, legendgroup=group, legendrank=rank,
+            showlegend=group not in shown, text=[hover] * len(lon), hovertemplate="%{text}<extra></extra>",
+            meta={"corridor_id": str(cid)},
+        ))
+        shown.add(group)
+    return casings + lines
+
+
+def densify(lon: Sequence[float], lat: Sequence[float], step: float) -> tuple[list[float], list[float]]:
+    """Insert evenly spaced points so that no two neighbours are more than ``step`` degrees apart.
+
+    The original vertices are kept (in order); the line drawn is the same.
+    """
+    if len(lon) != len(lat):
+        raise ValueError(f"densify: lon and lat must have the same length. Got {len(lon)} and {len(lat)}.")
+    if step <= 0:
+        raise ValueError(f"The 'step' parameter of densify must be > 0. Got {step!r} instead.")
+    if len(lon) < 2:
+        return list(lon), list(lat)
+    out_lon, out_lat = [lon[0]], [lat[0]]
+    for (x0, y0), (x1, y1) in zip(zip(lon, lat), zip(lon[1:], lat[1:])):
+        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+        for j in range(1, n + 1):
+            out_lon.append(x0 + (x1 - x0) * j / n)
+            out_lat.append(y0 + (y1 - y0) * j / n)
+    return out_lon, out_lat
+
+
+def clicked_location(event) -> str | None:
+    """The INEGI code of the state clicked on a map, from ``st.plotly_chart``'s selection state.
+
+    Accepts the chart's return value or its session-state entry (both are mappings of the
+    shape ``{"selection": {"points": [{"location": "14", ...}]}}``). Clicks on a corridor
+    line carry no ``location`` and are ignored. Returns None when nothing was clicked.
+    """
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points or []:
+        loc = point.get("location") if isinstance(point, Mapping) else None
+        if loc:
+            return str(loc)
+    return None

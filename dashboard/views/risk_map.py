@@ -1,0 +1,97 @@
+"""Risk map (home): the 32 states by level, corridors in their level's colour, a ranked table.
+
+Settings (sidebar) -> scores (dashboard.scores) -> render (dashboard.charts).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, controls, data, records, scores
+from dashboard import state as ui
+from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES
+
+LEVEL_MEANINGS = {
+    1: "Lowest relative risk: organised-crime violence is rare; normal precautions.",
+    2: "Some organised-crime activity; stay alert, keep to main roads by day.",
+    3: "Regular violence or extortion in parts of the state; plan routes and check local news.",
+    4: "Frequent lethal violence, kidnapping or road crime; travel only with a plan and support.",
+    5: "Among the most violent places in Mexico: contested territory, mass-casualty events.",
+}
+
+controls.sidebar("map")
+with st.sidebar:
+    show_corridors = st.toggle("Show corridors", value=True, key="map_corridors")
+    show_events = st.toggle("Show events (sized by deaths)", value=bool(ui.get("events")), key="map_events")
+    ui.put("events", show_events)
+ui.to_url()
+
+res = scores.run()
+t = res.table
+states_t = t[t["region_type"] == "state"].rename(columns={"region_id": "state_code"})
+cors = t[t["region_type"] == "corridor"]
+
+# A click arrives in the chart's session entry; we keep the state in our own key because the
+# chart's selection is cleared whenever the figure changes.
+clicked = charts.clicked_location(st.session_state.get("map"))
+if clicked and clicked != st.session_state.get("_map_last_click"):
+    st.session_state["_map_last_click"] = clicked
+    ui.put("state", clicked)
+    ui.to_url()
+    st.switch_page("views/state_profile.py")
+
+st.title("Risk map")
+as_of = res.options.as_of
+st.caption(f"Organised-crime risk by state, as of {as_of:%d %b %Y}, {res.profile.name} profile, "
+           f"{res.options.window_days}-day window. Click a state to open its profile.")
+map_col, table_col = st.columns([3, 2], gap="medium")
+with map_col:
+    hover = {"score": "Score", "ci_low": "90% low", "ci_high": "90% high", "rank": "Rank", "driver": "Top driver"}
+    states_t = states_t.assign(driver=[d[0].split(" (+")[0] if d else "–" for d in states_t["drivers"]])
+    ev = records.map_events(as_of, res.options.window_days) if show_events else None
+    fig = charts.state_map(data.state_geojson(), states_t, "level", scale="level", label="Risk level",
+                           name_col="name", hover=hover,
+                           corridors=data.corridor_paths() if show_corridors else None,
+                           corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
+                           events=ev)
+    st.plotly_chart(fig, config=charts.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                    key="map", width="stretch")
+    legend = " ".join(
+        f"<span style='display:inline-block;margin:2px 8px 2px 0'><span style='display:inline-block;width:12px;"
+        f"height:12px;background:{LEVEL_COLORS[k]};border:1px solid #555;vertical-align:middle'></span> "
+        f"<b>{LEVEL_NAMES[k]}</b> ({lo:g}–{hi:g})</span>"
+        for k, lo, hi in zip(range(1, 6), [0, *res.profile.thresholds], [*res.profile.thresholds, 10]))
+    st.markdown(legend, unsafe_allow_html=True)
+    with st.expander("What the levels mean"):
+        for k, text in LEVEL_MEANINGS.items():
+            st.markdown(f"**{LEVEL_NAMES[k]}** — {text}")
+        st.caption("Scores are relative to Mexico's states (0 = the calmest on every indicator, 10 = the worst). "
+                   "Grey means no data, never no risk.")
+
+with table_col:
+    kind = st.radio("Rank", ["States", "Corridors"], horizontal=True, key="map_kind", label_visibility="collapsed")
+    sub = (states_t.rename(columns={"state_code": "region_id"}) if kind == "States" else cors).sort_values("rank")
+    show = pd.DataFrame({
+        "rank": sub["rank"].astype("Int64"), "name": sub["name"], "level": sub["level_name"],
+        "score": sub["score"], "±90%": (sub["ci_high"] - sub["ci_low"]) / 2, "change": sub["change"],
+        "rank range": [f"{int(a)}–{int(b)}" if a == a else "–" for a, b in zip(sub["rank_low"], sub["rank_high"])],
+    })
+    st.dataframe(show, hide_index=True, width="stretch", height=560, key="map_table",
+                 column_config={"score": st.column_config.NumberColumn(format="%.2f"),
+                                "±90%": st.column_config.NumberColumn(format="%.2f"),
+                                "change": st.column_config.NumberColumn(format="%+.2f",
+                                                                        help="against the previous quarter")})
+    c1, c2 = st.columns(2)
+    c1.download_button("CSV", res.flat().to_csv(index=False), f"risk-scores-{as_of}.csv", "text/csv", key="map_csv")
+    c2.download_button("JSON", pd.Series(res.records()).to_json(orient="values", force_ascii=False),
+                       f"risk-scores-{as_of}.json", "application/json", key="map_json")
+
+st.markdown("##### Data behind this view")
+cov = states_t["coverage"]
+notes = res.matrix.meta["notes"]
+st.caption(
+    f"Coverage: {cov.mean():.0%} of the weighted indicators have data on average (lowest "
+    f"{cov.min():.0%}). " + (" ".join(f"{n}." for n in notes) + " " if notes else "")
+    + "Sources: SESNSP crime and victim statistics, CONAPO population, UCDP GED events (CC BY 4.0), news "
+    "events extracted by hand, imports. See Events & data for coverage and licences.")

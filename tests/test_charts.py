@@ -1,0 +1,237 @@
+"""Figure builders (dashboard/charts.py), without Streamlit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import charts
+
+ROOT = Path(__file__).resolve().parents[1]
+CODES = [f"{i:02d}" for i in range(1, 33)]
+
+
+@pytest.fixture(scope="module")
+def geojson() -> dict:
+    return json.loads((ROOT / "data" / "geo" / "mx_states.geojson").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def states() -> pd.DataFrame:
+    regions = ["north", "south", "center", "west"]
+    return pd.DataFrame({
+        "state_code": CODES,
+        "name_common": [f"State {c}" for c in CODES],
+        "region": [regions[i % 4] for i in range(32)],
+        "pop_2020": [1_000_000 + 10_000 * i for i in range(32)],
+        "level": [i % 6 for i in range(32)],
+    })
+
+
+@pytest.fixture
+def waypoints() -> pd.DataFrame:
+    return pd.DataFrame({
+        "corridor_id": ["a", "a", "a", "b", "b", "c", "c"],
+        "corridor": ["Road A"] * 3 + ["Port B"] * 2 + ["Road C"] * 2,
+        "kind": ["highway"] * 3 + ["port_route"] * 2 + ["highway"] * 2,
+        "seq": [2, 1, 3, 1, 2, 1, 2],
+        "latitude": [20.0, 19.0, 21.0, 19.1, 19.5, 25.0, 26.0],
+        "longitude": [-100.0, -99.0, -101.0, -104.3, -103.4, -100.3, -99.5],
+    })
+
+
+def color_at(scale: list[list], t: float) -> str:
+    """The colour a stepped plotly scale gives to normalised value t (last band wins ties)."""
+    hit = None
+    for pos, color in scale:
+        if pos <= t + 1e-12:
+            hit = color
+    return hit
+
+
+class TestLevelPalette:
+    def test_level_names_and_colors_cover_no_data_to_extreme(self):
+        assert charts.LEVEL_NAMES == ("No data", "Low", "Moderate", "Medium", "High", "Extreme")
+        assert charts.LEVEL_COLORS == ("#bdbdbd", "#2e7d32", "#f9d71c", "#f39c12", "#d32f2f", "#7b1e3a")
+
+    def test_level_colorscale_is_stepped_from_0_to_1(self):
+        scale = charts.level_colorscale()
+        positions = [p for p, _ in scale]
+        assert positions[0] == 0 and positions[-1] == 1
+        assert positions == sorted(positions)
+        # two stops per band (a hard edge), each band one flat colour
+        assert len(scale) == 2 * len(charts.LEVEL_COLORS)
+        for k, color in enumerate(charts.LEVEL_COLORS):
+            assert scale[2 * k][1] == scale[2 * k + 1][1] == color
+
+    @pytest.mark.parametrize("level", range(6))
+    def test_each_level_on_zmin_0_zmax_5_gets_its_own_color(self, level):
+        assert color_at(charts.level_colorscale(), level / 5) == charts.LEVEL_COLORS[level]
+
+    @pytest.mark.parametrize("value", [None, float("nan"), pd.NA, -1, 6])
+    def test_level_color_missing_or_out_of_range_is_no_data(self, value):
+        assert charts.level_color(value) == charts.NO_DATA_COLOR
+
+    def test_stepped_colorscale_rejects_no_colors(self):
+        with pytest.raises(ValueError, match="at least one colour"):
+            charts.stepped_colorscale([])
+
+
+class TestStateMap:
+    def test_state_map_draws_all_32_states_from_the_geojson(self, geojson, states):
+        fig = charts.state_map(geojson, states, "pop_2020")
+        choro = fig.data[0]
+        assert isinstance(choro, go.Choropleth)
+        assert sorted(choro.locations) == CODES
+        assert choro.featureidkey == "id"
+        assert choro.geojson is not None
+
+    def test_state_map_frames_mexico_and_hides_the_basemap(self, geojson, states):
+        geo = charts.state_map(geojson, states, "pop_2020").layout.geo
+        assert geo.visible is False
+        (lon0, lon1), (lat0, lat1) = charts.geojson_bounds(geojson)
+        assert geo.lonaxis.range[0] < lon0 < lon1 < geo.lonaxis.range[1]
+        assert geo.lataxis.range[0] < lat0 < lat1 < geo.lataxis.range[1]
+        # Mexico: about 118.4W-86.7W, 14.5N-32.7N
+        assert -119 < lon0 < -118 and -87 < lon1 < -86 and 14 < lat0 < 15 and 32 < lat1 < 33
+
+    def test_state_map_level_scale_is_stepped_with_named_ticks(self, geojson, states):
+        choro = charts.state_map(geojson, states, "level", scale="level").data[0]
+        assert (choro.zmin, choro.zmax) == (0, 5)
+        assert [list(s) for s in choro.colorscale] == charts.level_colorscale()
+        assert list(choro.colorbar.ticktext) == list(charts.LEVEL_NAMES)
+        # ticks sit mid-band, inside the band of their own level
+        for k, tick in enumerate(choro.colorbar.tickvals):
+            assert k / 6 < tick / 5 < (k + 1) / 6
+
+    def test_state_map_level_missing_state_is_level_0(self, geojson, states):
+        partial = states[states["state_code"] != "14"].assign(level=3)
+        choro = charts.state_map(geojson, partial, "level", scale="level").data[0]
+        z = dict(zip(choro.locations, choro.z))
+        assert len(z) == 32 and z["14"] == 0 and z["01"] == 3
+
+    def test_state_map_category_gets_one_band_per_value(self, geojson, states):
+        choro = charts.state_map(geojson, states, "region").data[0]  # auto -> category
+        assert list(choro.colorbar.ticktext) == ["center", "north", "south", "west"]
+        assert len(choro.colorscale) == 2 * 4
+
+    def test_state_map_continuous_missing_values_go_to_a_grey_no_data_trace(self, geojson, states):
+        states.loc[states["state_code"].isin(["05", "07"]), "pop_2020"] = None
+        fig = charts.state_map(geojson, states.astype({"pop_2020": "float"}), "pop_2020")
+        main, missing = fig.data[0], fig.data[1]
+        assert len(main.locations) == 30 and sorted(missing.locations) == ["05", "07"]
+        assert missing.name == "No data" and missing.showscale is False
+        assert len(main.locations) + len(missing.locations) == 32
+
+    def test_state_map_hover_names_the_state_and_formats_numbers(self, geojson, states):
+        choro = charts.state_map(geojson, states, "pop_2020", label="Population").data[0]
+        first = dict(zip(choro.locations, choro.text))["01"]
+        assert "<b>State 01</b>" in first and "Population: 1,000,000" in first
+
+    def test_state_map_empty_label_drops_the_title_and_hover_line(self, geojson, states):
+        choro = charts.state_map(geojson, states, "level", scale="level", label="").data[0]
+        assert choro.colorbar.title.text == ""
+        assert all(": " not in t.split("<br>", 1)[-1] for t in choro.text if "<br>" in t)
+        assert choro.text[0] == "<b>State 01</b>"
+
+    def test_state_map_outlines_only_the_selected_state(self, geojson, states):
+        choro = charts.state_map(geojson, states, "region", selected="14").data[0]
+        widths = dict(zip(choro.locations, choro.marker.line.width))
+        assert widths["14"] > 2 and all(w < 1 for c, w in widths.items() if c != "14")
+
+    def test_state_map_rejects_an_unknown_scale(self, geojson, states):
+        with pytest.raises(ValueError, match="The 'scale' parameter of state_map must be one of"):
+            charts.state_map(geojson, states, "region", scale="rainbow")
+
+    def test_state_map_rejects_a_missing_column(self, geojson, states):
+        with pytest.raises(ValueError, match="'risk' is not in the frame"):
+            charts.state_map(geojson, states, "risk")
+
+    def test_state_map_serialises_to_plotly_json(self, geojson, states, waypoints):
+        fig = charts.state_map(geojson, states, "level", scale="level", corridors=waypoints)
+        assert json.loads(fig.to_json())["data"][0]["type"] == "choropleth"
+
+
+class TestCorridors:
+    def test_corridor_traces_one_line_per_corridor_in_seq_order(self, waypoints):
+        traces = charts.corridor_traces(waypoints)
+        assert len(traces) == 3
+        assert all(isinstance(t, go.Scattergeo) and t.mode == "lines" for t in traces)
+        road_a = traces[0]
+        lats = list(road_a.lat)
+        assert lats[0] == 19.0 and lats[-1] == 21.0 and 20.0 in lats
+        assert lats == sorted(lats)  # seq order: 19 -> 20 -> 21, whatever the row order
+        assert set(road_a.text) == {"Road A"}
+
+    def test_corridor_traces_one_legend_entry_per_kind(self, waypoints):
+        traces = charts.corridor_traces(waypoints)
+        assert [t.name for t in traces if t.showlegend] == ["Highway", "Port route"]
+
+    def test_corridor_traces_empty_input_gives_no_traces(self, waypoints):
+        assert charts.corridor_traces(None) == []
+        assert charts.corridor_traces(waypoints.iloc[0:0]) == []
+
+    def test_state_map_puts_corridors_above_the_states(self, geojson, states, waypoints):
+        fig = charts.state_map(geojson, states, "region", corridors=waypoints)
+        assert [t.type for t in fig.data] == ["choropleth", "scattergeo", "scattergeo", "scattergeo"]
+
+
+    def test_corridor_traces_by_level_take_the_level_color(self, waypoints):
+        traces = charts.corridor_traces(waypoints, levels={"a": 5, "b": 1})
+        lines = {t.meta["corridor_id"]: t for t in traces if t.hoverinfo != "skip"}
+        assert lines["a"].line.color == charts.LEVEL_COLORS[5]
+        assert lines["b"].line.color == charts.LEVEL_COLORS[1]
+        assert lines["c"].line.color == charts.NO_DATA_COLOR  # no level given
+        assert "Risk level: Extreme" in lines["a"].text[0]
+
+    def test_corridor_traces_by_level_draw_casings_underneath(self, waypoints):
+        traces = charts.corridor_traces(waypoints, levels={"a": 2})
+        casings = [i for i, t in enumerate(traces) if t.hoverinfo == "skip"]
+        lines = [i for i, t in enumerate(traces) if t.hoverinfo != "skip"]
+        assert len(casings) == len(lines) == 3
+        assert max(casings) < min(lines)
+        assert not any(traces[i].showlegend for i in casings)
+
+    def test_corridor_traces_by_level_one_legend_entry_per_level_extreme_first(self, waypoints):
+        traces = charts.corridor_traces(waypoints, levels={"a": 1, "b": 4, "c": 4})
+        entries = sorted((t.legendrank, t.name) for t in traces if t.showlegend)
+        assert [name for _, name in entries] == ["High", "Low"]
+
+    def test_state_map_corridor_levels_titles_the_legend(self, geojson, states, waypoints):
+        fig = charts.state_map(geojson, states.assign(level=0), "level", scale="level", corridors=waypoints,
+                               corridor_levels={"a": 3})
+        assert fig.layout.legend.title.text == "Corridor risk level"
+
+
+class TestClickedLocation:
+    def test_clicked_location_reads_the_state_code(self):
+        event = {"selection": {"points": [{"curve_number": 0, "location": "14"}], "box": [], "lasso": []}}
+        assert charts.clicked_location(event) == "14"
+
+    def test_clicked_location_ignores_corridor_points(self):
+        event = {"selection": {"points": [{"curve_number": 3, "lat": 20.0, "lon": -100.0}]}}
+        assert charts.clicked_location(event) is None
+
+    @pytest.mark.parametrize("event", [None, {}, {"selection": {}}, {"selection": {"points": []}}])
+    def test_clicked_location_without_a_click_is_none(self, event):
+        assert charts.clicked_location(event) is None
+
+
+class TestDensify:
+    def test_densify_keeps_vertices_and_bounds_the_spacing(self):
+        lon, lat = charts.densify([0.0, 1.0, 1.0], [0.0, 0.0, 0.3], 0.25)
+        assert (lon[0], lat[0]) == (0.0, 0.0) and (lon[-1], lat[-1]) == (1.0, 0.3)
+        assert (1.0, 0.0) in set(zip(lon, lat))
+        gaps = [((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 for x0, y0, x1, y1 in zip(lon, lat, lon[1:], lat[1:])]
+        assert max(gaps) <= 0.25 + 1e-9
+
+    def test_densify_short_input_is_unchanged(self):
+        assert charts.densify([5.0], [6.0], 0.1) == ([5.0], [6.0])
+
+    def test_densify_rejects_a_non_positive_step(self):
+        with pytest.raises(ValueError, match="The 'step' parameter of densify must be > 0"):
+            charts.densify([0, 1], [0, 1], 0)
