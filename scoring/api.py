@@ -86,6 +86,7 @@ class RiskModel:
         self.db = db
         self.reg = reg or load_registry()
         self._prepared: OrderedDict[TimeOptions, Prepared] = OrderedDict()
+        self._default_as_of: dt.date | None = None
 
     def prepared(self, opts: TimeOptions) -> Prepared:
         opts = opts.validated()
@@ -97,11 +98,14 @@ class RiskModel:
         return self._prepared[opts]
 
     def default_as_of(self) -> dt.date:
-        return self.prepared(TimeOptions()).matrix.meta["as_of"]
+        # two small queries, not a whole stage 1 (which the as-of date then keys anyway)
+        if self._default_as_of is None:
+            self._default_as_of = engine.default_as_of(self.db)
+        return self._default_as_of
 
     def run(self, profile: Profile, opts: TimeOptions | None = None, *, uncertainty: bool = True,
             mc_draws: int = 1000, boot_draws: int = 200, compare: bool = True) -> Result:
-        opts = opts or TimeOptions()
+        opts = (opts or TimeOptions()).validated()   # a bad option fails before any query
         if opts.as_of is None:
             opts = dataclasses.replace(opts, as_of=self.default_as_of())
         prep = self.prepared(opts)

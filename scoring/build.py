@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -21,6 +22,9 @@ from .errors import DataError
 from .validate import Field, check_frame, read_text_csv, strict
 
 STATE_CODE = r"(0[1-9]|[12][0-9]|3[0-2])"
+# events.fatalities and events.injured are INTEGER columns: a larger count is refused by the
+# check (with its line) rather than by DuckDB's cast at insert time.
+COUNT_MAX = 2**31 - 1
 
 
 def rel(path) -> str:
@@ -129,6 +133,9 @@ def load_corridors(con, ref: Path, codes: set[str], polygons: geo.StatePolygons 
         seen.add(cid)
         if c["kind"] not in schema.CORRIDOR_KINDS:
             raise DataError(where, f"{cid}: kind {c['kind']!r} is not one of {', '.join(schema.CORRIDOR_KINDS)}", field="kind")
+        for key in ("states", "waypoints"):
+            if not isinstance(c[key], list):
+                raise DataError(where, f"{cid}: '{key}' must be a list", field=key)
         states = [str(s).zfill(2) for s in c["states"]]
         unknown = [s for s in states if s not in codes]
         if unknown:
@@ -206,8 +213,8 @@ def event_fields(codes, corridors=None, sources=None, *, id_pattern=None) -> lis
         Field("longitude", "float", min=-118, max=-86),
         Field("geo_precision", required=True, choices=schema.GEO_PRECISIONS),
         Field("event_type", required=True, choices=sorted(schema.EVENT_TYPES)),
-        Field("fatalities", "int", min=0),
-        Field("injured", "int", min=0),
+        Field("fatalities", "int", min=0, max=COUNT_MAX),
+        Field("injured", "int", min=0, max=COUNT_MAX),
         Field("actors"),
         Field("target_category", choices=schema.TARGET_CATEGORIES),
         Field("corridor_id", choices=sorted(corridors) if corridors is not None else None),
@@ -243,7 +250,8 @@ def event_cross_checks(known_sources: set[str] | None, places: pd.DataFrame | No
                 lambda s: ";".join(x for x in (t.strip() for t in s.split(";")) if x and x not in known_sources)
             )
             flag(unknown.ne(""), "source_ids", "names source(s) not in the manifest: " + unknown)
-        half = out["latitude"].isna() != out["longitude"].isna()
+        none = pd.Series(np.nan, index=out.index)  # both columns are optional in a user's file
+        half = out.get("latitude", none).isna() != out.get("longitude", none).isna()
         flag(half, "longitude", pd.Series("latitude and longitude must both be given or both be blank", index=out.index))
         if muni_state is not None and "municipality_code" in raw:
             mstate = raw["municipality_code"].map(muni_state)

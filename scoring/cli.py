@@ -175,6 +175,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader stopped early (`... | head`): not an error. Point stdout at devnull so the
+        # interpreter's final flush does not raise again (the recipe of the Python docs, "signal").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug, not the user's fault: short message, details on request
         if os.environ.get("RISK_DEBUG"):
             traceback.print_exc()

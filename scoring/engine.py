@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -77,8 +78,11 @@ class Matrix:
 
 # --- stage 1 ---------------------------------------------------------------------------------
 
+@lru_cache(maxsize=64)
 def _month_table(end: dt.date, window_days: int, half_life: float) -> pd.DataFrame:
-    """Months whose first day is in (end - window, end], with their decay weight at mid-month."""
+    """Months whose first day is in (end - window, end], with their decay weight at mid-month.
+
+    Cached (the same table serves every official indicator); callers only read it."""
     start = end - dt.timedelta(days=window_days)
     first = pd.Timestamp(start).to_period("M").to_timestamp()
     months = pd.date_range(first, pd.Timestamp(end), freq="MS")
@@ -115,13 +119,27 @@ def _covered_weight(end: dt.date, window_days: int, half_life: float, cov_start:
     return float(w[:days_covered].sum()), float(w.sum())
 
 
+def default_as_of(db, ends: dict | None = None) -> dt.date:
+    """The as-of date when none is given: the latest month every official dataset covers
+    (else the latest systematic event, else today)."""
+    ends = queries.source_ends(db) if ends is None else ends
+    official_ends = [ends[k] for k in ("carpetas", "victims") if k in ends]
+    return min(official_ends) if official_ends else ends.get("events") or dt.date.today()
+
+
+def _aligned(values: pd.Series, ridx: pd.MultiIndex) -> np.ndarray:
+    """A (region_id, region_type)-indexed series as an array in region order, 0 where absent."""
+    if len(values) == 0:
+        return np.zeros(len(ridx))
+    return values.reindex(ridx, fill_value=0).to_numpy(float)
+
+
 def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = None) -> Matrix:
     """Stage 1: the raw indicator matrix for all states and corridors."""
     opts = (opts or TimeOptions()).validated()
     reg = reg or load_registry()
     ends = queries.source_ends(db)
-    official_ends = [ends[k] for k in ("carpetas", "victims") if k in ends]
-    as_of = opts.as_of or (min(official_ends) if official_ends else ends.get("events") or dt.date.today())
+    as_of = opts.as_of or default_as_of(db, ends)
     regions = queries.regions(db)
     states = regions.loc[regions["region_type"] == "state", "region_id"].tolist()
     n, k = len(regions), len(reg.indicators)
@@ -230,33 +248,31 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
             actor_types = sorted({t for _, ind in ev_inds if ind.measure == "distinct_actors" for t in ind.event_types})
             actors = queries.distinct_actors(db, ev_end, opts.window_days, actor_types, opts.buffer_km) \
                 if actor_types else pd.DataFrame(columns=["region_id", "region_type", "groups", "names"])
+            ridx = pd.MultiIndex.from_arrays([regions["region_id"], regions["region_type"]])
             for j, ind in ev_inds:
                 g = groups[groups["event_type"].isin(ind.event_types) & (groups["bucket"] >= ind.min_fatalities)]
                 key = ["region_id", "region_type"]
                 if ind.measure == "distinct_actors":
-                    a = actors.set_index(key)["groups"]
-                    val = np.array([float(a.get((r, t), 0)) for r, t in zip(regions["region_id"], regions["region_type"])])
+                    val = _aligned(actors.set_index(key)["groups"], ridx)
                     c = np.full(n, cov_ev)
                     names = actors.set_index(key)["names"]
-                    basis = [str(names.get((r, t), "none named")) for r, t in zip(regions["region_id"], regions["region_type"])]
+                    names = names.reindex(ridx) if len(names) else pd.Series(np.nan, index=ridx)
+                    basis = [str(x) if isinstance(x, str) else "none named" for x in names]
                 elif ind.measure == "momentum":
-                    cur = g[g["period"] == 0].groupby(key)["f"].sum()
-                    prev = g[g["period"] == 1].groupby(key)["f"].sum()
-                    f0 = np.array([float(cur.get((r, t), 0)) for r, t in zip(regions["region_id"], regions["region_type"])])
-                    f1 = np.array([float(prev.get((r, t), 0)) for r, t in zip(regions["region_id"], regions["region_type"])])
+                    f0 = _aligned(g[g["period"] == 0].groupby(key)["f"].sum(), ridx)
+                    f1 = _aligned(g[g["period"] == 1].groupby(key)["f"].sum(), ridx)
                     val = np.log((1 + f0) / (1 + f1))
                     c = np.full(n, min(cov_ev, cov_prev))
                     basis = [f"{a:,.0f} deaths vs {b:,.0f} in the window before" for a, b in zip(f0, f1)]
                 else:
                     col = "wf" if ind.measure == "fatalities" else "w"
                     cur = g[g["period"] == 0].groupby(key)[[col, "n", "f"]].sum()
-                    s = np.array([float(cur[col].get((r, t), 0)) for r, t in zip(regions["region_id"], regions["region_type"])])
-                    cnt = np.array([int(cur["n"].get((r, t), 0)) for r, t in zip(regions["region_id"], regions["region_type"])])
-                    fat = np.array([float(cur["f"].get((r, t), 0)) for r, t in zip(regions["region_id"], regions["region_type"])])
+                    s = _aligned(cur[col], ridx)
+                    cnt = _aligned(cur["n"], ridx).astype(int)
+                    fat = _aligned(cur["f"], ridx)
                     with np.errstate(divide="ignore", invalid="ignore"):
                         val = s / years_equiv / denom if years_equiv > 0 else np.full(n, np.nan)
                     c = np.full(n, cov_ev)
-                    unit = "per 100k people" if True else ""
                     basis = [f"{a:,} events, {b:,.0f} deaths in the window ({'per 100k people' if st else 'per 100 km'})"
                              for a, b, st in zip(cnt, fat, is_state)]
                 val = np.where(c >= MIN_COVERAGE, val, np.nan)

@@ -27,12 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from . import paths, schema, store
 from .errors import FormatError
 from .gazetteer import StateNames, normalise_name
+from .build import COUNT_MAX
 from .validate import Field, Reject, check_frame, decode_bytes, parse_text_csv
 
 MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
@@ -86,8 +88,20 @@ def _rejects_from(df: pd.DataFrame, mask: pd.Series, field_name: str, reason) ->
         return []
     sub = df.loc[mask]
     reasons = reason[mask] if isinstance(reason, pd.Series) else [reason] * len(sub)
-    raw = sub.drop(columns=[c for c in sub.columns if c.startswith("_")]).astype(str).agg(",".join, axis=1)
+    cells = sub.drop(columns=[c for c in sub.columns if c.startswith("_")]).astype(object)
+    # pandas 3 keeps missing values missing through astype(str): blank them first
+    raw = cells.where(cells.notna(), "").astype(str).agg(",".join, axis=1)
     return [Reject(int(ln), field_name, str(r), w) for ln, r, w in zip(sub["_line"], reasons, raw)]
+
+
+def _one_per_line(rejects: list[Reject]) -> list[Reject]:
+    """The first reject of each (line, field): a wide-layout line holds 12 month cells."""
+    seen, out = set(), []
+    for r in rejects:
+        if (r.line, r.field) not in seen:
+            seen.add((r.line, r.field))
+            out.append(r)
+    return out
 
 
 def _resolve_states(df: pd.DataFrame, code_col: str | None, name_col: str | None, names: StateNames):
@@ -116,6 +130,9 @@ def _resolve_states(df: pd.DataFrame, code_col: str | None, name_col: str | None
             fill = out.eq("") & by_name.ne("")
             out = out.mask(fill, by_name)
             reason = reason.mask(fill, "")
+            unknown = out.eq("") & by_name.eq("") & df[name_col].ne("")
+            reason = reason.mask(unknown, reason + "; state name " + df[name_col].map(repr)
+                                 + " is not in data/reference/state_names.csv")
             clash = out.ne("") & by_name.ne("") & (out != by_name)
             reason = reason.mask(clash, "state code " + out + " and name " + df[name_col].map(repr) + " disagree")
             out = out.mask(clash, "")
@@ -125,7 +142,8 @@ def _resolve_states(df: pd.DataFrame, code_col: str | None, name_col: str | None
 def _number(s: pd.Series) -> pd.Series:
     """Counts as published: '1,045' and '1045' alike; '' is missing (NaN)."""
     cleaned = s.str.replace(",", "", regex=False).str.replace(" ", "", regex=False)
-    return pd.to_numeric(cleaned.where(cleaned.ne("")), errors="coerce")
+    num = pd.to_numeric(cleaned.where(cleaned.ne("")), errors="coerce").astype("float64")
+    return num.where(np.isfinite(num))  # 'inf', 'nan', '1e999' are not counts (NaN -> rejected)
 
 
 def load_crime_map(path: Path | None = None) -> pd.DataFrame:
@@ -144,6 +162,8 @@ def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_ma
     elif {"year", "month", "crime type", "subtype", "modality"} <= set(keys) and (
         ("victims total" in keys) if victims else ("count" in keys)
     ):
+        if not {"state code", "state name"} & set(keys):
+            raise FormatError("the tidy layout needs a state_code or state_name column")
         long, rejects, read = _sesnsp_tidy(df, keys, victims=victims)
     else:
         want = "victims_total" if victims else "count"
@@ -156,7 +176,10 @@ def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_ma
     codes, why = _resolve_states(long, "state_code" if "state_code" in long else None,
                                  "state_name" if "state_name" in long else None, names)
     bad_state = codes.eq("")
-    rejects += _rejects_from(long, bad_state, "Clave_Ent", why)
+    # name the column the file uses; in the wide layout a line is 12 cells: one reject per line
+    state_field = next((keys[k] for k in ("clave ent", "state code", "entidad", "state name") if k in keys),
+                       "state_code")
+    rejects += _one_per_line(_rejects_from(long, bad_state, state_field, why))
     long = long.loc[~bad_state].copy()
     long["state_code"] = codes[~bad_state]
     cm = crime_map[["crime_type", "subtype", "modality", "series"]]
@@ -165,7 +188,8 @@ def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_ma
     # The same cell twice in one file: keep the first, reject the rest.
     key = ["dataset", "state_code", "year", "month", "crime_type", "subtype", "modality"]
     dup = long.duplicated(key, keep="first")
-    rejects += _rejects_from(long, dup, "Modalidad", "repeats a cell already given on an earlier line")
+    rejects += _one_per_line(_rejects_from(long, dup, keys.get("modalidad", keys.get("modality", "modality")),
+                                           "repeats a cell already given on an earlier line"))
     long = long.loc[~dup]
     unknown = long.loc[long["series"].isna(), ["crime_type", "subtype", "modality"]].drop_duplicates()
     notes = []
@@ -197,6 +221,8 @@ def _sesnsp_wide_to_long(df, keys, *, victims):
     missing_cols = [c for c in ("tipo de delito", "subtipo de delito", "modalidad") if c not in keys]
     if missing_cols:
         raise FormatError(f"the official layout needs the columns {missing_cols}")
+    if "clave ent" not in keys and "entidad" not in keys:
+        raise FormatError("the official layout needs a Clave_Ent or Entidad column")
     if victims:
         if "sexo" not in keys:
             raise FormatError("the official victims layout needs a 'Sexo' column")
@@ -286,7 +312,7 @@ def parse_ucdp(df: pd.DataFrame, *, names: StateNames, polygons, say) -> Parsed:
         Field("date_start", "date", required=True),
         Field("latitude", "float", required=True, min=14, max=33),
         Field("longitude", "float", required=True, min=-118, max=-86),
-        Field("best", "int", required=True, min=0),
+        Field("best", "int", required=True, min=0, max=COUNT_MAX),
     ]
     checked = check_frame(df, fields)
     rejects = checked.rejects
@@ -377,7 +403,7 @@ def parse_acled(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
         Field("event_id_cnty", required=True, unique=True),
         Field("latitude", "float", required=True, min=14, max=33),
         Field("longitude", "float", required=True, min=-118, max=-86),
-        Field("fatalities", "int", required=True, min=0),
+        Field("fatalities", "int", required=True, min=0, max=COUNT_MAX),
     ]
     checked = check_frame(df, fields)
     rejects = checked.rejects
@@ -461,6 +487,8 @@ def parse_population(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
         sub = df.loc[sex.isin(["total", "ambos sexos", "both"])]
     sub = sub.copy()
     has_code, has_name = "state code" in keys, "state name" in keys
+    if not (has_code or has_name):
+        raise FormatError("is not a CONAPO population file: it needs a state_code or state_name column")
     national = sub[keys["state code"]].isin(["00", "0"]) if has_code else sub[keys["state name"]].map(_key).isin(["nacional", "republica mexicana"])
     sub = sub.loc[~national]
     state, why = _resolve_states(sub, keys["state code"] if has_code else None, keys["state name"] if has_name else None, names)
@@ -469,7 +497,9 @@ def parse_population(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
     if "pop start of year" in keys:
         fields.append(Field(keys["pop start of year"], "int", min=1))
     checked = check_frame(sub.assign(_state=state), fields)
-    rejects = checked.rejects + _rejects_from(sub, state.eq(""), "state_code", why)
+    # one reject per row: a row already refused for its year or population is not counted again
+    bad_state = state.eq("") & ~sub["_line"].isin({r.line for r in checked.rejects})
+    rejects = checked.rejects + _rejects_from(sub, bad_state, keys["state code" if has_code else "state name"], why)
     rows = checked.rows
     rows["state_code"] = sub.set_index("_line").loc[rows["_line"], :].index.map(dict(zip(sub["_line"], state)))
     rows = rows.loc[rows["state_code"].ne("")]
@@ -547,19 +577,23 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         raise FormatError(f"--release must be YYYY-MM, got {release!r}")
     own = con is None
     if own:
-        target = paths.db_path(db)
-        if not target.exists():
-            raise FormatError(f"{target}: no database here; run `python -m scoring build` first")
-        con = store.connect(target)
+        con = _open(paths.db_path(db))
     try:
         parsed, checksum = parse(path, fmt, con=con, say=say)
         rel_ = release or parsed.release or "unknown"
+        if rel_ == "unknown":
+            parsed.notes.append("no --release given and the file does not show one: its values never replace "
+                                "values of a known release (pass --release YYYY-MM to say how recent it is)")
         batch_id = f"{fmt}-{checksum[:10]}-{rel_}"
         seen = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
         if seen:
             return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
         with store.transaction(con):
             loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
+            if parsed.table == "official_stats":
+                from . import quality
+
+                quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
             if parsed.table == "events" and _has_table(con, "corridor_waypoints"):
                 from . import proximity
 
@@ -585,6 +619,16 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
             con.close()
 
 
+def _release_rank(release) -> str:
+    """Releases compare as YYYY-MM text; anything else ('unknown', none) ranks below them all."""
+    return release if isinstance(release, str) and re.fullmatch(r"\d{4}-\d{2}", release) else ""
+
+
+def _rank(alias: str) -> str:
+    """SQL for :func:`_release_rank` of ``alias.release``."""
+    return f"(CASE WHEN regexp_full_match({alias}.release, '[0-9]{{4}}-[0-9]{{2}}') THEN {alias}.release ELSE '' END)"
+
+
 def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str) -> tuple[int, int]:
     """Write parsed rows with the supersession rule; returns (rows written, cells kept newer)."""
     df = parsed.rows
@@ -599,9 +643,9 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
                   "AND o.crime_type = s.crime_type AND o.subtype = s.subtype AND o.modality = s.modality"
             # Cells a newer (or same-release, earlier-arrived... no: same release, later file wins) release holds stay.
             newer = con.execute(f"SELECT count(*) FROM _stage s JOIN official_stats o ON {key} "
-                                f"WHERE o.release > s.release OR (s.value IS NULL AND o.value IS NOT NULL)").fetchall()[0][0]
+                                f"WHERE {_rank('o')} > {_rank('s')} OR (s.value IS NULL AND o.value IS NOT NULL)").fetchall()[0][0]
             con.execute(f"DELETE FROM official_stats o USING _stage s WHERE {key} "
-                        f"AND o.release <= s.release AND NOT (s.value IS NULL AND o.value IS NOT NULL)")
+                        f"AND {_rank('o')} <= {_rank('s')} AND NOT (s.value IS NULL AND o.value IS NOT NULL)")
             con.execute(f"""INSERT INTO official_stats
                 SELECT s.dataset, s.state_code, s.year, s.month, s.crime_type, s.subtype, s.modality, s.series,
                        s.value, s.value_male, s.value_female, s.release, s.batch_id
@@ -614,8 +658,8 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
         con.register("_stage", df)
         try:
             key = "o.state_code = s.state_code AND o.year = s.year"
-            newer = con.execute(f"SELECT count(*) FROM _stage s JOIN population o ON {key} WHERE o.release > s.release").fetchall()[0][0]
-            con.execute(f"DELETE FROM population o USING _stage s WHERE {key} AND o.release <= s.release")
+            newer = con.execute(f"SELECT count(*) FROM _stage s JOIN population o ON {key} WHERE {_rank('o')} > {_rank('s')}").fetchall()[0][0]
+            con.execute(f"DELETE FROM population o USING _stage s WHERE {key} AND {_rank('o')} <= {_rank('s')}")
             con.execute(f"""INSERT INTO population SELECT s.state_code, s.year, s.pop_mid_year, s.pop_start_of_year,
                 s.release, s.batch_id FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM population o WHERE {key})""")
         finally:
@@ -626,7 +670,7 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
 
     old = con.execute("SELECT e.event_id, b.release FROM events e LEFT JOIN ingest_batches b USING (batch_id) "
                       "WHERE e.event_id IN (SELECT unnest(?))", [list(df["event_id"])]).df()
-    newer_ids = set(old.loc[old["release"].fillna("") > release, "event_id"])
+    newer_ids = set(old.loc[old["release"].map(_release_rank) > _release_rank(release), "event_id"])
     replace = list(set(old["event_id"]) - newer_ids)
     if replace:
         con.execute("DELETE FROM event_sources WHERE event_id IN (SELECT unnest(?))", [replace])
@@ -641,8 +685,20 @@ def _has_table(con, name: str) -> bool:
     return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall())
 
 
+def _open(target: Path, *, read_only: bool = False):
+    """Open the database; a missing or locked file is the user's to fix, not a bug."""
+    if not target.exists():
+        raise FormatError(f"{target}: no database here; run `python -m scoring build` first")
+    try:
+        return store.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FormatError(f"{target}: cannot open the database ({first}); another process (the dashboard, "
+                          "a build or an import) may be using it") from None
+
+
 def list_rejects(db=None, batch: str | None = None) -> pd.DataFrame:
-    con = store.connect(paths.db_path(db), read_only=True)
+    con = _open(paths.db_path(db), read_only=True)
     try:
         if batch:
             return con.execute("SELECT batch_id, line, field, reason, raw FROM rejected_rows WHERE batch_id = ? "

@@ -26,7 +26,8 @@ from .weights import Profile
 def pca_profile(N_states: np.ndarray, reg: Registry, base: Profile) -> tuple[Profile, str]:
     """A profile whose indicator weights come from PCA on the states' normalised values."""
     X = np.array(N_states, float)
-    keep = np.isfinite(X).any(axis=0) & (np.nanstd(X, axis=0) > 1e-9)
+    keep = np.isfinite(X).any(axis=0)
+    keep[keep] = np.nanstd(X[:, keep], axis=0) > 1e-9    # nanstd of an all-NaN column would warn
     X = X[:, keep]
     col_mean = np.nanmean(X, axis=0)
     X = np.where(np.isfinite(X), X, col_mean)
@@ -55,8 +56,9 @@ def pca_profile(N_states: np.ndarray, reg: Registry, base: Profile) -> tuple[Pro
 def peer_groups(pillars_states: np.ndarray, codes: list[str], k: int = 5, seed: int = 0) -> pd.DataFrame:
     """Cluster label per state, and its peers (same cluster, nearest first)."""
     X = np.array(pillars_states, float)
+    has = np.isfinite(X).any(axis=0)
+    X[:, ~has] = 0.0                                     # a pillar without any data: no information
     X = np.where(np.isfinite(X), X, np.nanmean(X, axis=0))
-    X = np.nan_to_num(X)
     k = min(k, len(codes))
     km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
     labels = km.labels_

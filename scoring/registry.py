@@ -114,6 +114,9 @@ def parse_registry(doc: dict, source: str = "indicators.yml", *, known_series: s
         cap = d.get("cap")
         if cap is not None and not (isinstance(cap, (int, float)) and 0.5 < cap <= 1):
             _fail(where, f"'cap' must be a quantile in (0.5, 1], got {cap!r}")
+        mf = d.get("min_fatalities", 0)
+        if isinstance(mf, bool) or not isinstance(mf, int) or mf < 0:
+            _fail(where, f"'min_fatalities' must be a whole number >= 0, got {mf!r}")
         series, etypes = tuple(d.get("series") or ()), tuple(d.get("event_types") or ())
         if d["layer"] == "official":
             if d.get("dataset") not in DATASETS:
@@ -123,18 +126,18 @@ def parse_registry(doc: dict, source: str = "indicators.yml", *, known_series: s
             if known_series is not None:
                 bad = [s for s in series if s not in known_series]
                 if bad:
-                    _fail(where, f"unknown series {bad}; see data/reference/sesnsp_crime_map.csv")
+                    _fail(where, f"'series' has unknown series {bad}; see data/reference/sesnsp_crime_map.csv")
         else:
             if not etypes:
                 _fail(where, "an events indicator needs a non-empty 'event_types' list")
             bad = [t for t in etypes if t not in schema.EVENT_TYPES]
             if bad:
-                _fail(where, f"unknown event type(s) {bad}; known: {sorted(schema.EVENT_TYPES)}")
+                _fail(where, f"'event_types' has unknown event type(s) {bad}; known: {sorted(schema.EVENT_TYPES)}")
         inds.append(Indicator(
             id=iid, name=d["name"], description=d["description"], pillar=d["pillar"], layer=d["layer"],
             unit=d["unit"], transform=d["transform"], direction=int(d["direction"]), weight=float(w),
             measure=measure, dataset=d.get("dataset"), series=series, event_types=etypes,
-            min_fatalities=int(d.get("min_fatalities", 0)), cap=cap,
+            min_fatalities=int(mf), cap=cap,
         ))
     if not inds:
         _fail(source, "declares no indicators")

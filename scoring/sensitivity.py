@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +78,9 @@ def bootstrap_intervals(db, prepared: Prepared, profile: Profile, reg: Registry 
         t = transform(fake, reg)
         N = prepared.normalise_values(t, profile.normalisation)
         samples[b] = aggregate_scores(N, reg, profile)[1]
-    lo, hi = np.nanquantile(samples, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # a region without data stays NaN, silently
+        lo, hi = np.nanquantile(samples, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
     # the interval always contains the nominal score
     return np.fmin(lo, nominal), np.fmax(hi, nominal)
 
@@ -130,8 +133,10 @@ def monte_carlo_ranks(prepared: Prepared, profile: Profile, reg: Registry | None
                 scores[sel] = _vector_scores(prepared.normalised(norm), pidx, pw_d[sel], wi[sel], agg)
     groups = prepared.matrix.regions["region_type"].to_numpy()
     ranks = np.vstack([_ranks(s, groups) for s in scores]) if draws <= 2000 else _fast_ranks(scores, groups)
-    med = np.nanmedian(ranks, axis=0)
-    lo, hi = np.nanquantile(ranks, [0.05, 0.95], axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # a region without data has no rank: NaN, silently
+        med = np.nanmedian(ranks, axis=0)
+        lo, hi = np.nanquantile(ranks, [0.05, 0.95], axis=0)
     return RankStats(med, lo, hi, scores)
 
 

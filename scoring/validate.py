@@ -176,6 +176,7 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         if f.kind == "int":
             frac = ~blank & num.notna() & (num != np.floor(num.fillna(0)))
             flag(frac, "is not a whole number: " + s.map(repr))
+            num = num.where(~frac)  # a fraction cannot become Int64 (the row is rejected anyway)
             huge = num.notna() & (num.abs() > 2**53)
             flag(huge, "is too large: " + s.map(repr))
             num = num.where(~huge)

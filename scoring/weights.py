@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,12 +101,16 @@ def profile_from_dict(doc: dict, reg: Registry | None = None, *, where: str = "w
         if v > 0 and sum(inds[i.id] for i in reg.indicators if i.pillar == p) <= 0:
             raise OptionError(f"{where}: pillar {p!r} has weight {v:.2f} but all its indicators weigh zero")
     norm = doc.get("normalisation", "minmax")
-    if norm not in NORMALISERS:
+    if not isinstance(norm, str) or norm not in NORMALISERS:
         raise OptionError(f"{where}: 'normalisation' must be one of {sorted(NORMALISERS)}, got {norm!r}")
     agg = doc.get("aggregation", "arithmetic")
-    if agg not in AGGREGATORS:
+    if not isinstance(agg, str) or agg not in AGGREGATORS:
         raise OptionError(f"{where}: 'aggregation' must be one of {sorted(AGGREGATORS)}, got {agg!r}")
-    th = tuple(float(x) for x in doc.get("thresholds", DEFAULT_THRESHOLDS))
+    th = doc.get("thresholds", DEFAULT_THRESHOLDS)
+    # a string, a number or a list with text in it is refused here, not as a bare ValueError
+    if not isinstance(th, (list, tuple)) or any(isinstance(x, bool) or not isinstance(x, numbers.Real) for x in th):
+        raise OptionError(f"{where}: 'thresholds' must be 4 increasing numbers strictly between 0 and 10, got {th!r}")
+    th = tuple(float(x) for x in th)
     check_thresholds(th, where)
     return Profile(str(doc.get("name", "custom")), str(doc.get("description", "Custom weights.")),
                    pillars, inds, norm, agg, th)
@@ -142,5 +147,6 @@ def load_weights_file(path, reg: Registry | None = None) -> Profile:
 def level_of(score, thresholds=DEFAULT_THRESHOLDS):
     """Level 1-5 for a score (NaN -> 0 = no data)."""
     s = np.asarray(score, float)
-    lv = np.searchsorted(np.asarray(thresholds), s, side="right") + 1
+    # rounded first, so a score of 5 that the arithmetic made 4.999999999999 is still at the cut-off
+    lv = np.searchsorted(np.asarray(thresholds), np.round(s, 9), side="right") + 1
     return np.where(np.isfinite(s), lv, 0)

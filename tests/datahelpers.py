@@ -1,0 +1,96 @@
+"""Helpers shared by the build and importer tests (no fixtures here: see conftest.py).
+
+The real data lives in ``../shared/data`` (not in the repository); tests that need it skip
+with a clear reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from scoring import build as build_mod
+from scoring import derive, paths, store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+CARPETAS = "sesnsp_carpetas_state_month_2015-01_2024-11.csv"
+VICTIMS = "sesnsp_victims_state_month_2015-01_2025-06.csv"
+UCDP = "ucdp_ged_mexico_events_1989-2023.csv"
+CONAPO = "conapo2023_population_state_year_1990-2030.csv"
+WIDE_FIXTURE = "fixtures/sesnsp_idefc_nm_nov2024_rows2023-2024_latin1.csv"
+
+
+def shared_file(name: str) -> Path:
+    """A file of ../shared/data, or skip the test saying what is missing."""
+    path = SHARED / name
+    if not path.is_file():
+        pytest.skip(f"real data file {path} is absent (../shared/data holds the SESNSP, UCDP and CONAPO files)")
+    return path
+
+
+def table_dump(db) -> dict[str, list[tuple]]:
+    """Every table's rows in a stable order: two databases with equal dumps hold the same data."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall()]
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def table_digest(db) -> dict[str, tuple[int, int]]:
+    """Per table: row count and the sum of the rows' hashes (order-free, content-sensitive).
+    Cheap enough for the 250,000 official cells; equal digests mean equal contents."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall()]
+        return {t: tuple(con.execute(f"SELECT count(*), coalesce(sum(hash(x)::HUGEINT), 0) FROM {t} x")
+                         .fetchall()[0]) for t in tables}
+    finally:
+        con.close()
+
+
+def file_sha(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def query(db, sql: str, params=None) -> list[tuple]:
+    """Run one read-only query on a database file and close it again."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def fill_reference(con) -> None:
+    """Reference tables and seeds without the large official tables: a small database for
+    the importers (event imports need states, places, corridors and sources)."""
+    ref, seeds = paths.REFERENCE, paths.SEEDS
+    states = build_mod.load_states(con, ref)
+    codes = set(states["state_code"])
+    build_mod.load_state_names(con, ref, codes)
+    places = build_mod.load_places(con, ref, codes)
+    corridors = build_mod.load_corridors(con, ref, codes, None)
+    manifest = build_mod.load_manifest(con, seeds)
+    articles = set(manifest["article_id"])
+    build_mod.load_seed_events(con, seeds, codes, set(corridors["corridor_id"]), articles, places)
+    derive.load_crime_map(con)
+    store.insert_df(con, "sources", pd.DataFrame([
+        {"source_id": "D:acled", "kind": "dataset", "title": "ACLED"},
+        {"source_id": "D:ucdp_ged", "kind": "dataset", "title": "UCDP GED"}]))
+
+
+def write_csv(path: Path, text: str, *, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    """Write CSV text (written with '\\n') in the given encoding and line ending."""
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path

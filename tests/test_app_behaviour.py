@@ -1,0 +1,250 @@
+"""AppTest behaviour tests: what a user does on a page and what must follow (no browser).
+
+One behaviour per test; widgets are found by key; the app reads the session's built
+database (``RISK_DB``) or a private copy of it when a test writes; Streamlit's caches are
+emptied around every test. The every-page smoke test is in ``test_app.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+PAGES = ["risk_map", "state_profile", "compare", "corridors", "weights", "events_data"]
+
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
+
+def new_app(db: Path, monkeypatch, **query) -> AppTest:
+    monkeypatch.setenv("RISK_DB", str(db))
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.query_params.update(query)
+    return at
+
+
+@pytest.fixture
+def app(built_db, monkeypatch) -> AppTest:
+    return new_app(built_db, monkeypatch)
+
+
+def ranked_table(at: AppTest, columns=("rank", "name", "score")) -> pd.DataFrame:
+    """The value of the one dataframe on the page that has ``columns`` (the ranked table)."""
+    found = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+    assert len(found) == 1, f"expected one table with {columns}, found {len(found)}"
+    return found[0][list(columns)].reset_index(drop=True)
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, at.exception[0].value
+    assert not at.error, [e.value for e in at.error]
+
+
+# --- settings change the scores ----------------------------------------------------------------
+
+def test_switching_profile_changes_the_ranking(app):
+    app.run()
+    before = ranked_table(app)
+    assert app.selectbox(key="map_profile").value == "analyst"
+    app.selectbox(key="map_profile").set_value("investor").run()
+    no_exception(app)
+    after = ranked_table(app)
+    assert len(after) == len(before) == 32
+    by_state = before.set_index("name")["score"].sub(after.set_index("name")["score"]).abs()
+    assert by_state.max() > 1e-6  # investor weights differ from analyst ones: scores move
+    assert app.query_params["profile"] == "investor"
+
+
+def test_weight_slider_changes_scores_and_url(app):
+    app.run()
+    app.switch_page("views/weights.py").run()
+    before = ranked_table(app)
+    assert "pw" not in app.query_params
+    app.slider(key="wsl_p_lethal").set_value(1.0).run()
+    no_exception(app)
+    after = ranked_table(app)
+    diff = before.set_index("name")["score"].sub(after.set_index("name")["score"]).abs()
+    assert diff.max() > 1e-6
+    assert "lethal:1" in app.query_params["pw"].split(",")
+    assert app.session_state["_s_pw"] == {"lethal": 1.0}
+
+
+# --- the map click -----------------------------------------------------------------------------
+
+def test_map_click_opens_that_states_profile(app):
+    app.run()
+    assert [t.value for t in app.title] == ["Risk map"]
+    # A Plotly chart is opaque to AppTest: seed the chart's session entry as a click would
+    # (dashboard.charts.clicked_location reads selection.points[*].location).
+    app.session_state["map"] = {"selection": {"points": [{"location": "11"}], "point_indices": [0],
+                                              "box": [], "lasso": []}}
+    app.run()  # the risk map calls st.switch_page; AppTest follows it within the run
+    no_exception(app)
+    assert [t.value for t in app.title] == ["Guanajuato"]
+    assert app.selectbox(key="profile_state").value == "11"  # the state profile's own widget
+    assert app.query_params["state"] == "11"
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+EVENT_HEAD = ("event_id,date,date_precision,state_code,municipality_code,place,latitude,longitude,geo_precision,"
+              "event_type,fatalities,source_ids,corridor_id,notes")
+GOOD = ["UPT1,2023-11-10,day,11,,,,,state,killing,3,MyNotes-1,,first good row",
+        "UPT2,2023-11-12,day,14,,,,,state,armed_clash,2,MyNotes-1,,second good row"]
+BAD = ["UPT3,2023-11-12,day,40,,,,,state,killing,1,MyNotes-1,,unknown state",     # line 4
+       "UPT4,2023-02-30,day,11,,,,,state,killing,1,MyNotes-1,,no such date",      # line 5
+       "UPT5,2023-11-12,day,11,,,,,state,killing,-2,MyNotes-1,,negative deaths"]  # line 6
+BAD_EVENTS_CSV = ("\n".join([EVENT_HEAD, *GOOD, *BAD]) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def writable_db(db_copy, monkeypatch) -> Path:
+    """A private copy of the built database (an import must not touch the shared one)."""
+    monkeypatch.setenv("RISK_DB", str(db_copy))
+    return db_copy
+
+
+def upload(at: AppTest, fmt: str, name: str, payload: bytes) -> AppTest:
+    at.switch_page("views/events_data.py").run()
+    at.selectbox(key="up_fmt").set_value(fmt)
+    at.file_uploader(key="up_file").set_value((name, payload, "text/csv"))
+    at.run()  # the Import button appears once a file is chosen
+    at.button(key="up_go").click().run()
+    return at
+
+
+def test_upload_of_a_bad_events_file_shows_its_rejected_rows(writable_db, monkeypatch):
+    at = new_app(writable_db, monkeypatch).run()
+    upload(at, "events", "my_events.csv", BAD_EVENTS_CSV)
+    no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Loaded"] == "2" and metrics["Rejected"] == "3"
+    rejected = ranked_table(at, ("line", "field", "reason"))
+    assert list(zip(rejected["line"], rejected["field"])) == [(4, "state_code"), (5, "date"), (6, "fatalities")]
+    assert any(m.value == "**Rejected rows**" for m in at.markdown)
+    assert at.download_button(key="up_rej_dl").label == "Download the rejected rows (CSV)"
+
+
+def test_upload_keeps_the_good_rows_and_other_readers_keep_working(writable_db, monkeypatch):
+    from dashboard import data
+    from scoring.store import Store
+
+    # Another user's reader, opened before the import, and a query still in flight on the
+    # server's own store when the file is swapped.
+    other = Store(writable_db)
+    n_before = other.query("SELECT count(*) AS n FROM events")["n"].iat[0]
+    at = new_app(writable_db, monkeypatch).run()
+    server_store = data._store(str(writable_db.resolve()))  # the process-wide store the pages use
+    in_flight = server_store.cursor()
+    assert in_flight.execute("SELECT count(*) FROM events").fetchall() == [(n_before,)]
+
+    upload(at, "events", "my_events.csv", BAD_EVENTS_CSV)
+    no_exception(at)
+    assert len(at.session_state["up_report"][1]) == 3  # the page read the new file's rejects
+
+    new = "SELECT event_id, state_code, fatalities, origin FROM events WHERE event_id LIKE 'UPT%' ORDER BY 1"
+    expected = [("UPT1", "11", 3, "user"), ("UPT2", "14", 2, "user")]
+    assert list(other.query(new).itertuples(index=False, name=None)) == expected  # no lock error, new data
+    assert list(server_store.query(new).itertuples(index=False, name=None)) == expected
+    # the in-flight query finishes on the snapshot it started on
+    assert in_flight.execute("SELECT count(*) FROM events").fetchall() == [(n_before,)]
+    in_flight.close()
+    other.close()
+    with duckdb.connect(str(writable_db), read_only=True) as con:  # and the file itself has them
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == n_before + 2
+
+
+def test_upload_in_the_wrong_format_is_refused_and_changes_nothing(writable_db, monkeypatch):
+    before = writable_db.stat().st_mtime_ns
+    at = new_app(writable_db, monkeypatch).run()
+    upload(at, "ucdp", "my_events.csv", BAD_EVENTS_CSV)
+    assert not at.exception, at.exception[0].value
+    assert len(at.error) == 1 and "my_events.csv" in at.error[0].value
+    assert at.session_state["up_report"] is None
+    assert writable_db.stat().st_mtime_ns == before
+
+
+# --- states without data and empty selections ---------------------------------------------------
+
+NO_DATA_STATE = "03"  # Baja California Sur
+
+
+@pytest.fixture
+def db_state_without_data(db_copy) -> Path:
+    """The built database with every event and official figure of one state removed."""
+    with duckdb.connect(str(db_copy)) as con:
+        ids = "SELECT event_id FROM events WHERE state_code = ?"
+        con.execute(f"DELETE FROM event_corridor WHERE event_id IN ({ids})", [NO_DATA_STATE])
+        con.execute(f"DELETE FROM event_sources WHERE event_id IN ({ids})", [NO_DATA_STATE])
+        for table in ("events", "official_stats", "data_quality", "facts"):
+            con.execute(f"DELETE FROM {table} WHERE state_code = ?", [NO_DATA_STATE])
+        con.execute("CHECKPOINT")
+    return db_copy
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_fails_on_a_state_without_data(db_state_without_data, monkeypatch, page):
+    at = new_app(db_state_without_data, monkeypatch, state=NO_DATA_STATE,
+                 compare=f"{NO_DATA_STATE},11", events="1").run()
+    at.switch_page(f"views/{page}.py").run()
+    no_exception(at)
+
+
+def test_state_profile_of_a_state_without_data_says_so(db_state_without_data, monkeypatch):
+    at = new_app(db_state_without_data, monkeypatch, state=NO_DATA_STATE).run()
+    at.switch_page("views/state_profile.py").run()
+    no_exception(at)
+    assert [t.value for t in at.title] == ["Baja California Sur"]
+    infos = " ".join(i.value for i in at.info)
+    assert "No monthly official figures" in infos and "No events recorded" in infos
+
+
+@pytest.mark.parametrize("picked", [[], ["11"]], ids=["none", "one"])
+def test_compare_with_fewer_than_two_regions_asks_for_more(app, picked):
+    app.run()
+    app.switch_page("views/compare.py").run()
+    app.multiselect(key="compare_regions").set_value(picked).run()
+    no_exception(app)
+    assert [i.value for i in app.info] == ["Pick at least two states or corridors to compare."]
+    assert not app.dataframe  # nothing half drawn
+
+
+def test_state_profile_without_a_state_asks_for_one(app):
+    app.query_params["state"] = "99"  # not a state: ignored
+    app.run()
+    app.switch_page("views/state_profile.py").run()
+    no_exception(app)
+    assert app.selectbox(key="profile_state").value is None
+    assert any("Choose a state" in i.value for i in app.info)
+
+
+def test_events_filter_that_matches_nothing_shows_zero_events(app):
+    app.run()
+    app.switch_page("views/events_data.py").run()
+    app.text_input(key="ev_text").set_value("no event mentions this zqxj").run()
+    no_exception(app)
+    assert any(c.value.startswith("0 events, 0 deaths") for c in app.caption)
+
+
+def test_all_pillar_weights_at_zero_are_refused_with_a_warning(app):
+    app.run()
+    app.switch_page("views/weights.py").run()
+    for s in app.slider:
+        if s.key and s.key.startswith("wsl_p_"):
+            s.set_value(0.0)
+    app.run()
+    no_exception(app)
+    assert any("all pillar weights are zero" in w.value for w in app.warning)
+    assert len(ranked_table(app)) == 32  # the profile's ranking is still shown
+
+
+def test_earliest_as_of_date_scores_on_every_page(built_db, monkeypatch):
+    at = new_app(built_db, monkeypatch, as_of="2016-01-31", window="91", state="11").run()
+    for page in PAGES:
+        at.switch_page(f"views/{page}.py").run()
+        no_exception(at)

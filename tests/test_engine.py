@@ -1,0 +1,284 @@
+"""The scoring engine (scoring/engine.py): a golden example worked by hand, missing data,
+ranks, stage 1 on the built database, and 'a deadly event never lowers a state's score'."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scoring_synth import make_matrix, regions_frame, run
+
+from scoring import engine, proximity
+from scoring.api import RiskModel
+from scoring.queries import ConQuery
+from scoring.registry import load_registry, parse_registry
+from scoring.weights import load_profile, profile_from_dict, profile_names
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+AS_OF = dt.date(2023, 12, 31)   # inside UCDP's coverage, so events count
+
+# --- golden example --------------------------------------------------------------------------
+#
+# Two pillars: p1 = {x (official, weight 1), y (official, weight 3)}, p2 = {z (events, direction -1)}.
+# Pillar weights 0.6 and 0.4. Four states A-D and two corridors E-F.
+#
+#          x     y     z
+#    A     0     4     1
+#    B     5     2     3
+#    C    10     6     2
+#    D     5     -   1.5      (y missing)
+#    E    20     4     7      (corridor)
+#    F   2.5     3     9      (corridor)
+#
+# Min-max, fitted on the states (x, y: official) or on each region type (z: events):
+#   x: states 0..10          -> A 0, B 5, C 10, D 5; E 20 clipped -> 10; F 2.5
+#   y: states 2..6           -> A 5, B 0, C 10, D -; E 5; F 2.5
+#   z: states 1..3           -> A 0, B 10, C 5, D 2.5  -> reversed (10 - z): A 10, B 0, C 5, D 7.5
+#      corridors 7..9        -> E 0, F 10              -> reversed: E 10, F 0
+# p1 = (1 x + 3 y) / 4, missing values dropped and the rest rescaled:
+#   A (0 + 15)/4 = 3.75, B (5 + 0)/4 = 1.25, C (10 + 30)/4 = 10, D x alone = 5,
+#   E (10 + 15)/4 = 6.25, F (2.5 + 7.5)/4 = 2.5
+# p2 = reversed z: A 10, B 0, C 5, D 7.5, E 10, F 0
+# score = 0.6 p1 + 0.4 p2:
+#   A 2.25 + 4 = 6.25; B 0.75 + 0 = 0.75; C 6 + 2 = 8; D 3 + 3 = 6; E 3.75 + 4 = 7.75; F 1.5 + 0 = 1.5
+# Thresholds 1, 6.1, 7, 7.5 -> levels A 3, B 1, C 5, D 2, E 5, F 2
+# Ranks (within type): states C 1, A 2, D 3, B 4; corridors E 1, F 2
+# Effective weights: x 0.6 * 1/4 = 0.15, y 0.6 * 3/4 = 0.45, z 0.4 -> D's coverage 0.15 + 0.4 = 0.55
+# Contributions (pillar weight x share in pillar x value):
+#   A: x 0, y 0.6 * 0.75 * 5 = 2.25, z 0.4 * 10 = 4      (sum 6.25)
+#   D: x 0.6 * 1 * 5 = 3 (y's share goes to x), y 0, z 0.4 * 7.5 = 3   (sum 6)
+
+GOLDEN_REG = parse_registry({
+    "pillars": {"p1": {"name": "P1", "description": "First."}, "p2": {"name": "P2", "description": "Second."}},
+    "indicators": [
+        {"id": "x", "name": "X", "description": "X.", "pillar": "p1", "layer": "official", "dataset": "victims",
+         "series": ["homicide"], "unit": "u", "transform": "none", "direction": 1, "weight": 1},
+        {"id": "y", "name": "Y", "description": "Y.", "pillar": "p1", "layer": "official", "dataset": "carpetas",
+         "series": ["extortion"], "unit": "u", "transform": "none", "direction": 1, "weight": 3},
+        {"id": "z", "name": "Z", "description": "Z.", "pillar": "p2", "layer": "events", "event_types": ["seizure"],
+         "unit": "u", "transform": "none", "direction": -1, "weight": 1},
+    ]}, "golden.yml")
+GOLDEN_RAW = [[0, 4, 1], [5, 2, 3], [10, 6, 2], [5, np.nan, 1.5], [20, 4, 7], [2.5, 3, 9]]
+GOLDEN_PROFILE = {"pillars": {"p1": 0.6, "p2": 0.4}, "thresholds": [1, 6.1, 7, 7.5]}
+
+
+def _golden(**changes):
+    prof = profile_from_dict({**GOLDEN_PROFILE, **changes}, GOLDEN_REG)
+    return run(GOLDEN_RAW, GOLDEN_REG, prof, n_states=4)
+
+
+def test_golden_scores_levels_and_ranks():
+    t = _golden().table
+    assert t["region_id"].tolist() == ["01", "02", "03", "04", "C1", "C2"]
+    assert t["score"].to_numpy() == pytest.approx([6.25, 0.75, 8.0, 6.0, 7.75, 1.5])
+    assert t["level"].tolist() == [3, 1, 5, 2, 5, 2]
+    assert t["level_name"].tolist() == ["Medium", "Low", "Extreme", "Moderate", "Extreme", "Moderate"]
+    assert t["rank"].tolist() == [2, 4, 1, 3, 1, 2]
+    assert t["pillar_p1"].to_numpy() == pytest.approx([3.75, 1.25, 10, 5, 6.25, 2.5])
+    assert t["pillar_p2"].to_numpy() == pytest.approx([10, 0, 5, 7.5, 10, 0])
+    assert t["coverage"].to_numpy() == pytest.approx([1, 1, 1, 0.55, 1, 1])
+
+
+def test_golden_normalised_values_and_contributions():
+    s = _golden()
+    nan = np.nan
+    assert np.allclose(s.normalised, [[0, 5, 10], [5, 0, 0], [10, 10, 5], [5, nan, 7.5], [10, 5, 10], [2.5, 2.5, 0]],
+                       equal_nan=True)
+    assert s.contributions[0] == pytest.approx([0, 2.25, 4])
+    assert s.contributions[3] == pytest.approx([3, 0, 3])
+
+
+def test_golden_geometric():
+    # state A: p1 = expm1(0.25 log1p(0) + 0.75 log1p(5)) = 6^0.75 - 1; p2 = 10
+    # score = expm1(0.6 log(6^0.75) + 0.4 log 11) = 6^0.45 * 11^0.4 - 1 = 4.8442...
+    t = _golden(aggregation="geometric").table
+    assert t["pillar_p1"].iat[0] == pytest.approx(6 ** 0.75 - 1)
+    assert t["score"].iat[0] == pytest.approx(6 ** 0.45 * 11 ** 0.4 - 1)
+    assert t["score"].iat[0] == pytest.approx(4.8442, abs=1e-4)
+    # C: p1 = 10, p2 = 5 -> 11^0.6 * 6^0.4 - 1
+    assert t["score"].iat[2] == pytest.approx(11 ** 0.6 * 6 ** 0.4 - 1)
+
+
+def test_region_without_any_data_has_no_score():
+    reg = GOLDEN_REG
+    # A beats B on x and on reversed z (A 7.5 + 10, B 2.5 + 0 in the pillars): A ranks 1st
+    raw = [[10, 4, 1], [5, 2, 3], [np.nan, np.nan, np.nan]]
+    s = run(raw, reg, profile_from_dict(GOLDEN_PROFILE, reg))
+    row = s.table.iloc[2]
+    assert math.isnan(row["score"]) and math.isnan(row["rank"])
+    assert row["level"] == 0 and row["level_name"] == "No data"
+    assert row["coverage"] == 0
+    assert (s.contributions[2] == 0).all()
+    assert s.table["rank"].iloc[:2].tolist() == [1, 2]
+
+
+def test_ties_share_the_better_rank():
+    reg = GOLDEN_REG
+    # x and y rise down the rows and z (direction -1) falls: risk rises; states 2 and 3 identical
+    raw = [[0, 2, 3], [5, 4, 2], [5, 4, 2], [10, 6, 1]]
+    s = run(raw, reg, profile_from_dict(GOLDEN_PROFILE, reg))
+    assert s.table["rank"].tolist() == [4, 2, 2, 1]
+
+
+def test_missing_is_not_zero():
+    # D's y is missing: its score (6) is higher than if y were counted as the lowest value (0)
+    reg = GOLDEN_REG
+    prof = profile_from_dict(GOLDEN_PROFILE, reg)
+    with_gap = run(GOLDEN_RAW, reg, prof, n_states=4).table["score"].iat[3]
+    raw0 = np.array(GOLDEN_RAW, float)
+    raw0[3, 1] = 2.0    # the states' minimum: normalised to 0
+    as_zero = run(raw0, reg, prof, n_states=4).table["score"].iat[3]
+    assert with_gap == pytest.approx(6.0)
+    assert as_zero == pytest.approx(0.6 * (5 / 4) + 0.4 * 7.5)   # 3.75
+    assert with_gap > as_zero
+
+
+def test_transform_caps_at_the_states_quantile():
+    reg = parse_registry({
+        "pillars": {"p": {"name": "P", "description": "P."}},
+        "indicators": [{"id": "x", "name": "X", "description": "X.", "pillar": "p", "layer": "official",
+                        "dataset": "victims", "series": ["homicide"], "unit": "u", "transform": "log",
+                        "cap": 0.75, "direction": 1, "weight": 1}]}, "cap.yml")
+    m = make_matrix([[0], [1], [3], [1000], [5000]], reg, n_states=4)
+    t = engine.transform(m, reg)[:, 0]
+    ref = np.log1p([0, 1, 3, 1000])
+    cap = np.quantile(ref, 0.75)                # quantile of the states only
+    assert t == pytest.approx([0, np.log1p(1), np.log1p(3), cap, cap])
+
+
+def test_time_options_are_validated():
+    from scoring.errors import OptionError
+    for bad in (dict(window_days=10), dict(half_life_days=float("nan")), dict(half_life_days=1),
+                dict(buffer_km=0), dict(buffer_km=80), dict(compare_days=-1)):
+        with pytest.raises(OptionError):
+            engine.TimeOptions(**bad).validated()
+
+
+# --- stage 1 on the built database -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built_con(built_db):
+    con = duckdb.connect(str(built_db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def matrix_2023(built_con):
+    return engine.compute_matrix(ConQuery(built_con), engine.TimeOptions(as_of=AS_OF))
+
+
+def test_matrix_covers_the_32_states_and_the_corridors(matrix_2023):
+    m = matrix_2023
+    reg = load_registry()
+    states = m.regions.loc[m.is_state, "region_id"].tolist()
+    assert states == [f"{i:02d}" for i in range(1, 33)]
+    assert (~m.is_state).sum() >= 1
+    assert m.raw.shape == m.coverage.shape == (len(m.regions), len(reg.ids))
+    assert m.ids == reg.ids
+    assert ((m.coverage >= 0) & (m.coverage <= 1 + 1e-9)).all()
+    assert m.meta["as_of"] == AS_OF and m.meta["notes"] == []
+    # 2023 is covered by SESNSP and UCDP: every state has every indicator
+    assert np.isfinite(m.raw[m.is_state]).all()
+    # rates are not negative (momentum is a log ratio and may be)
+    rates = [j for j, i in enumerate(reg.indicators) if i.measure != "momentum"]
+    assert (m.raw[m.is_state][:, rates] >= 0).all()
+
+
+def test_matrix_detail_traces_every_cell(matrix_2023):
+    d = matrix_2023.detail
+    assert len(d) == matrix_2023.raw.size
+    assert set(d["indicator"]) == set(matrix_2023.ids)
+
+
+def test_no_data_after_the_sources_end(built_con):
+    m = engine.compute_matrix(ConQuery(built_con), engine.TimeOptions(as_of=dt.date(2032, 1, 1)))
+    assert np.isnan(m.raw).all()
+    assert m.meta["notes"]
+    s = engine.score(engine.prepare(m), load_profile())
+    assert s.table["score"].isna().all() and (s.table["level"] == 0).all()
+
+
+# --- adding a deadly event never lowers the state's score --------------------------------------
+
+def _insert_event(con, state: str, event_id: str, fatalities: int = 10) -> None:
+    lat, lon = con.execute("SELECT capital_lat, capital_lon FROM states WHERE state_code = ?", [state]).fetchone()
+    con.execute("""INSERT INTO events (event_id, origin, date, date_precision, state_code, place, latitude, longitude,
+                                       geo_precision, event_type, fatalities, actors, target_category, source_id,
+                                       confidence, batch_id)
+                   VALUES (?, 'user', DATE '2023-11-15', 'day', ?, 'capital', ?, ?, 'exact', 'killing', ?,
+                           'Cartel de Prueba;Civilians', 'civilians', 'U:test', 'high', 'test-batch')""",
+                [event_id, state, lat, lon, fatalities])
+    con.execute("INSERT INTO event_sources VALUES (?, 'U:test')", [event_id])
+    proximity.refresh(con)
+
+
+def _scores(con) -> dict[str, pd.Series]:
+    model = RiskModel(ConQuery(con))
+    out = {}
+    for name in profile_names():
+        t = model.run(load_profile(name), engine.TimeOptions(as_of=AS_OF), uncertainty=False, compare=False).table
+        out[name] = t.set_index("region_id")["score"]
+    return out
+
+
+def test_a_deadly_event_never_lowers_the_state_score(built_db, tmp_path):
+    path = tmp_path / "risk.duckdb"
+    shutil.copy(built_db, path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
+        before = _scores(con)
+        analyst = before["analyst"][lambda s: s.index.str.len() == 2].sort_values()
+        # the safest, the median and the riskiest state, plus Baja California Sur
+        picks = list(dict.fromkeys([analyst.index[0], analyst.index[len(analyst) // 2], analyst.index[-1], "03"]))
+        for k, state in enumerate(picks):
+            eid = f"TEST-{k}"
+            _insert_event(con, state, eid)
+            after = _scores(con)
+            for name in before:
+                assert after[name][state] >= before[name][state] - 1e-9, (name, state)
+            con.execute("DELETE FROM event_sources WHERE event_id = ?", [eid])
+            con.execute("DELETE FROM events WHERE event_id = ?", [eid])
+            proximity.refresh(con)
+        # and removing them restores the scores exactly
+        again = _scores(con)
+        for name in before:
+            assert np.allclose(again[name].to_numpy(), before[name].to_numpy(), equal_nan=True)
+    finally:
+        con.close()
+
+
+def test_a_deadly_event_raises_a_quiet_state(built_db, tmp_path):
+    """The event is counted at all: a state with few deaths gets a higher oc_deaths value."""
+    path = tmp_path / "risk.duckdb"
+    shutil.copy(built_db, path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
+        reg = load_registry()
+        j = reg.ids.index("oc_deaths")
+        m0 = engine.compute_matrix(ConQuery(con), engine.TimeOptions(as_of=AS_OF))
+        st = m0.regions.loc[m0.is_state, "region_id"].to_numpy()
+        quiet = st[np.argmin(m0.raw[m0.is_state, j])]
+        _insert_event(con, quiet, "TEST-Q", fatalities=25)
+        m1 = engine.compute_matrix(ConQuery(con), engine.TimeOptions(as_of=AS_OF))
+        i = list(m0.regions["region_id"]).index(quiet)
+        assert m1.raw[i, j] > m0.raw[i, j]
+        assert m1.raw[i, reg.ids.index("mass_casualty")] > m0.raw[i, reg.ids.index("mass_casualty")]
+        s0 = engine.score(engine.prepare(m0), load_profile()).table["score"].iat[i]
+        s1 = engine.score(engine.prepare(m1), load_profile()).table["score"].iat[i]
+        assert s1 > s0
+    finally:
+        con.close()
+
+
+def test_regions_frame_helper_matches_the_engine_columns():
+    # the synthetic frames have the columns queries.regions returns
+    assert list(regions_frame(2, 1).columns) == ["region_id", "region_type", "name", "pop_2020", "length_km"]
