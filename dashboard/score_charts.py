@@ -5,6 +5,7 @@ Each returns a ``go.Figure``; none imports streamlit (tested without it).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,12 +45,18 @@ def pillar_bars(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str
     """Grouped bars: each region's pillar scores (0-10) side by side."""
     fig = go.Figure()
     names = names or pillars
+    # Long pillar names wrapped on two lines and kept horizontal: rotated, plotly let them
+    # run into the legend below the axis.
+    labels = ["<br>".join(textwrap.wrap(str(n), 14)) for n in names]
     for i, (_, r) in enumerate(table.iterrows()):
-        fig.add_bar(x=list(names), y=[r[f"pillar_{p}"] for p in pillars], name=r["name"][:40],
-                    marker_color=SERIES_COLORS[i % len(SERIES_COLORS)],
-                    hovertemplate="%{x}: %{y:.2f}<extra>" + r["name"][:40] + "</extra>")
+        fig.add_bar(x=labels, y=[r[f"pillar_{p}"] for p in pillars], name=r["name"][:40],
+                    marker_color=SERIES_COLORS[i % len(SERIES_COLORS)], customdata=list(names),
+                    hovertemplate="%{customdata}: %{y:.2f}<extra>" + r["name"][:40] + "</extra>")
     fig.update_layout(barmode="group", yaxis=dict(range=[0, 10], title="pillar score (0-10)"))
-    return _layout(fig, title)
+    fig.update_xaxes(tickangle=0, automargin=True)
+    _layout(fig, title)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top"))
+    return fig
 
 
 def pillar_radar(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str] | None = None,
@@ -118,6 +125,9 @@ def slope_chart(before: pd.DataFrame, after: pd.DataFrame, label_before: str, la
                         name=a.at[r, "name"][:30], showlegend=False,
                         hovertemplate=f"{a.at[r, 'name']}: rank %{{y}}<extra></extra>")
     fig.update_yaxes(autorange="reversed", title="rank (1 = highest risk)", dtick=1)
+    # The names stand left of the first column of dots, inside the plot area (text outside
+    # it is clipped): widen the category axis to the left to leave them room.
+    fig.update_xaxes(range=[-0.35, 1.05])
     return _layout(fig, title, height=max(400, 20 * min(top, len(ids)) + 60))
 
 
@@ -130,5 +140,6 @@ def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=g["month"], y=g["events"], name="events", marker_color="#607d8b")
     fig.add_scatter(x=g["month"], y=g["deaths"], name="deaths", yaxis="y2", line=dict(color="#7b1e3a"))
-    fig.update_layout(yaxis=dict(title="events"), yaxis2=dict(title="deaths", overlaying="y", side="right"))
+    fig.update_layout(yaxis=dict(title="events", rangemode="tozero"),
+                      yaxis2=dict(title="deaths", overlaying="y", side="right", rangemode="tozero"))
     return _layout(fig, title)

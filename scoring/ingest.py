@@ -240,25 +240,28 @@ def _sesnsp_wide_to_long(df, keys, *, victims):
         part["month"] = i
         part["value"] = val
         bad = raw.ne("") & (val.isna() | (val < 0))
+        part["_bad"] = bad
         if bad.any():
             rejects += _rejects_from(part.assign(_raw=raw), bad, m.capitalize(),
                                      "count " + raw.map(repr) + " is not a non-negative number")
             part.loc[bad, "value"] = np.nan
-            part = part.loc[~bad]
+            if not victims:
+                part = part.loc[~bad]
         months.append(part)
     long = pd.concat(months, ignore_index=True)
     if victims:
-        # Sum over age ranges per sex; total over the three sex groups.
-        g = ["_line_first", "year", "month", "state_code", "state_name", "crime_type", "subtype", "modality"]
-        long["_line_first"] = long["_line"]
-        long["male"] = long["value"].where(long["sex"].eq("hombre"))
-        long["female"] = long["value"].where(long["sex"].eq("mujer"))
-        agg = long.groupby(g[1:], sort=False, dropna=False).agg(
-            _line=("_line", "min"), value=("value", lambda s: s.sum(min_count=1)),
-            value_male=("male", lambda s: s.sum(min_count=1)), value_female=("female", lambda s: s.sum(min_count=1)),
-        ).reset_index()
-        long = agg
-    return long, rejects, read
+        # Sum over age ranges per sex; total over the three sex groups. A cell one of whose
+        # age/sex rows was rejected is not written at all: its sum would be silently short.
+        g = ["year", "month", "state_code", "state_name", "crime_type", "subtype", "modality"]
+        long["value_male"] = long["value"].where(long["sex"].eq("hombre"))
+        long["value_female"] = long["value"].where(long["sex"].eq("mujer"))
+        gb = long.groupby(g, sort=False, dropna=False)
+        agg = gb[["value", "value_male", "value_female"]].sum(min_count=1)
+        agg["_line"] = gb["_line"].min()
+        agg["_bad"] = gb["_bad"].max()
+        long = agg.reset_index()
+        long = long.loc[~long["_bad"].astype(bool)]
+    return long.drop(columns="_bad"), rejects, read
 
 
 def _sesnsp_tidy(df, keys, *, victims):

@@ -37,6 +37,8 @@ SERVER_START_TIMEOUT_S = 60  # a cold start on 2 cores takes 3-6 s; leave room f
 # The selectors the tests wait on. One `.choroplethlocation` path per drawn state.
 MAP = '[data-testid="stPlotlyChart"]'
 STATE_SHAPES = f"{MAP} .choroplethlocation"
+# Streamlit's own end-to-end hook: "initial", "running" or "notRunning" (the script run state).
+IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def browser_unavailable() -> str | None:
@@ -137,11 +139,53 @@ class BrowserPage:
         self.page.goto(self.base_url + path, wait_until="domcontentloaded")
         self.page.wait_for_selector(STATE_SHAPES, state="attached", timeout=timeout_ms)
 
+    def goto(self, path: str, *, heading: str | None = None, timeout_ms: int = 60_000) -> None:
+        """Load any page of the app; wait for its title (``heading``, else any h1) and the app to settle."""
+        self.page.goto(self.base_url + path, wait_until="domcontentloaded")
+        if heading:
+            self.page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=timeout_ms)
+        else:
+            self.page.wait_for_selector("h1", timeout=timeout_ms)
+        self.wait_idle(timeout_ms=timeout_ms)
+
+    def wait_idle(self, *, timeout_ms: int = 60_000, quiet_ms: int = 600) -> None:
+        """Wait until the script run has finished (and stayed finished for ``quiet_ms``) and
+        every Plotly chart on the page has drawn."""
+        page = self.page
+        deadline = time.monotonic() + timeout_ms / 1000
+        quiet_since = None
+        while time.monotonic() < deadline:
+            running = page.locator(IDLE_APP).count() == 0
+            charts = page.locator(MAP).count()
+            drawn = page.locator(f"{MAP} .main-svg").count() >= charts  # plotly draws 2+ svgs per chart
+            if running or not drawn:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_ms / 1000:
+                return
+            page.wait_for_timeout(100)
+        raise TimeoutError(f"the app did not settle in {timeout_ms} ms")
+
     def outbound(self) -> list[str]:
         return [u for u in self.requests if not is_local(u)]
 
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str, *, max_height: int = 8000) -> Path:
+        """Screenshot the whole page. Streamlit scrolls inside ``stMain``, not the document, so
+        the viewport is stretched to the content's height for the shot and then restored."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / name
-        self.page.screenshot(path=str(path), full_page=True)
+        page = self.page
+        size = page.viewport_size
+        height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                               " return m ? m.scrollHeight : document.body.scrollHeight; }")
+        tall = min(max(int(height), size["height"]), max_height)
+        if tall > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": tall})
+            page.wait_for_timeout(800)  # let the charts resize to the new frame
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            if tall > size["height"]:
+                page.set_viewport_size(size)
         return path

@@ -2,10 +2,13 @@
 
 Checks what AppTest cannot: that plotly.js really draws the 32 states offline (the map
 needs the locally served world_110m.json and clockwise rings), that no request leaves the
-machine, and that a click on a state reaches the page. Screenshots go to tests/artifacts/.
+machine, that a click on a state opens its profile, and that a weight slider moved with the
+keyboard re-ranks the states. Screenshots of every page go to tests/artifacts/.
 """
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -16,6 +19,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 # Index of Durango ('10') among the shapes (the choropleth follows the GeoJSON order 01..32).
 # A large state that no corridor crosses, so a click in its middle lands on the state itself.
 DURANGO = 9
+
+# Every routed page: (URL path, file-name stem of its screenshot, its title when opened from the URL).
+PAGES = [
+    ("/", "risk_map", "Risk map"),
+    ("/state?state=11", "state_profile", "Guanajuato"),
+    ("/compare", "compare", "Compare"),
+    ("/corridors", "corridors", "Corridors"),
+    ("/weights", "weights", "Weights & methods"),
+    ("/events", "events_data", "Events & data"),
+]
 
 
 def shape_boxes(page) -> list[dict]:
@@ -44,24 +57,58 @@ def test_browser_map_draws_the_32_states(browser_page):
 
 def test_browser_map_draws_the_corridors(browser_page):
     browser_page.open()
-    assert browser_page.page.locator(f"{MAP} .scattergeo path.js-line").count() == 15
+    lines = browser_page.page.locator(f"{MAP} .scattergeo path.js-line")
+    # Each of the 15 corridors: a dark casing under a line in its risk level's colour.
+    strokes = [lines.nth(k).evaluate("e => getComputedStyle(e).stroke") for k in range(lines.count())]
+    casings = [c for c in strokes if c == "rgb(33, 33, 33)"]
+    assert len(strokes) == 30 and len(casings) == 15
+    assert len(set(strokes) - {"rgb(33, 33, 33)"}) >= 2  # corridors differ in level
 
 
-def test_browser_makes_no_outbound_requests(browser_page):
-    browser_page.open()
-    browser_page.page.wait_for_timeout(1500)  # let late fetches (fonts, favicon, topojson) happen
-    assert browser_page.requests, "no request was recorded at all"
-    assert browser_page.outbound() == []
-
-
-def test_browser_click_on_a_state_shows_its_details(browser_page):
+def test_browser_click_on_a_state_opens_its_profile(browser_page):
     browser_page.open()
     page = browser_page.page
     box = shape_boxes(page)[DURANGO]
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
-    page.get_by_role("heading", name="Durango").wait_for(timeout=30_000)
-    assert page.locator(STATE_SHAPES).count() == 32  # the outline is a style, not an extra shape
-    browser_page.screenshot("risk_map_selected_durango.png")
+    page.get_by_role("heading", name="Durango", exact=True).wait_for(timeout=30_000)
+    url = urlsplit(page.url)
+    assert url.path == "/state"
+    assert parse_qs(url.query)["state"] == ["10"]
+    browser_page.wait_idle()
+    browser_page.screenshot("state_profile_after_click_durango.png")
+
+
+def ranking_text(page) -> str:
+    """The visible rows of the weights page's ranked table (Glide's accessible mirror of the grid)."""
+    return page.locator('[data-testid="stDataFrame"] table').first.inner_text()
+
+
+def test_browser_weight_slider_moved_by_keyboard_reranks(browser_page):
+    browser_page.goto("/weights", heading="Weights & methods")
+    page = browser_page.page
+    before = ranking_text(page)
+    assert "Colima" in before
+    # The thumb is a visually hidden <input type="range"> (implicit role "slider").
+    thumb = page.locator('.st-key-wsl_p_lethal [data-testid="stSlider"]').get_by_role("slider")
+    assert thumb.input_value() == "0.35"
+    thumb.focus()
+    page.keyboard.press("End")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('pw') === 'lethal:1'", timeout=30_000)
+    browser_page.wait_idle()
+    assert thumb.input_value() == "1"
+    after = ranking_text(page)
+    assert after != before
+    browser_page.screenshot("weights_lethal_1.png")
+
+
+def test_browser_no_request_leaves_the_machine_on_any_page(browser_page):
+    for path, stem, title in PAGES:
+        browser_page.goto(path, heading=title)
+        browser_page.page.wait_for_timeout(1000)  # late fetches (fonts, favicon, topojson)
+        browser_page.screenshot(f"page_{stem}.png")
+    hosts = {urlsplit(u).hostname for u in browser_page.requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {"127.0.0.1"}
+    assert browser_page.outbound() == []
 
 
 def test_browser_renders_at_1366x768(browser_page):

@@ -146,6 +146,7 @@ def test_states_loader_wants_all_32(tmp_path):
 
 # --- the whole build ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_build_is_reproducible(built_db, tmp_path):
     """Two builds (the session's, by the CLI, and this one, by the API) hold the same data."""
     again, counts, _ = build_mod.build(tmp_path / "again.duckdb")
@@ -291,12 +292,12 @@ def test_unreadable_seed_file_is_a_format_error(repo_copy, tmp_path):
 
 @pytest.mark.parametrize("case", ["unknown_state", "bad_date", "negative_count", "duplicate_id", "missing_required",
                                   "carpetas_negative_count", "ucdp_bad_date"])
-def test_cli_build_exits_2_and_keeps_the_previous_database(case, repo_copy, built_db, tmp_path, monkeypatch,
-                                                           capsys):
+def test_cli_build_exits_2_and_keeps_the_previous_database(case, repo_copy, ref_db_template, tmp_path,
+                                                           monkeypatch, capsys):
     file, row, column, value, field, words = (BAD_SEED_ROWS | BAD_DERIVED_ROWS)[case]
     line = set_cell(repo_copy / file, row, column, value)
     db = tmp_path / "risk.duckdb"
-    shutil.copy(built_db, db)
+    shutil.copy(ref_db_template, db)   # a small previous database (the built one: see the next test)
     before = file_sha(db)
     point_paths_at(monkeypatch, repo_copy)
     code = cli.main(["build", "--db", str(db)])
@@ -319,6 +320,7 @@ def test_failed_build_keeps_previous_content(repo_copy, built_db, tmp_path):
     assert table_digest(db) == table_digest(built_db)
 
 
+@pytest.mark.slow
 def test_cli_build_subprocess_bad_seed(repo_copy, tmp_path):
     """The real process: exit status 2, one line naming file, line and field, no traceback."""
     line = set_cell(repo_copy / "seeds" / "events.csv", 4, "state_code", "99")

@@ -10,6 +10,7 @@ never a traceback, never an "internal error".
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import shutil
 import subprocess
@@ -150,8 +151,6 @@ def random_csvs(draw) -> tuple[str, bytes]:
                      st.integers(-10, 3000).map(str), st.floats(allow_nan=True).map(str))
     rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), max_size=8))
     buf = io.StringIO()
-    import csv
-
     csv.writer(buf).writerows([header.split(",")] + rows)
     enc = draw(st.sampled_from(["utf-8", "latin-1", "utf-16"]))
     return fmt, buf.getvalue().encode(enc, "replace")

@@ -106,3 +106,13 @@ def test_bootstrap_without_events_is_the_nominal_score():
     lo, hi = sensitivity.bootstrap_intervals(None, prep, prof, reg, draws=10)
     nominal = engine.score(prep, prof, reg).table["score"].to_numpy()
     assert np.array_equal(lo, nominal) and np.array_equal(hi, nominal)
+
+
+def test_vectorised_ranks_match_the_engine_ranks():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 5, size=(200, 9)).astype(float)     # many ties
+    scores[rng.random(scores.shape) < 0.1] = np.nan
+    groups = np.array(["state"] * 6 + ["corridor"] * 3)
+    fast = sensitivity._fast_ranks(scores, groups)
+    slow = np.vstack([engine._ranks(s, groups) for s in scores])
+    assert np.array_equal(fast, slow, equal_nan=True)

@@ -52,6 +52,6 @@ ev = records.region_events(cid, "corridor", res.options.as_of, res.options.windo
 st.markdown(f"**Events near it** ({len(ev)} in the two windows before {res.options.as_of})")
 if len(ev):
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources"]], hide_index=True,
-                 width="stretch", height=260)
+                 width="stretch", height=260, column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 st.download_button("Download corridor scores (CSV)", res.flat()[res.flat()["region_type"] == "corridor"].to_csv(index=False),
                    file_name="corridor-scores.csv", mime="text/csv", key="cor_csv")

@@ -91,7 +91,8 @@ if ev.empty:
             "(UCDP data end in 2023; add events on the Events & data page).")
 else:
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources", "notes"]],
-                 hide_index=True, width="stretch", height=260)
+                 hide_index=True, width="stretch", height=260,
+                 column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 g1, g2, g3 = st.columns(3)
 with g1:

@@ -1,0 +1,245 @@
+"""Benchmark of the dashboard: a rerun after a weight change, and the map drawn in a browser.
+
+Run with ``python -m benchmarks dashboard`` or ``python -m benchmarks.bench_dashboard``.
+Builds the default database into a temporary folder and a copy with 1,000,000 synthetic
+events added (``bench_scoring.add_synthetic_events``: origin 'synthetic', states weighted by
+population, dates in the two years before 2023-12-31, coordinates near the state capitals;
+then ``proximity.refresh``). Every run opens the app at ``?as_of=2023-12-31`` so that the
+events count. On each database:
+
+(a) server-side time of a rerun after a weight change: AppTest on the Weights & methods page
+    (one run to warm the caches, then ``wsl_p_lethal`` set to ten values the cache has not
+    seen, timing ``at.run()``; median), against a naive baseline in the same run: the same
+    rerun with every Streamlit cache (``st.cache_data``, ``st.cache_resource``) emptied just
+    before it, i.e. no caching at all. A rerun with nothing changed (cache hits) is shown too;
+(b) time from navigation to a drawn map in headless Chromium: ``streamlit run`` on the
+    database, ``page.goto`` and wait for the 32 ``.choroplethlocation`` paths; "cold" is the
+    first session of a fresh server (empty caches) in a new browser context; "new visitor"
+    the median of three later sessions, each in a new context (empty HTTP cache: the 5 MB of
+    Streamlit and plotly.js bundles load and compile again); "returning visitor" the median
+    of three reloads in one context whose HTTP cache is filled (each reload is a new session).
+
+Targets: (a) < 150 ms at the default data, < 400 ms at 1M events; (b) < 3 s. Nothing is
+asserted: the figures are printed. ``BENCH_DASHBOARD_EVENTS`` changes the synthetic size;
+``BENCH_DASHBOARD_BROWSER=0`` skips (b).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from benchmarks.bench_scoring import SEED, add_synthetic_events
+from scoring import build as build_mod
+from scoring import proximity
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRY = ROOT / "dashboard" / "app.py"
+AS_OF = "2023-12-31"
+N_EVENTS = int(os.environ.get("BENCH_DASHBOARD_EVENTS", "1000000"))
+BROWSER = os.environ.get("BENCH_DASHBOARD_BROWSER", "1") != "0"
+# wsl_p_lethal starts at 0.35 (analyst profile); every value below is a score-cache miss.
+SLIDER_VALUES = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]
+NAIVE_VALUES = [0.6, 0.65, 0.7, 0.75, 0.8]
+WARM_LOADS = 3
+TARGET_RERUN = {"default": "< 150 ms", "1M": "< 400 ms"}
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def fmt(t: float | None) -> str:
+    if t is None:
+        return "-"
+    return f"{t * 1000:,.0f} ms" if t < 1 else f"{t:,.2f} s"
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+def build_databases(tmp: Path) -> dict[str, Path]:
+    default = tmp / "default.duckdb"
+    _, counts, secs = build_mod.build(default)
+    say(f"built the default database in {secs:.1f} s ({counts.get('events', 0):,} events)")
+    dbs = {"default": default}
+    if N_EVENTS > 0:
+        big = tmp / "synthetic.duckdb"
+        shutil.copy(default, big)
+        t0 = time.perf_counter()
+        con = duckdb.connect(str(big))
+        con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('D:synthetic', 'dataset', 'synthetic events')")
+        add_synthetic_events(con, N_EVENTS, 0, np.random.default_rng(SEED))
+        proximity.refresh(con)
+        n = con.execute("SELECT count(*) FROM events").fetchone()[0]
+        con.execute("CHECKPOINT")
+        con.close()
+        say(f"added {N_EVENTS:,} synthetic events ({n:,} in all) and refreshed event_corridor in "
+            f"{time.perf_counter() - t0:.1f} s")
+        dbs[f"{N_EVENTS / 1e6:g}M"] = big
+    return dbs
+
+
+# --- (a) server-side rerun ----------------------------------------------------------------------
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _quiet():
+    """AppTest outside `streamlit run` logs warnings ("No runtime found"); keep the output readable."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    return contextlib.redirect_stderr(io.StringIO())
+
+
+def time_reruns(db: Path) -> dict:
+    """Median rerun of the weights page after a slider move: cached, naive, and nothing changed."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["RISK_DB"] = str(db)
+    _clear_caches()
+    out: dict = {}
+    with _quiet():
+        at = AppTest.from_file(str(ENTRY), default_timeout=1800)
+        at.query_params["as_of"] = AS_OF
+        t0 = time.perf_counter()
+        at.run()
+        at.switch_page("views/weights.py").run()
+        out["first"] = time.perf_counter() - t0
+        _check(at)
+
+        def rerun(value: float, *, naive: bool) -> float:
+            at.slider(key="wsl_p_lethal").set_value(value)
+            if naive:
+                _clear_caches()
+            t = time.perf_counter()
+            at.run()
+            dt_ = time.perf_counter() - t
+            _check(at)
+            assert at.session_state["_s_pw"].get("lethal") == value, "the slider value did not reach the scores"
+            return dt_
+
+        out["cached"] = [rerun(v, naive=False) for v in SLIDER_VALUES]
+        same = SLIDER_VALUES[-1]
+        out["hit"] = [rerun(same, naive=False) for _ in range(5)]
+        out["naive"] = [rerun(v, naive=True) for v in NAIVE_VALUES]
+    _clear_caches()
+    return out
+
+
+def _check(at) -> None:
+    if at.exception:
+        raise RuntimeError(f"the weights page raised: {at.exception[0].value}")
+    titles = [t.value for t in at.title]
+    if titles != ["Weights & methods"]:
+        raise RuntimeError(f"expected the weights page, got titles {titles}")
+
+
+# --- (b) map drawn in a browser -----------------------------------------------------------------
+
+def time_map_loads(db: Path, log: Path) -> dict:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import browser_support as bs
+
+    reason = bs.browser_unavailable()
+    if reason:
+        return {"skipped": reason}
+    from playwright.sync_api import sync_playwright
+
+    def drawn(page, url: str) -> float:
+        t = time.perf_counter()
+        page.goto(f"{url}/?as_of={AS_OF}", wait_until="commit")
+        page.wait_for_function(f"document.querySelectorAll('{bs.STATE_SHAPES}').length >= 32",
+                               timeout=600_000, polling=50)
+        return time.perf_counter() - t
+
+    def new_visitor(browser, url: str) -> float:
+        """A new browser context: empty HTTP cache, so Streamlit's and plotly.js's bundles load too."""
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        try:
+            return drawn(context.new_page(), url)
+        finally:
+            context.close()
+
+    with bs.streamlit_server(db, log) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(bs.CHROMIUM), args=bs.CHROMIUM_ARGS)
+        try:
+            cold = new_visitor(browser, url)
+            warm = [new_visitor(browser, url) for _ in range(WARM_LOADS)]
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            drawn(page, url)  # fills this context's HTTP cache
+            again = [drawn(page, url) for _ in range(WARM_LOADS)]  # each load is a new session
+            context.close()
+        finally:
+            browser.close()
+    return {"cold": cold, "warm": warm, "again": again}
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+def main() -> int:
+    t_start = time.perf_counter()
+    rows: list[tuple] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench_dashboard_") as tmp:
+        dbs = build_databases(Path(tmp))
+        for label, db in dbs.items():
+            say(f"[{label}] timing reruns of the weights page (AppTest) ...")
+            r = time_reruns(db)
+            target = TARGET_RERUN.get(label, "< 400 ms")
+            rows.append((f"(a) rerun after a weight change, {label} (median of {len(r['cached'])})",
+                         statistics.median(r["cached"]), statistics.median(r["naive"]), target))
+            rows.append((f"    range of the {len(r['cached'])}: {fmt(min(r['cached']))} - {fmt(max(r['cached']))}",
+                         None, None, ""))
+            rows.append((f"    rerun with nothing changed, {label} (median of {len(r['hit'])})",
+                         statistics.median(r["hit"]), None, ""))
+            notes.append(f"{label}: first run of the app and the weights page (cold caches) {fmt(r['first'])}; "
+                         f"naive = median of {len(r['naive'])} reruns with every Streamlit cache emptied first")
+            if BROWSER:
+                say(f"[{label}] timing the map in headless Chromium ...")
+                m = time_map_loads(db, Path(tmp) / f"server-{label}.log")
+                if "skipped" in m:
+                    notes.append(f"(b) skipped: {m['skipped']}")
+                else:
+                    rows.append((f"(b) map drawn, {label}, cold (fresh server)", m["cold"], None, "< 3 s"))
+                    rows.append((f"    map drawn, {label}, warm server, new visitor (median of {len(m['warm'])})",
+                                 statistics.median(m["warm"]), None, "< 3 s"))
+                    rows.append((f"    map drawn, {label}, warm server, returning visitor (median of "
+                                 f"{len(m['again'])})", statistics.median(m["again"]), None, "< 3 s"))
+
+    w = max(len(r[0]) for r in rows if r[1] is not None) + 2
+    print()
+    print(f"{'measure':<{w}}{'dashboard':>11}{'naive':>11}{'speed-up':>10}  target")
+    for name, t, tn, target in rows:
+        if t is None:
+            print(name)
+            continue
+        sp = f"{tn / t:,.1f}x" if t and tn else "-"
+        print(f"{name:<{w}}{fmt(t):>11}{fmt(tn):>11}{sp:>10}  {target}")
+    print()
+    for n in notes:
+        print("note:", n)
+    print(f"note: every run at ?as_of={AS_OF}; (a) times AppTest's at.run() in this process (script, "
+          "scoring, figure building and AppTest's own protobuf handling; no network, no browser).")
+    print(f"total {time.perf_counter() - t_start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
