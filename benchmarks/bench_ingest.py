@@ -131,7 +131,7 @@ def row(label: str, rows, seconds, rate=None, note: str = "") -> str:
     rows_s = f"{rows:,}" if isinstance(rows, int) else str(rows)
     rate = rate if rate is not None else (rows / seconds if isinstance(rows, int) and seconds else None)
     rate_s = f"{rate:,.0f}" if rate else "-"
-    return f"  {label:<60} {rows_s:>9} {seconds:>9.2f} {rate_s:>11}  {note}"
+    return f"  {label:<68} {rows_s:>9} {seconds:>9.2f} {rate_s:>11}  {note}"
 
 
 def main() -> int:
@@ -139,7 +139,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as d:
         tmp = Path(d)
         template, build_times, counts = time_build(tmp)
-        lines = [f"  {'what':<60} {'rows':>9} {'seconds':>9} {'rows/s':>11}"]
+        lines = [f"  {'what':<68} {'rows':>9} {'seconds':>9} {'rows/s':>11}"]
         lines.append(row(f"build, whole default data (best of {len(build_times)})",
                          counts.get("official_stats", 0) + counts.get("events", 0), min(build_times),
                          note=f"runs: {', '.join(f'{t:.2f}' for t in build_times)} s; rows = official cells + events"))
@@ -161,7 +161,7 @@ def main() -> int:
                      f"first {nv['rows']:,} rows timed; whole file ({file_rows:,}) extrapolated: "
                      f"{file_rows / naive_rate:,.1f} s")
             lines.append(row(f"{label}: naive csv + 1 INSERT per row", nv["rows"], nv["seconds"], note=timed))
-            lines.append(f"  {'':<60} {'':>9} {'':>9} {'':>11}  scoring.ingest is "
+            lines.append(f"  {'':<68} {'':>9} {'':>9} {'':>11}  scoring.ingest is "
                          f"{ingest_rate / naive_rate:,.1f}x the naive rate")
         print("\n".join(lines))
         print(f"  (imports use --release {RELEASE}, so every row replaces the embedded release's cell; "

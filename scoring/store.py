@@ -80,7 +80,9 @@ def insert_df(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> i
     try:
         con.execute(f'INSERT INTO {table} ({cols}) SELECT {cols} FROM _insert_df')
     finally:
-        con.unregister("_insert_df")
+        # inside an aborted transaction unregister fails too; the original error matters
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("_insert_df")
     return len(df)
 
 
