@@ -236,8 +236,8 @@ def run_size(con, n_total: int, rows: list, reg, state: dict, naive: bool = True
 
     # (c) 1,000-draw Monte-Carlo
     sensitivity.monte_carlo_ranks(prep, p1, reg, draws=50)
-    rs, t_c = timed(sensitivity.monte_carlo_ranks, prep, p1, reg, draws=1000)
-    rs_same, t_c_fixed = timed(sensitivity.monte_carlo_ranks, prep, p1, reg, draws=1000, vary_methods=False)
+    _, t_c = timed(sensitivity.monte_carlo_ranks, prep, p1, reg, draws=1000)
+    _, t_c_fixed = timed(sensitivity.monte_carlo_ranks, prep, p1, reg, draws=1000, vary_methods=False)
     _, t_cn = timed(naive_monte_carlo, prep, p1, reg, 1000)
     rows.append(("(c) Monte-Carlo, 1,000 draws (weights + methods)", t_c, t_cn, None, "< 2 s"))
     rows.append(("    Monte-Carlo, 1,000 draws (weights only)", t_c_fixed, t_cn, None, "< 2 s"))

@@ -55,6 +55,9 @@ class Result:
         out = []
         for i, row in enumerate(self.table.itertuples(index=False)):
             d = {c: _clean(getattr(row, c)) for c in OUTPUT_COLUMNS}
+            for c in ("rank", "rank_low", "rank_high", "level"):
+                if d[c] is not None:
+                    d[c] = int(round(d[c]))
             d["pillars"] = {p: _clean(self.table[f"pillar_{p}"].iat[i]) for p in self.scores.pillar_ids}
             d["contributions"] = {k: round(float(v), 4) for k, v in zip(self.scores.ids, self.scores.contributions[i])}
             d["drivers"] = list(row.drivers)

@@ -228,6 +228,7 @@ def _scores(con) -> dict[str, pd.Series]:
     return out
 
 
+@pytest.mark.slow
 def test_a_deadly_event_never_lowers_the_state_score(built_db, tmp_path):
     path = tmp_path / "risk.duckdb"
     shutil.copy(built_db, path)

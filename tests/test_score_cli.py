@@ -17,6 +17,8 @@ import pytest
 from scoring.api import OUTPUT_COLUMNS
 from scoring.registry import load_registry
 
+pytestmark = pytest.mark.slow   # each run is a fresh interpreter and a stage 1: a few seconds
+
 ROOT = Path(__file__).resolve().parents[1]
 REG = load_registry()
 INEGI = [f"{i:02d}" for i in range(1, 33)]
@@ -24,7 +26,7 @@ JSON_KEYS = {"region_id", "region_type", "name", "score", "level", "level_name",
              "rank_low", "rank_high", "coverage", "contributions", "drivers"}
 
 
-def score_cli(*args, stdin=None) -> subprocess.CompletedProcess:
+def score_cli(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "scoring", "score", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
