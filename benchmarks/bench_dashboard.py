@@ -112,9 +112,9 @@ def time_reruns(db: Path) -> dict:
     from streamlit.testing.v1 import AppTest
 
     os.environ["RISK_DB"] = str(db)
-    _clear_caches()
     out: dict = {}
     with _quiet():
+        _clear_caches()
         at = AppTest.from_file(str(ENTRY), default_timeout=1800)
         at.query_params["as_of"] = AS_OF
         t0 = time.perf_counter()
@@ -138,7 +138,7 @@ def time_reruns(db: Path) -> dict:
         same = SLIDER_VALUES[-1]
         out["hit"] = [rerun(same, naive=False) for _ in range(5)]
         out["naive"] = [rerun(v, naive=True) for v in NAIVE_VALUES]
-    _clear_caches()
+        _clear_caches()
     return out
 
 

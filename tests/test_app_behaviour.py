@@ -7,7 +7,6 @@ emptied around every test. The every-page smoke test is in ``test_app.py``.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
