@@ -15,6 +15,7 @@ Colouring modes (``scale=``):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -328,7 +329,7 @@ def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int]
     for cid, pts in waypoints.sort_values(["corridor_id", "seq"]).groupby("corridor_id", sort=True):
         name = str(pts["corridor"].iloc[0]) if "corridor" in pts else str(cid)
         kind = str(pts["kind"].iloc[0]) if "kind" in pts else ""
-        lon, lat = densify(pts["longitude"].tolist(), pts["latitude"].tolist(), CORRIDOR_STEP_DEG)
+        lon, lat = _densified(tuple(pts["longitude"]), tuple(pts["latitude"]))
         if levels is None:
             style = CORRIDOR_STYLES.get(kind, _DEFAULT_CORRIDOR_STYLE)
             group, label, rank, hover = kind or "corridor", style["label"], 0, name
@@ -349,6 +350,12 @@ def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int]
         ))
         shown.add(group)
     return casings + lines
+
+
+@functools.lru_cache(maxsize=256)
+def _densified(lon: tuple, lat: tuple) -> tuple[list[float], list[float]]:
+    """:func:`densify` at the corridor step, memoised (the same 15 lines on every rerun)."""
+    return densify(lon, lat, CORRIDOR_STEP_DEG)
 
 
 def densify(lon: Sequence[float], lat: Sequence[float], step: float) -> tuple[list[float], list[float]]:

@@ -18,6 +18,7 @@ A gap never counts as zero risk.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -71,7 +72,7 @@ class Matrix:
     detail: pd.DataFrame                  # long: region_id, indicator, value, numerator, denominator, basis, sources
     meta: dict = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def is_state(self) -> np.ndarray:
         return (self.regions["region_type"] == "state").to_numpy()
 
