@@ -91,7 +91,7 @@ def events_filtered(states: tuple, types: tuple, origins: tuple, start, end, tex
         where.append("(e.notes ILIKE ? OR e.actors ILIKE ? OR e.place ILIKE ?)")
         params += [f"%{text}%"] * 3
     return _query(f"""
-        SELECT e.event_id, e.date, e.event_type, e.fatalities, e.injured, s.name_common AS state, e.place,
+        SELECT e.event_id, e.date, e.date_precision, e.event_type, e.fatalities, e.injured, s.name_common AS state, e.place,
                e.actors, e.target_category, e.corridor_id, e.origin, e.confidence, e.source_id, e.notes
         FROM events e JOIN states s USING (state_code)
         WHERE {' AND '.join(where)} ORDER BY e.date DESC, e.event_id LIMIT 20000""", tuple(params))

@@ -135,6 +135,9 @@ def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Monthly events and deaths."""
     if events.empty:
         return _layout(go.Figure(), title or "No events in the selection")
+    if "date_precision" in events:
+        # events known only to the year sit on 1 January and would draw false spikes
+        events = events[events["date_precision"] != "year"]
     m = events.assign(month=pd.to_datetime(events["date"]).dt.to_period("M").dt.to_timestamp())
     g = m.groupby("month").agg(events=("event_id", "count"), deaths=("fatalities", "sum")).reset_index()
     fig = go.Figure()

@@ -71,6 +71,7 @@ class Matrix:
     coverage: np.ndarray                  # 0..1 per cell
     detail: pd.DataFrame                  # long: region_id, indicator, value, numerator, denominator, basis, sources
     meta: dict = field(default_factory=dict)
+    rse: np.ndarray | None = None         # relative standard error per cell (official counts), for the bootstrap
 
     @functools.cached_property
     def is_state(self) -> np.ndarray:
@@ -107,7 +108,12 @@ def _official(months: pd.DataFrame, mt: pd.DataFrame, dataset: str, series, stat
     mean = np.divide((np.where(avail, v, 0) * w).sum(axis=1), wa, out=np.full(len(states), np.nan), where=wa > 0)
     cov = wa / w.sum() if w.sum() > 0 else np.zeros(len(states))
     total = np.nansum(v, axis=1)
-    return mean, cov, total, avail.sum(axis=1)
+    # Relative standard error of the decayed mean if each monthly count is Poisson:
+    # sqrt(sum w^2 v) / sum w v. Feeds the bootstrap interval (0 where nothing was counted).
+    wv = (np.where(avail, v, 0) * w).sum(axis=1)
+    w2v = (np.where(avail, v, 0) * w * w).sum(axis=1)
+    rse = np.divide(np.sqrt(w2v), wv, out=np.zeros(len(states)), where=wv > 0)
+    return mean, cov, total, avail.sum(axis=1), rse
 
 
 def _covered_weight(end: dt.date, window_days: int, half_life: float, cov_start: dt.date | None) -> tuple[float, float]:
@@ -146,6 +152,7 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
     n, k = len(regions), len(reg.indicators)
     raw = np.full((n, k), np.nan)
     cov = np.zeros((n, k))
+    rse = np.zeros((n, k))     # relative standard error of official cells (Poisson counts)
     rows_detail = []
     is_state = (regions["region_type"] == "state").to_numpy()
     pos = {r: i for i, r in enumerate(regions["region_id"])}
@@ -190,14 +197,14 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
             continue
         months = months_for(ind.dataset)
         mt = _month_table(end, opts.window_days, opts.half_life_days)
-        mean, c, total, nmonths = _official(months, mt, ind.dataset, ind.series, states)
+        mean, c, total, nmonths, rse_s = _official(months, mt, ind.dataset, ind.series, states)
         rate = mean * 12 / pop.to_numpy() * 1e5
         if ind.measure == "momentum":
             prev_end = end - dt.timedelta(days=opts.window_days)
             mt0 = _month_table(end, opts.window_days, 1e9)   # unweighted means for a fair comparison
             mt1 = _month_table(prev_end, opts.window_days, 1e9)
-            m0, c0, _, _ = _official(months, mt0, ind.dataset, ind.series, states)
-            m1, c1, _, _ = _official(months, mt1, ind.dataset, ind.series, states)
+            m0, c0, _, _, _ = _official(months, mt0, ind.dataset, ind.series, states)
+            m1, c1, _, _, _ = _official(months, mt1, ind.dataset, ind.series, states)
             r0 = m0 * 12 / pop.to_numpy() * 1e5
             r1 = m1 * 12 / pop.to_numpy() * 1e5
             val = np.log((r0 + MOMENTUM_EPS) / (r1 + MOMENTUM_EPS))
@@ -213,6 +220,10 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
         num = share_mat @ vv
         den = share_mat @ has
         raw[:, j] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+        if ind.measure != "momentum":
+            sd = np.where(np.isfinite(val), rse_s * np.nan_to_num(val), 0.0)
+            sd_c = np.sqrt((share_mat ** 2) @ (sd ** 2)) / np.where(den > 0, den, 1)
+            rse[:, j] = np.divide(sd_c, raw[:, j], out=np.zeros(n), where=np.nan_to_num(raw[:, j]) > 0)
         cov[:, j] = share_mat @ np.nan_to_num(c)
         src = f"D:sesnsp_{ind.dataset}"
         for s, i in spos.items():
@@ -285,7 +296,7 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
     meta = {"as_of": as_of, "window_days": opts.window_days, "half_life_days": opts.half_life_days,
             "buffer_km": opts.buffer_km, "source_ends": {k: str(v) for k, v in ends.items()}, "notes": notes,
             "options": opts}
-    return Matrix(regions, reg.ids, raw, cov, detail, meta)
+    return Matrix(regions, reg.ids, raw, cov, detail, meta, rse)
 
 
 # --- stage 2 -----------------------------------------------------------------------------------

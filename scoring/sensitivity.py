@@ -29,18 +29,31 @@ CONCENTRATION = 40.0   # Dirichlet concentration: higher = draws closer to the p
 
 def bootstrap_intervals(db, prepared: Prepared, profile: Profile, reg: Registry | None = None, *,
                         draws: int = 200, seed: int = 0, level: float = 0.90) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) of each region's score over a bootstrap of the events behind it."""
+    """(low, high) of each region's score over a bootstrap of the events behind it, with
+    Poisson noise on the official monthly counts (normal approximation, per cell)."""
     reg = reg or load_registry()
     m = prepared.matrix
     n = len(m.regions)
     ev = [(j, ind) for j, ind in enumerate(reg.indicators) if ind.layer == "events" and ind.measure in ("count", "fatalities")]
     nominal = aggregate_scores(prepared.normalised(profile.normalisation), reg, profile)[1]
+    rse = m.rse if m.rse is not None else np.zeros_like(m.raw)
     if not ev or not np.isfinite(m.raw[:, [j for j, _ in ev]]).any():
+        ev = []
+    if not ev and not np.any(rse > 0):
         return nominal.copy(), nominal.copy()
-    opts = m.meta["options"]
-    end = pd.Timestamp(max(d for r, d in m.detail.loc[m.detail["source"] == "events", ["region_id", "data_end"]].itertuples(index=False))).date()
-    contrib = queries.event_contributions(db, end, opts.window_days, opts.half_life_days, opts.buffer_km)
+    return _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
+
+
+def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level):
+    m = prepared.matrix
+    n = len(m.regions)
     rng = np.random.default_rng(seed)
+    if not ev:
+        contrib = pd.DataFrame({"region_id": [], "event_type": [], "f": [], "w": []})
+    else:
+        opts = m.meta["options"]
+        end = pd.Timestamp(max(m.detail.loc[m.detail["source"] == "events", "data_end"])).date()
+        contrib = queries.event_contributions(db, end, opts.window_days, opts.half_life_days, opts.buffer_km)
     pos = {r: i for i, r in enumerate(m.regions["region_id"])}
     ridx = contrib["region_id"].map(pos).to_numpy()
     ok = ~pd.isna(ridx)
@@ -66,7 +79,7 @@ def bootstrap_intervals(db, prepared: Prepared, profile: Profile, reg: Registry 
     from .engine import transform
 
     for b in range(draws):
-        raw = m.raw.copy()
+        raw = m.raw * np.maximum(0.0, 1.0 + rse * rng.standard_normal(m.raw.shape))
         mult = rng.poisson(1.0, size=len(ridx)) if exact else None
         for q, j in enumerate(cols):
             if exact:
@@ -74,7 +87,7 @@ def bootstrap_intervals(db, prepared: Prepared, profile: Profile, reg: Registry 
             else:
                 s = np.maximum(rng.normal(means[q], sds[q]), 0)
             raw[:, j] = np.where(np.isfinite(m.raw[:, j]), s * scale[q], np.nan)
-        fake = type(m)(m.regions, m.ids, raw, m.coverage, m.detail, m.meta)
+        fake = type(m)(m.regions, m.ids, raw, m.coverage, m.detail, m.meta, m.rse)
         t = transform(fake, reg)
         N = prepared.normalise_values(t, profile.normalisation)
         samples[b] = aggregate_scores(N, reg, profile)[1]

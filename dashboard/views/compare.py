@@ -35,8 +35,11 @@ with c2:
                     width="stretch", key="cmp_radar")
 
 show = sel[["name", "region_type", "score", "ci_low", "ci_high", "level_name", "rank", "rank_low", "rank_high", "change"]]
+show = show.rename(columns={"region_type": "kind", "ci_low": "90% low", "ci_high": "90% high", "level_name": "level",
+                            "rank_low": "rank from", "rank_high": "rank to", "change": "change (quarter)"})
 st.dataframe(show, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("score", "ci_low", "ci_high", "change")})
+             column_config={c: st.column_config.NumberColumn(format="%.2f")
+                            for c in ("score", "90% low", "90% high", "change (quarter)")})
 st.caption("Ranks are within each kind (32 states, corridors apart); the range is the 5-95% band over "
            "random weights and methods.")
 st.plotly_chart(score_charts.rank_ranges(sel, "Rank and its range"), width="stretch", key="cmp_ranks")

@@ -38,6 +38,8 @@ with tab_ev:
     st.caption(f"{len(ev):,} events, {int(ev['fatalities'].fillna(0).sum()):,} deaths recorded "
                f"({ev['fatalities'].isna().sum():,} with an unknown toll). Showing at most 5,000.")
     st.plotly_chart(score_charts.timeline(ev), width="stretch", key="ev_timeline")
+    st.caption("The timeline leaves out events dated only to the year (UCDP puts them on 1 January); "
+               "the table keeps them.")
     st.dataframe(ev.head(5000), hide_index=True, width="stretch", height=380,
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.download_button("Download these events (CSV)", ev.to_csv(index=False), "events.csv", "text/csv", key="ev_dl")
