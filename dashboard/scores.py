@@ -56,23 +56,25 @@ def current_options() -> TimeOptions:
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _run(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, uncertainty: bool, mc_draws: int) -> Result:
+def _run(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, uncertainty: bool, mc_draws: int,
+         explain: bool = True) -> Result:
     from scoring.weights import profile_from_dict as _p
     import yaml
 
     prof = _p(yaml.safe_load(profile_yaml))
     with _LOCK:  # the model's stage-1 cache is shared by every session of this process
-        return _model(path, mtime).run(prof, opts, uncertainty=uncertainty, mc_draws=mc_draws, boot_draws=100)
+        return _model(path, mtime).run(prof, opts, uncertainty=uncertainty, mc_draws=mc_draws, boot_draws=100,
+                                       explain=explain)
 
 
 def run(profile: Profile | None = None, opts: TimeOptions | None = None, *, uncertainty: bool = True,
-        mc_draws: int = 500) -> Result:
+        mc_draws: int = 500, explain: bool = True) -> Result:
     """Scores for the current (or given) profile and options; errors become a page message."""
     profile = profile or current_profile()
     opts = opts or current_options()
     path, mtime = data._db_key()
     try:
-        return _run(path, mtime, profile.to_yaml(), opts, uncertainty, mc_draws)
+        return _run(path, mtime, profile.to_yaml(), opts, uncertainty, mc_draws, explain)
     except RiskError as exc:
         st.error(f"These settings cannot be scored: {exc}")
         st.stop()

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import engine, explain, sensitivity
+from . import engine, sensitivity
+from . import explain as explain_mod
 from .engine import Matrix, Prepared, Scores, TimeOptions
 from .registry import Registry, load_registry
 from .weights import Profile
@@ -107,7 +108,7 @@ class RiskModel:
         return self._default_as_of
 
     def run(self, profile: Profile, opts: TimeOptions | None = None, *, uncertainty: bool = True,
-            mc_draws: int = 1000, boot_draws: int = 200, compare: bool = True) -> Result:
+            mc_draws: int = 1000, boot_draws: int = 200, compare: bool = True, explain: bool = True) -> Result:
         opts = (opts or TimeOptions()).validated()   # a bad option fails before any query
         if opts.as_of is None:
             opts = dataclasses.replace(opts, as_of=self.default_as_of())
@@ -132,15 +133,15 @@ class RiskModel:
         m = prep.matrix
         drv, summ = [], []
         n_states = int(m.is_state.sum())
-        for i in range(len(t)):
-            d = explain.drivers(i, sc, m, self.reg)
-            ch = explain.changes(i, sc, prev, self.reg)
+        for i in range(len(t) if explain else 0):
+            d = explain_mod.drivers(i, sc, m, self.reg)
+            ch = explain_mod.changes(i, sc, prev, self.reg)
             peers = n_states if m.is_state[i] else len(t) - n_states
             drv.append(d)
-            summ.append(explain.summary(t["name"].iat[i], t["score"].iat[i], t["level_name"].iat[i], t["rank"].iat[i],
+            summ.append(explain_mod.summary(t["name"].iat[i], t["score"].iat[i], t["level_name"].iat[i], t["rank"].iat[i],
                                         peers, d, ch, t["coverage"].iat[i]))
-        t["drivers"] = drv
-        t["summary"] = summ
+        t["drivers"] = drv if explain else [[] for _ in range(len(t))]
+        t["summary"] = summ if explain else ""
         pillars = [c for c in t.columns if c.startswith("pillar_")]
         t = t[OUTPUT_COLUMNS + pillars + ["drivers", "summary"]]
         return Result(t, sc, m, prev, profile, opts, rs)

@@ -201,7 +201,7 @@ def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_ma
     with_value = long.loc[long["value"].notna()]
     release = None
     if len(with_value):
-        y, m = with_value[["year", "month"]].max(axis=0) if False else max(zip(with_value["year"], with_value["month"]))
+        y, m = max(zip(with_value["year"], with_value["month"]))
         release = f"{int(y):04d}-{int(m):02d}"
     cols = key[1:] + ["dataset", "series", "value"] + (["value_male", "value_female"] if victims else [])
     return Parsed("official_stats", long[cols].reset_index(drop=True), rejects, read, release, notes)

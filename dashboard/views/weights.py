@@ -81,8 +81,9 @@ ui.put("iw", {k: v for k, v in new_iw.items() if abs(v - base.indicator_weights[
 ui.to_url()
 
 profile = scores.current_profile()
-res = scores.run(profile, uncertainty=False)
-ref = scores.run(base, uncertainty=False)
+# the live view needs scores, levels and ranks only: no drivers, no bootstrap (kept fast)
+res = scores.run(profile, uncertainty=False, explain=False)
+ref = scores.run(base, uncertainty=False, explain=False)
 t = res.table
 states_now = t[t["region_type"] == "state"]
 left, right = st.columns([3, 2], gap="medium")
