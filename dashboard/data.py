@@ -72,39 +72,9 @@ def _db_key() -> tuple[str, int]:
     return str(path.resolve()), path.stat().st_mtime_ns
 
 
-class ServingStore(Store):
-    """The server's :class:`Store`: an import from one session never breaks another's.
-
-    ``Store`` reopens plainly after the file is replaced, which fails two ways inside a server
-    process: closing the old connection kills the cursors other sessions are still reading
-    with ("Connection already closed"), and while any of them is alive ``duckdb.connect(path)``
-    hands back DuckDB's cached instance of the *old* file, so the process keeps serving
-    stale data. Here each version of the file is attached to its own in-memory instance
-    (never cached by path) and the old one is dropped, not closed: in-flight cursors finish
-    on the old snapshot, new cursors read the new file.
-    """
-
-    ALIAS = "risk"
-
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        with self._lock:
-            mtime = self.path.stat().st_mtime_ns if self.path.exists() else None
-            if self._con is None or mtime != self._mtime:
-                con = duckdb.connect()
-                quoted = str(self.path).replace("'", "''")
-                con.execute(f"ATTACH '{quoted}' AS {self.ALIAS} (READ_ONLY)")
-                self._con, self._mtime = con, mtime  # the old connection is released, not closed
-            return self._con
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self._connection().cursor()
-        cur.execute(f"USE {self.ALIAS}")  # the default catalog is per cursor
-        return cur
-
-
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return ServingStore(path)
+    return Store(path)
 
 
 def store() -> Store:

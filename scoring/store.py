@@ -89,10 +89,16 @@ def insert_df(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> i
 class Store:
     """One read-only connection per process, a cursor per caller (thread or session).
 
-    ``reopen()`` picks up a database that a build or an import replaced on disk.
+    When a build or an import replaces the file on disk, the next cursor reads the new
+    file while cursors already running finish on the old one. Closing the old connection
+    would kill other sessions' cursors ("Connection already closed"), and while any of
+    them lives ``duckdb.connect(path)`` hands back DuckDB's cached instance of the *old*
+    file. So each version of the file is attached to its own in-memory instance (never
+    cached by path), and the old one is released, not closed.
     """
 
     _lock = threading.Lock()
+    ALIAS = "risk"
 
     def __init__(self, path):
         self.path = Path(path)
@@ -103,15 +109,18 @@ class Store:
         with self._lock:
             mtime = self.path.stat().st_mtime_ns if self.path.exists() else None
             if self._con is None or mtime != self._mtime:
-                if self._con is not None:
-                    with contextlib.suppress(Exception):
-                        self._con.close()
-                self._con = connect(self.path, read_only=True)
-                self._mtime = mtime
+                if not self.path.exists():
+                    raise duckdb.IOException(f"{self.path}: no database file")
+                con = duckdb.connect()
+                quoted = str(self.path).replace("'", "''")
+                con.execute(f"ATTACH '{quoted}' AS {self.ALIAS} (READ_ONLY)")
+                self._con, self._mtime = con, mtime  # the old connection is released, not closed
             return self._con
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._connection().cursor()
+        cur = self._connection().cursor()
+        cur.execute(f"USE {self.ALIAS}")  # the default catalog is per cursor
+        return cur
 
     def query(self, sql: str, params=None) -> pd.DataFrame:
         cur = self.cursor()
