@@ -136,3 +136,20 @@ def mc_ranks(profile: Profile, draws: int = 500):
     """Monte-Carlo rank ranges for a profile (cached)."""
     path, mtime = data._db_key()
     return _mc(path, mtime, profile.to_yaml(), current_options(), draws)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _peers(key: tuple, _pillars, codes: tuple):
+    from scoring.learn import peer_groups
+
+    return peer_groups(_pillars, list(codes))
+
+
+def peers(res: Result):
+    """k-means peer groups of the states on their pillar scores (fitted once per result)."""
+    import numpy as np
+
+    t = res.table[res.table["region_type"] == "state"]
+    P = t[[f"pillar_{p}" for p in res.scores.pillar_ids]].to_numpy()
+    key = (tuple(t["region_id"]), tuple(np.round(np.nan_to_num(P, nan=-1), 6).ravel()))
+    return _peers(key, P, tuple(t["region_id"]))

@@ -38,18 +38,28 @@ class Result:
     profile: Profile
     options: TimeOptions
     rank_stats: sensitivity.RankStats | None = None
+    _contrib: pd.DataFrame | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def contributions(self) -> pd.DataFrame:
-        """Long table: region, indicator, pillar, normalised value, weight and points."""
-        reg = load_registry()
-        w = self.profile.effective_weights(reg)
-        rows = []
-        for i, r in enumerate(self.table["region_id"]):
-            for j, ind in enumerate(reg.indicators):
-                rows.append((r, ind.id, ind.name, ind.pillar, self.matrix.raw[i, j], self.scores.normalised[i, j],
-                             w[j], self.scores.contributions[i, j], self.matrix.coverage[i, j]))
-        return pd.DataFrame(rows, columns=["region_id", "indicator", "indicator_name", "pillar", "raw", "normalised",
-                                           "weight", "points", "coverage"])
+        """Long table: region, indicator, pillar, normalised value, weight and points.
+
+        Built once per result (results are shared and read-only) and returned as a copy.
+        """
+        if self._contrib is None:
+            reg = load_registry()
+            n, k = self.scores.contributions.shape
+            self._contrib = pd.DataFrame({
+                "region_id": np.repeat(self.table["region_id"].to_numpy(), k),
+                "indicator": np.tile([i.id for i in reg.indicators], n),
+                "indicator_name": np.tile([i.name for i in reg.indicators], n),
+                "pillar": np.tile([i.pillar for i in reg.indicators], n),
+                "raw": self.matrix.raw.ravel(),
+                "normalised": self.scores.normalised.ravel(),
+                "weight": np.tile(self.profile.effective_weights(reg), n),
+                "points": self.scores.contributions.ravel(),
+                "coverage": self.matrix.coverage.ravel(),
+            })
+        return self._contrib.copy()
 
     def records(self) -> list[dict]:
         """JSON-ready list: the documented fields plus pillars, contributions and drivers."""

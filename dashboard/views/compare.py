@@ -63,5 +63,5 @@ st.write(f"{labels[a]} scores {gap:+.2f} against {labels[b]}; the largest gaps: 
          + "; ".join(f"{r.indicator} {r.difference:+.2f}" for r in top.itertuples(index=False)) + ".")
 st.dataframe(diff, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.2f") for c in diff.columns[1:]})
-st.download_button("Download this comparison (CSV)", res.flat().set_index("region_id").loc[picked].to_csv(),
+st.download_button("Download this comparison (CSV)", lambda: res.flat().set_index("region_id").loc[picked].to_csv(),
                    file_name="comparison.csv", mime="text/csv", key="cmp_csv")

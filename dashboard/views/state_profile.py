@@ -10,7 +10,6 @@ import streamlit as st
 from dashboard import records, brief, controls, data, score_charts, scores
 from dashboard import state as ui
 from scoring import queries
-from scoring.learn import peer_groups
 
 controls.sidebar("profile")
 res = scores.run()
@@ -114,14 +113,12 @@ with g2:
         st.write("None monitored.")
 with g3:
     st.subheader("Peer states")
-    pillars = [f"pillar_{p}" for p in res.scores.pillar_ids]
-    st_rows = res.table[res.table["region_type"] == "state"]
-    peers = peer_groups(st_rows[pillars].to_numpy(), list(st_rows["region_id"]))
+    peers = scores.peers(res)
     mine_peers = peers.set_index("state_code").at[choice, "peers"]
     st.write(", ".join(names[p] for p in mine_peers[:5]) if mine_peers else "No close peers.")
     st.caption("States with a similar mix of pillar scores (k-means on the five pillars).")
 
 st.divider()
-html = brief.state_brief(res, choice, tr, ev)
-st.download_button("Download a briefing (HTML)", html, file_name=f"risk-brief-{choice}-{res.options.as_of}.html",
+# deferred: the brief inlines plotly.js (~4.7 MB), built only when the button is clicked
+st.download_button("Download a briefing (HTML)", lambda: brief.state_brief(res, choice, tr, ev), file_name=f"risk-brief-{choice}-{res.options.as_of}.html",
                    mime="text/html", key="brief_dl")

@@ -121,6 +121,6 @@ st.caption("Each bar spans the 5th to 95th percentile of the state's rank over 5
 st.download_button("Save these weights (YAML)", profile.to_yaml(), file_name=f"weights-{base.name}-custom.yml",
                    mime="application/x-yaml", key="w_save")
 c1, c2 = st.columns(2)
-c1.download_button("Scores (CSV)", res.flat().to_csv(index=False), "scores.csv", "text/csv", key="w_csv")
-c2.download_button("Scores (JSON)", pd.Series(res.records()).to_json(orient="values", force_ascii=False),
+c1.download_button("Scores (CSV)", lambda: res.flat().to_csv(index=False), "scores.csv", "text/csv", key="w_csv")
+c2.download_button("Scores (JSON)", lambda: pd.Series(res.records()).to_json(orient="values", force_ascii=False),
                    "scores.json", "application/json", key="w_json")
