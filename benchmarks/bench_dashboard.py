@@ -41,8 +41,8 @@ import duckdb
 import numpy as np
 
 from benchmarks.bench_scoring import SEED, add_synthetic_events
-from scoring import build as build_mod
-from scoring import proximity
+from scoring.load import build as build_mod
+from scoring.load import proximity
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = ROOT / "dashboard" / "app.py"

@@ -28,9 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-from scoring import build as build_mod
-from scoring import ingest, paths, store
-from scoring.gazetteer import StateNames
+from scoring.load import build as build_mod
+from scoring.load import ingest
+from scoring import paths
+from scoring.db import store
+from scoring.load.names import StateNames
 
 SHARED = paths.SHARED_DATA
 CARPETAS = SHARED / "sesnsp_carpetas_state_month_2015-01_2024-11.csv"

@@ -8,7 +8,7 @@ Builds the default database into a temporary folder, adds synthetic events (orig
     loading the events into pandas and summing per state with groupby/apply per indicator;
 (b) a re-score after a weight change (``engine.score`` on the prepared matrix, median of 50
     runs), against recomputing everything from the pandas frame each time;
-(c) a 1,000-draw Monte-Carlo of ranks (``sensitivity.monte_carlo_ranks``), against a loop
+(c) a 1,000-draw Monte-Carlo of ranks (``uncertainty.monte_carlo_ranks``), against a loop
     that calls ``engine.score`` once per draw.
 
 Targets: (a) < 1 s at 1M events, (b) < 20 ms, (c) < 2 s. Nothing is asserted: the figures
@@ -30,11 +30,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from scoring import build as build_mod
-from scoring import engine, proximity, schema, sensitivity
-from scoring.queries import ConQuery
-from scoring.registry import load_registry
-from scoring.weights import load_profile
+from scoring.load import build as build_mod
+from scoring.index import engine
+from scoring.load import proximity
+from scoring.db import schema
+from scoring.index import uncertainty
+from scoring.index.queries import ConQuery
+from scoring.index.registry import load_registry
+from scoring.index.weights import load_profile
 
 AS_OF = dt.date(2023, 12, 31)
 SIZES = [int(x) for x in os.environ.get("BENCH_SCORING_SIZES", "1000000,10000000").split(",")]
@@ -177,7 +180,7 @@ def naive_score(ev, ec, regions, pop, reg, opts, prepared_official, profile):
 
 def naive_monte_carlo(prep, profile, reg, draws: int):
     rng = np.random.default_rng(0)
-    pidx, pw_d, wi = sensitivity.draw_weights(profile, reg, draws, rng)
+    pidx, pw_d, wi = uncertainty.draw_weights(profile, reg, draws, rng)
     ranks = np.empty((draws, len(prep.matrix.regions)))
     for d in range(draws):
         p = profile.replace(pillar_weights=dict(zip(reg.pillar_ids, pw_d[d])),
@@ -206,7 +209,7 @@ def run_size(con, n_total: int, rows: list, reg, state: dict, naive: bool = True
 
     (ev, ec), t_load = timed(load_events_pandas, con)
     regions = m.regions
-    from scoring import queries
+    from scoring.index import queries
     pop = queries.population(db, AS_OF.year)
     ev_mat, t_naive = timed(naive_event_matrix, ev, ec, regions, pop, reg, opts)
     j = reg.ids.index("oc_deaths")
@@ -235,9 +238,9 @@ def run_size(con, n_total: int, rows: list, reg, state: dict, naive: bool = True
     del ev, ec
 
     # (c) 1,000-draw Monte-Carlo
-    sensitivity.monte_carlo_ranks(prep, p1, reg, draws=50)
-    _, t_c = timed(sensitivity.monte_carlo_ranks, prep, p1, reg, draws=1000)
-    _, t_c_fixed = timed(sensitivity.monte_carlo_ranks, prep, p1, reg, draws=1000, vary_methods=False)
+    uncertainty.monte_carlo_ranks(prep, p1, reg, draws=50)
+    _, t_c = timed(uncertainty.monte_carlo_ranks, prep, p1, reg, draws=1000)
+    _, t_c_fixed = timed(uncertainty.monte_carlo_ranks, prep, p1, reg, draws=1000, vary_methods=False)
     _, t_cn = timed(naive_monte_carlo, prep, p1, reg, 1000)
     rows.append(("(c) Monte-Carlo, 1,000 draws (weights + methods)", t_c, t_cn, None, "< 2 s"))
     rows.append(("    Monte-Carlo, 1,000 draws (weights only)", t_c_fixed, t_cn, None, "< 2 s"))

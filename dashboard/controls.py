@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import scores
 from dashboard import state as ui
-from scoring.weights import load_profile, profile_names
+from scoring.index.weights import load_profile, profile_names
 
 WINDOWS = {"3 months": 91, "6 months": 182, "1 year": 365, "2 years": 730}
 

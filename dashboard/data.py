@@ -22,8 +22,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from scoring import geo, paths
-from scoring.store import Store
+from scoring.load import geo
+from scoring import paths
+from scoring.db.store import Store
 
 QUERIES: dict[str, str] = {
     "states": """

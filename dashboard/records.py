@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from scoring import queries
+from scoring.index import queries
 
 # Monthly series shown on a state's trend chart: (label, dataset, series list).
 TREND_SERIES = [

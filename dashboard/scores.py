@@ -14,11 +14,11 @@ import streamlit as st
 
 from dashboard import data
 from dashboard import state as ui
-from scoring.api import Result, RiskModel
-from scoring.engine import TimeOptions
+from scoring.index.model import Result, RiskModel
+from scoring.index.engine import TimeOptions
 from scoring.errors import RiskError
-from scoring.registry import load_registry
-from scoring.weights import Profile, load_profile, profile_from_dict
+from scoring.index.registry import load_registry
+from scoring.index.weights import Profile, load_profile, profile_from_dict
 
 _LOCK = threading.Lock()
 
@@ -58,7 +58,7 @@ def current_options() -> TimeOptions:
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _run(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, uncertainty: bool, mc_draws: int,
          explain: bool = True) -> Result:
-    from scoring.weights import profile_from_dict as _p
+    from scoring.index.weights import profile_from_dict as _p
     import yaml
 
     prof = _p(yaml.safe_load(profile_yaml))
@@ -97,7 +97,7 @@ def _history(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, quarte
     import pandas as pd
     import yaml
 
-    from scoring.weights import profile_from_dict as _p
+    from scoring.index.weights import profile_from_dict as _p
 
     prof = _p(yaml.safe_load(profile_yaml))
     rows = []
@@ -123,13 +123,13 @@ def score_history(region_id: str | None = None, quarters: int = 8):
 def _mc(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, draws: int):
     import yaml
 
-    from scoring import sensitivity
-    from scoring.weights import profile_from_dict as _p
+    from scoring.index import uncertainty
+    from scoring.index.weights import profile_from_dict as _p
 
     with _LOCK:
         prep = _model(path, mtime).prepared(opts if opts.as_of else
                                             __import__("dataclasses").replace(opts, as_of=_model(path, mtime).default_as_of()))
-    return sensitivity.monte_carlo_ranks(prep, _p(yaml.safe_load(profile_yaml)), draws=draws)
+    return uncertainty.monte_carlo_ranks(prep, _p(yaml.safe_load(profile_yaml)), draws=draws)
 
 
 def mc_ranks(profile: Profile, draws: int = 500):
@@ -140,7 +140,7 @@ def mc_ranks(profile: Profile, draws: int = 500):
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _peers(key: tuple, _pillars, codes: tuple):
-    from scoring.learn import peer_groups
+    from scoring.index.peers import peer_groups
 
     return peer_groups(_pillars, list(codes))
 

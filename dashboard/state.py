@@ -14,7 +14,7 @@ import math
 
 import streamlit as st
 
-from scoring.weights import profile_names
+from scoring.index.weights import profile_names
 
 # name -> (default, parse from URL text, format to URL text)
 _DATE = (lambda s: dt.date.fromisoformat(s), lambda v: v.isoformat())

@@ -1,3 +1,3 @@
-from .cli import main
+from scoring.cli import main
 
 raise SystemExit(main())

@@ -11,11 +11,11 @@ import os
 import sys
 import traceback
 
-from .errors import RiskError
+from scoring.errors import RiskError
 
 
 def _build(args) -> int:
-    from .build import build, rel
+    from scoring.load.build import build, rel
 
     path, counts, secs = build(args.db, progress=(lambda m: print(m, file=sys.stderr)) if args.verbose else None)
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items() if k in
@@ -25,7 +25,7 @@ def _build(args) -> int:
 
 
 def _ingest(args) -> int:
-    from .ingest import ingest
+    from scoring.load.ingest import ingest
 
     last = [0.0]
 
@@ -46,7 +46,7 @@ def _ingest(args) -> int:
 
 
 def _rejects(args) -> int:
-    from .ingest import list_rejects
+    from scoring.load.ingest import list_rejects
 
     df = list_rejects(args.db, args.batch)
     if df.empty:
@@ -61,7 +61,7 @@ def _rejects(args) -> int:
 
 
 def _derive(args) -> int:
-    from .derive import derive
+    from scoring.load.derive import derive
 
     rec = derive(args.shared, say=lambda m: print(m, file=sys.stderr))
     for name, meta in rec.items():
@@ -81,12 +81,12 @@ def _date(s: str):
 def _score(args) -> int:
     import json
 
-    from . import paths
-    from .api import RiskModel
-    from .engine import TimeOptions
-    from .errors import FormatError
-    from .store import Store
-    from .weights import load_profile, load_weights_file
+    from scoring import paths
+    from scoring.index.model import RiskModel
+    from scoring.index.engine import TimeOptions
+    from scoring.errors import FormatError
+    from scoring.db.store import Store
+    from scoring.index.weights import load_profile, load_weights_file
 
     db = paths.db_path(args.db)
     if not db.exists():
@@ -134,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ingest", help="import a file as one batch")
     i.add_argument("path")
-    from .ingest import FORMATS
+    from scoring.load.ingest import FORMATS
     i.add_argument("--format", required=True, choices=FORMATS)
     i.add_argument("--db")
     i.add_argument("--release", help="publication month of the file, YYYY-MM (default: its last month with data)")

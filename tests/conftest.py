@@ -104,7 +104,7 @@ def ref_db_template(tmp_path_factory) -> Path:
     """A small database: reference tables and seeds, no official statistics (built once)."""
     from datahelpers import fill_reference
 
-    from scoring import store
+    from scoring.db import store
 
     path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
     store.build_atomically(path, fill_reference)
@@ -124,7 +124,7 @@ def ref_db(ref_db_template, tmp_path) -> Path:
 @pytest.fixture
 def empty_db(tmp_path) -> Path:
     """The schema and nothing else (the statistics importers need no reference tables)."""
-    from scoring import store
+    from scoring.db import store
 
     path = tmp_path / "empty.duckdb"
     store.build_atomically(path, lambda con: None)

@@ -13,8 +13,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from scoring import build as build_mod
-from scoring import derive, paths, store
+from scoring.load import build as build_mod
+from scoring.load import derive
+from scoring import paths
+from scoring.db import store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

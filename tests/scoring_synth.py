@@ -11,9 +11,9 @@ import copy
 import numpy as np
 import pandas as pd
 
-from scoring import engine
-from scoring.registry import Registry, parse_registry
-from scoring.weights import profile_from_dict
+from scoring.index import engine
+from scoring.index.registry import Registry, parse_registry
+from scoring.index.weights import profile_from_dict
 
 # Two pillars, two official and two event indicators, no log and no cap: every
 # normaliser is then monotone in a region's own value (see test_scoring_properties.py).

@@ -131,7 +131,7 @@ def test_upload_of_a_bad_events_file_shows_its_rejected_rows(writable_db, monkey
 
 def test_upload_keeps_the_good_rows_and_other_readers_keep_working(writable_db, monkeypatch):
     from dashboard import data
-    from scoring.store import Store
+    from scoring.db.store import Store
 
     # Another user's reader, opened before the import, and a query still in flight on the
     # server's own store when the file is swapped.

@@ -20,8 +20,11 @@ import duckdb
 import pytest
 
 from datahelpers import ROOT, file_sha, query, table_digest, table_dump
-from scoring import build as build_mod
-from scoring import cli, paths, schema, store
+from scoring.load import build as build_mod
+from scoring import cli
+from scoring import paths
+from scoring.db import schema
+from scoring.db import store
 from scoring.errors import DataError, FormatError
 
 # --- helpers -----------------------------------------------------------------------------------

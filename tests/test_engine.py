@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from scoring_synth import make_matrix, regions_frame, run
 
-from scoring import engine, proximity
-from scoring.api import RiskModel
-from scoring.queries import ConQuery
-from scoring.registry import load_registry, parse_registry
-from scoring.weights import load_profile, profile_from_dict, profile_names
+from scoring.index import engine
+from scoring.load import proximity
+from scoring.index.model import RiskModel
+from scoring.index.queries import ConQuery
+from scoring.index.registry import load_registry, parse_registry
+from scoring.index.weights import load_profile, profile_from_dict, profile_names
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 

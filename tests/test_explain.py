@@ -7,8 +7,9 @@ import pytest
 from scoring_synth import make_matrix
 from test_engine import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
 
-from scoring import engine, explain
-from scoring.weights import profile_from_dict
+from scoring.index import engine
+from scoring.index import explain
+from scoring.index.weights import profile_from_dict
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring.gazetteer import Gazetteer, PlaceMatch, StateNames, normalise_name
+from scoring.load.names import Gazetteer, PlaceMatch, StateNames, normalise_name
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "data" / "reference"
@@ -130,7 +130,7 @@ def test_every_ucdp_adm1_resolves_to_the_state_its_events_lie_in(states):
     named = df[df.adm_1.str.strip() != ""]
     values = sorted(named.adm_1.unique())
     assert len(values) == 32
-    from scoring.geo import state_polygons
+    from scoring.load.geo import state_polygons
 
     polys = state_polygons(str(GEOJSON))
     for value in values:

@@ -27,7 +27,9 @@ from datahelpers import (
     shared_file,
     table_digest,
 )
-from scoring import cli, ingest, store
+from scoring import cli
+from scoring.load import ingest
+from scoring.db import store
 from scoring.errors import FormatError, RiskError
 
 MONTHS = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre", "Octubre",

@@ -22,7 +22,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from datahelpers import CARPETAS, CONAPO, FIXTURES, ROOT, SHARED, UCDP, VICTIMS, WIDE_FIXTURE
-from scoring import cli, ingest, store
+from scoring import cli
+from scoring.load import ingest
+from scoring.db import store
 from scoring.errors import RiskError
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=False,

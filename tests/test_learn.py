@@ -1,4 +1,4 @@
-"""scikit-learn helpers (scoring/learn.py): PCA weights, peer groups and spike flags."""
+"""scikit-learn helpers (scoring/peers.py): PCA weights, peer groups and spike flags."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import learn
-from scoring.registry import load_registry
-from scoring.weights import load_profile
+from scoring.index import peers
+from scoring.index.registry import load_registry
+from scoring.index.weights import load_profile
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -25,7 +25,7 @@ def _states_matrix(seed=0):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_pca_weights_are_non_negative_and_sum_to_one(seed):
-    prof, note = learn.pca_profile(_states_matrix(seed), REG, load_profile())
+    prof, note = peers.pca_profile(_states_matrix(seed), REG, load_profile())
     w = prof.effective_weights(REG)
     assert (w >= 0).all()
     assert w.sum() == pytest.approx(1.0)
@@ -38,7 +38,7 @@ def test_pca_gives_constant_and_missing_indicators_no_weight():
     X[:, 0] = 3.0                 # constant
     X[:, 1] = np.nan              # no data at all
     X[5, 2] = np.nan              # one gap
-    prof, _ = learn.pca_profile(X, REG, load_profile())
+    prof, _ = peers.pca_profile(X, REG, load_profile())
     w = prof.effective_weights(REG)
     assert w[0] == 0 and w[1] == 0
     assert w.sum() == pytest.approx(1.0)
@@ -47,7 +47,7 @@ def test_pca_gives_constant_and_missing_indicators_no_weight():
 def test_peer_groups_give_every_state_a_cluster():
     rng = np.random.default_rng(0)
     P = rng.uniform(0, 10, size=(32, 5))
-    df = learn.peer_groups(P, CODES)
+    df = peers.peer_groups(P, CODES)
     assert df["state_code"].tolist() == CODES
     assert df["cluster"].nunique() == 5
     for r in df.itertuples(index=False):
@@ -60,7 +60,7 @@ def test_peer_groups_put_twin_states_together_and_cope_with_a_missing_pillar():
     P[:, 0] = np.repeat(np.arange(8) * 1.25, 4)      # eight tight groups of four
     P[:, 4] = np.nan                                  # a pillar without data
     P[3, 1] = np.nan
-    df = learn.peer_groups(P, CODES, k=8)
+    df = peers.peer_groups(P, CODES, k=8)
     assert df.loc[0, "cluster"] == df.loc[1, "cluster"] == df.loc[2, "cluster"]
     assert df.loc[0, "peers"] == ["02", "03", "04"]
     assert df["cluster"].nunique() == 8
@@ -74,9 +74,9 @@ def _series(values, state="01"):
 def test_spike_flags_an_obvious_spike():
     rng = np.random.default_rng(0)
     base = list(rng.poisson(100, 24).astype(float))
-    df = learn.spike_flags(_series(base + [100.0, 101.0, 400.0]))
+    df = peers.spike_flags(_series(base + [100.0, 101.0, 400.0]))
     assert len(df) == 1
-    assert df["value"].iat[0] == 400 and df["z"].iat[0] >= learn.SPIKE_Z
+    assert df["value"].iat[0] == 400 and df["z"].iat[0] >= peers.SPIKE_Z
     assert df["month"].iat[0] == pd.Timestamp("2024-03-01")
 
 
@@ -85,10 +85,10 @@ def test_spike_flags_nothing_in_a_flat_or_noisy_series():
     flat = _series([50.0] * 27)
     noisy = _series(list(rng.poisson(30, 27).astype(float)), state="02")
     small = _series([0, 1, 0, 2, 0, 1, 0, 0, 1, 0, 0, 1, 2, 0, 3], state="03")  # Poisson floor: 3 is not a spike
-    df = learn.spike_flags(pd.concat([flat, noisy, small]))
+    df = peers.spike_flags(pd.concat([flat, noisy, small]))
     assert df.empty
     assert list(df.columns) == ["state_code", "month", "value", "baseline", "z"]
 
 
 def test_spike_flags_skip_short_series():
-    assert learn.spike_flags(_series([1.0, 2.0, 50.0])).empty
+    assert peers.spike_flags(_series([1.0, 2.0, 50.0])).empty

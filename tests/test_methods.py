@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from scoring import methods
+from scoring.index import methods
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 

@@ -9,9 +9,10 @@ import csv
 import pytest
 from scoring_synth import SMALL_REGISTRY_DOC
 
-from scoring import paths, schema
+from scoring import paths
+from scoring.db import schema
 from scoring.errors import OptionError
-from scoring.registry import load_registry, parse_registry
+from scoring.index.registry import load_registry, parse_registry
 
 REG = load_registry()
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scoring.api import OUTPUT_COLUMNS
-from scoring.registry import load_registry
+from scoring.index.model import OUTPUT_COLUMNS
+from scoring.index.registry import load_registry
 
 pytestmark = pytest.mark.slow   # each run is a fresh interpreter and a stage 1: a few seconds
 

@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scoring_synth import flip_direction, make_matrix, small_registry
 
-from scoring import engine, methods, sensitivity
-from scoring.registry import load_registry
-from scoring.weights import profile_from_dict
+from scoring.index import engine
+from scoring.index import methods
+from scoring.index import uncertainty
+from scoring.index.registry import load_registry
+from scoring.index.weights import profile_from_dict
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -230,5 +232,5 @@ def test_monte_carlo_scorer_agrees_with_the_engine(data, norm, agg):
     prep = engine.prepare(make_matrix(raw, REAL, ns), REAL)
     s = engine.score(prep, prof, REAL)
     pidx, within, pw = engine._pillar_structure(REAL, prof)
-    v = sensitivity._vector_scores(s.normalised, pidx, pw[None, :], within[None, :], agg)[0]
+    v = uncertainty._vector_scores(s.normalised, pidx, pw[None, :], within[None, :], agg)[0]
     assert np.allclose(v, s.table["score"].to_numpy(), atol=1e-9, equal_nan=True)

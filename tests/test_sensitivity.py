@@ -1,4 +1,4 @@
-"""Uncertainty (scoring/sensitivity.py): Monte-Carlo ranks and the bootstrap of the events."""
+"""Uncertainty (scoring/uncertainty.py): Monte-Carlo ranks and the bootstrap of the events."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from scoring_synth import make_matrix, small_registry
 
-from scoring import engine, sensitivity
-from scoring.queries import ConQuery
-from scoring.registry import load_registry
-from scoring.weights import load_profile, profile_from_dict
+from scoring.index import engine
+from scoring.index import uncertainty
+from scoring.index.queries import ConQuery
+from scoring.index.registry import load_registry
+from scoring.index.weights import load_profile, profile_from_dict
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -34,7 +35,7 @@ def prepared(db):
 
 @pytest.mark.parametrize("name", ["analyst", "traveler"])
 def test_monte_carlo_rank_band_contains_the_median(prepared, name):
-    rs = sensitivity.monte_carlo_ranks(prepared, load_profile(name), REG, draws=300)
+    rs = uncertainty.monte_carlo_ranks(prepared, load_profile(name), REG, draws=300)
     st = prepared.matrix.is_state
     n_cor = int((~st).sum())
     assert (rs.rank_low <= rs.median_rank).all() and (rs.median_rank <= rs.rank_high).all()
@@ -47,9 +48,9 @@ def test_monte_carlo_rank_band_contains_the_median(prepared, name):
 
 def test_monte_carlo_is_reproducible_and_varies_with_the_seed(prepared):
     prof = load_profile()
-    a = sensitivity.monte_carlo_ranks(prepared, prof, REG, draws=100, seed=1)
-    b = sensitivity.monte_carlo_ranks(prepared, prof, REG, draws=100, seed=1)
-    c = sensitivity.monte_carlo_ranks(prepared, prof, REG, draws=100, seed=2)
+    a = uncertainty.monte_carlo_ranks(prepared, prof, REG, draws=100, seed=1)
+    b = uncertainty.monte_carlo_ranks(prepared, prof, REG, draws=100, seed=1)
+    c = uncertainty.monte_carlo_ranks(prepared, prof, REG, draws=100, seed=2)
     assert np.array_equal(a.score_draws, b.score_draws)
     assert not np.array_equal(a.score_draws, c.score_draws)
 
@@ -59,7 +60,7 @@ def test_monte_carlo_nominal_rank_is_typical(prepared):
     # within a few places of the median rank for every state
     prof = load_profile()
     nominal = engine.score(prepared, prof, REG).table["rank"].to_numpy()
-    rs = sensitivity.monte_carlo_ranks(prepared, prof, REG, draws=300)
+    rs = uncertainty.monte_carlo_ranks(prepared, prof, REG, draws=300)
     st = prepared.matrix.is_state
     assert np.abs(nominal[st] - rs.median_rank[st]).max() <= 5
 
@@ -68,14 +69,14 @@ def test_monte_carlo_copes_with_a_region_without_data():
     reg = small_registry()
     raw = np.array([[1, 2, 3, 4], [4, 3, 2, 1], [2, 2, 2, 2], [np.nan] * 4], float)
     prep = engine.prepare(make_matrix(raw, reg), reg)
-    rs = sensitivity.monte_carlo_ranks(prep, profile_from_dict({}, reg), reg, draws=50)
+    rs = uncertainty.monte_carlo_ranks(prep, profile_from_dict({}, reg), reg, draws=50)
     assert np.isnan(rs.median_rank[3]) and np.isnan(rs.rank_low[3])
     assert np.isfinite(rs.median_rank[:3]).all()
 
 
 def test_draw_weights_are_dirichlet_around_the_profile():
     prof = load_profile("security")
-    pidx, pw_d, wi = sensitivity.draw_weights(prof, REG, 2000, np.random.default_rng(0))
+    pidx, pw_d, wi = uncertainty.draw_weights(prof, REG, 2000, np.random.default_rng(0))
     _, within, pw = engine._pillar_structure(REG, prof)
     assert np.allclose(pw_d.sum(axis=1), 1)
     assert (pw_d >= 0).all() and (wi >= 0).all()
@@ -88,10 +89,10 @@ def test_draw_weights_are_dirichlet_around_the_profile():
 @pytest.mark.parametrize("exact", [True, False], ids=["poisson", "normal"])
 def test_bootstrap_interval_contains_the_nominal_score(db, prepared, monkeypatch, exact):
     if not exact:
-        monkeypatch.setattr(sensitivity, "EXACT_LIMIT", 0)   # the large-data path
+        monkeypatch.setattr(uncertainty, "EXACT_LIMIT", 0)   # the large-data path
     prof = load_profile()
     nominal = engine.score(prepared, prof, REG).table["score"].to_numpy()
-    lo, hi = sensitivity.bootstrap_intervals(db, prepared, prof, REG, draws=60)
+    lo, hi = uncertainty.bootstrap_intervals(db, prepared, prof, REG, draws=60)
     assert (lo <= nominal + 1e-12).all() and (nominal <= hi + 1e-12).all()
     assert ((lo >= 0) & (hi <= 10)).all()
     # events vary, so some intervals have width
@@ -103,7 +104,7 @@ def test_bootstrap_without_events_is_the_nominal_score():
     raw = np.array([[1, np.nan, 3, np.nan], [4, np.nan, 2, np.nan], [2, np.nan, 2, np.nan]], float)
     prep = engine.prepare(make_matrix(raw, reg), reg)
     prof = profile_from_dict({}, reg)
-    lo, hi = sensitivity.bootstrap_intervals(None, prep, prof, reg, draws=10)
+    lo, hi = uncertainty.bootstrap_intervals(None, prep, prof, reg, draws=10)
     nominal = engine.score(prep, prof, reg).table["score"].to_numpy()
     assert np.array_equal(lo, nominal) and np.array_equal(hi, nominal)
 
@@ -113,6 +114,6 @@ def test_vectorised_ranks_match_the_engine_ranks():
     scores = rng.integers(0, 5, size=(200, 9)).astype(float)     # many ties
     scores[rng.random(scores.shape) < 0.1] = np.nan
     groups = np.array(["state"] * 6 + ["corridor"] * 3)
-    fast = sensitivity._fast_ranks(scores, groups)
+    fast = uncertainty._fast_ranks(scores, groups)
     slow = np.vstack([engine._ranks(s, groups) for s in scores])
     assert np.array_equal(fast, slow, equal_nan=True)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from scoring.errors import DataError, FormatError
-from scoring.validate import (
+from scoring.load.validate import (
     Field,
     check_frame,
     decode_bytes,

@@ -11,7 +11,9 @@ import streamlit as st
 
 from dashboard import records, data, score_charts
 from dashboard import state as ui
-from scoring import ingest, schema, store
+from scoring.load import ingest
+from scoring.db import schema
+from scoring.db import store
 from scoring.errors import RiskError
 
 ui.init()

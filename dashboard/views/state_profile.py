@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import records, brief, controls, data, score_charts, scores
 from dashboard import state as ui
-from scoring import queries
+from scoring.index import queries
 
 controls.sidebar("profile")
 res = scores.run()

@@ -8,9 +8,9 @@ import yaml
 
 from dashboard import records, charts, controls, data, score_charts, scores
 from dashboard import state as ui
-from scoring import methods
+from scoring.index import methods
 from scoring.errors import RiskError
-from scoring.weights import load_profile, profile_from_dict
+from scoring.index.weights import load_profile, profile_from_dict
 
 controls.sidebar("weights")
 st.title("Weights & methods")

@@ -26,10 +26,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from . import methods, queries
-from .errors import OptionError
-from .registry import Registry, load_registry
-from .weights import LEVEL_NAMES, Profile, level_of
+from scoring.index import methods
+from scoring.index import queries
+from scoring.errors import OptionError
+from scoring.index.registry import Registry, load_registry
+from scoring.index.weights import LEVEL_NAMES, Profile, level_of
 
 # An indicator with less than this share of its decay-weighted window covered is "no data".
 MIN_COVERAGE = 0.25

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import methods, queries
-from .engine import Prepared, _pillar_structure, _ranks, aggregate_scores
-from .registry import Registry, load_registry
-from .weights import Profile
+from scoring.index import methods
+from scoring.index import queries
+from scoring.index.engine import Prepared, _pillar_structure, _ranks, aggregate_scores
+from scoring.index.registry import Registry, load_registry
+from scoring.index.weights import Profile
 
 EXACT_LIMIT = 200_000
 CONCENTRATION = 40.0   # Dirichlet concentration: higher = draws closer to the profile's weights
@@ -76,7 +77,7 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
     exact = len(ridx) <= EXACT_LIMIT
     means = [np.bincount(ridx, weights=c, minlength=n) for c in per_event]
     sds = [np.sqrt(np.bincount(ridx, weights=c * c, minlength=n)) for c in per_event]
-    from .engine import transform
+    from scoring.index.engine import transform
 
     for b in range(draws):
         raw = m.raw * np.maximum(0.0, 1.0 + rse * rng.standard_normal(m.raw.shape))

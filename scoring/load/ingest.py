@@ -31,11 +31,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import paths, schema, store
-from .errors import FormatError
-from .gazetteer import StateNames, normalise_name
-from .build import COUNT_MAX
-from .validate import Field, Reject, check_frame, decode_bytes, parse_text_csv
+from scoring import paths
+from scoring.db import schema
+from scoring.db import store
+from scoring.errors import FormatError
+from scoring.load.names import StateNames, normalise_name
+from scoring.load.build import COUNT_MAX
+from scoring.load.validate import Field, Reject, check_frame, decode_bytes, parse_text_csv
 
 MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
              "septiembre", "octubre", "noviembre", "diciembre"]
@@ -451,7 +453,7 @@ def parse_acled(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
 # --- the project's own events -----------------------------------------------------------------
 
 def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
-    from .build import event_cross_checks, event_fields
+    from scoring.load.build import event_cross_checks, event_fields
 
     if "event_id" not in df.columns or "date" not in df.columns:
         raise FormatError("is not an event file: it needs the columns of the events table "
@@ -559,7 +561,7 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
                 crime_map = load_crime_map()
             parsed = parse_sesnsp(df, victims=fmt == "sesnsp-victims", names=names, crime_map=crime_map, say=say)
         elif fmt == "ucdp":
-            from .geo import state_polygons
+            from scoring.load.geo import state_polygons
             parsed = parse_ucdp(df, names=names, polygons=state_polygons(), say=say)
         elif fmt == "acled":
             parsed = parse_acled(df, names=names, say=say)
@@ -594,11 +596,11 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         with store.transaction(con):
             loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
             if parsed.table == "official_stats":
-                from . import quality
+                from scoring.load import quality
 
                 quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
             if parsed.table == "events" and _has_table(con, "corridor_waypoints"):
-                from . import proximity
+                from scoring.load import proximity
 
                 proximity.refresh(con, batch_id)
             if getattr(parsed, "new_sources", None):
@@ -669,7 +671,7 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
             con.unregister("_stage")
         return len(df) - newer, newer
     # events: a newer release of the same event id replaces the older one
-    from .build import insert_events
+    from scoring.load.build import insert_events
 
     old = con.execute("SELECT e.event_id, b.release FROM events e LEFT JOIN ingest_batches b USING (batch_id) "
                       "WHERE e.event_id IN (SELECT unnest(?))", [list(df["event_id"])]).df()

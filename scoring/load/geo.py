@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths
+from scoring import paths
 
 EARTH_KM = 6371.0088
 

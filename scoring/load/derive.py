@@ -22,9 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import build as build_mod
-from . import ingest, paths, store
-from .errors import FormatError
+from scoring.load import build as build_mod
+from scoring.load import ingest
+from scoring import paths
+from scoring.db import store
+from scoring.errors import FormatError
 
 SOURCES = {
     "sesnsp_carpetas": {

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from . import paths, schema
-from .errors import OptionError
+from scoring import paths
+from scoring.db import schema
+from scoring.errors import OptionError
 
 LAYERS = ("official", "events")
 MEASURES = {"official": ("rate", "momentum"), "events": ("count", "fatalities", "distinct_actors", "momentum")}

@@ -17,9 +17,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import geo, paths, schema, store
-from .errors import DataError
-from .validate import Field, check_frame, read_text_csv, strict
+from scoring.load import geo
+from scoring import paths
+from scoring.db import schema
+from scoring.db import store
+from scoring.errors import DataError
+from scoring.load.validate import Field, check_frame, read_text_csv, strict
 
 STATE_CODE = r"(0[1-9]|[12][0-9]|3[0-2])"
 # events.fatalities and events.injured are INTEGER columns: a larger count is refused by the
@@ -72,7 +75,7 @@ def load_states(con, ref: Path) -> pd.DataFrame:
 
 
 def load_state_names(con, ref: Path, codes: set[str]) -> None:
-    from .gazetteer import normalise_name
+    from scoring.load.names import normalise_name
 
     path = ref / "state_names.csv"
     fields = [
@@ -347,10 +350,10 @@ def fill(con, *, root: Path | None = None, progress=None) -> dict:
     facts = load_facts(con, seeds, codes, articles)
     say(f"seeds: {len(manifest)} articles, {len(events)} events, {len(facts)} facts")
 
-    from . import defaults  # official statistics, population, UCDP (issue: real data in)
+    from scoring.load import derived  # official statistics, population, UCDP (issue: real data in)
 
-    counts.update(defaults.load_all(con, root=root, say=say))
-    from . import proximity
+    counts.update(derived.load_all(con, root=root, say=say))
+    from scoring.load import proximity
 
     counts["event_corridor"] = proximity.refresh(con)
     say(f"events near corridors: {counts['event_corridor']:,} event-corridor pairs within {proximity.MAX_BUFFER_KM:g} km")

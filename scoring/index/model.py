@@ -19,11 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import engine, sensitivity
-from . import explain as explain_mod
-from .engine import Matrix, Prepared, Scores, TimeOptions
-from .registry import Registry, load_registry
-from .weights import Profile
+from scoring.index import engine
+from scoring.index.uncertainty import RankStats, bootstrap_intervals, monte_carlo_ranks
+from scoring.index import explain as explain_mod
+from scoring.index.engine import Matrix, Prepared, Scores, TimeOptions
+from scoring.index.registry import Registry, load_registry
+from scoring.index.weights import Profile
 
 OUTPUT_COLUMNS = ["region_id", "region_type", "name", "score", "level", "level_name", "ci_low", "ci_high",
                   "rank", "rank_low", "rank_high", "median_rank", "coverage", "change", "previous_score"]
@@ -37,7 +38,7 @@ class Result:
     previous: Scores | None
     profile: Profile
     options: TimeOptions
-    rank_stats: sensitivity.RankStats | None = None
+    rank_stats: RankStats | None = None
     _contrib: pd.DataFrame | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def contributions(self) -> pd.DataFrame:
@@ -133,8 +134,8 @@ class RiskModel:
         t["change"] = t["score"] - t["previous_score"]
         rs = None
         if uncertainty:
-            lo, hi = sensitivity.bootstrap_intervals(self.db, prep, profile, self.reg, draws=boot_draws)
-            rs = sensitivity.monte_carlo_ranks(prep, profile, self.reg, draws=mc_draws)
+            lo, hi = bootstrap_intervals(self.db, prep, profile, self.reg, draws=boot_draws)
+            rs = monte_carlo_ranks(prep, profile, self.reg, draws=mc_draws)
             t["ci_low"], t["ci_high"] = lo, hi
             t["median_rank"], t["rank_low"], t["rank_high"] = rs.median_rank, rs.rank_low, rs.rank_high
         else:

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import paths
-from .errors import OptionError
-from .methods import AGGREGATORS, NORMALISERS
-from .registry import Registry, load_registry
+from scoring import paths
+from scoring.errors import OptionError
+from scoring.index.methods import AGGREGATORS, NORMALISERS
+from scoring.index.registry import Registry, load_registry
 
 # Level cut-offs on the 0-10 score. Scores are relative to the Mexican states (min-max by
 # default), so the cut-offs are set where the analyst profile reproduces roughly the spread of

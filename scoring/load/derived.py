@@ -18,9 +18,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import paths, quality, schema, store
-from .derive import OUT
-from .errors import DataError
+from scoring import paths
+from scoring.load import quality
+from scoring.db import schema
+from scoring.db import store
+from scoring.load.derive import OUT
+from scoring.errors import DataError
 
 _STATS_COLUMNS = {
     "state_code": "VARCHAR", "year": "SMALLINT", "month": "TINYINT", "crime_type": "VARCHAR",
@@ -111,7 +114,7 @@ def load_all(con, *, root: Path | None = None, say=lambda m: None) -> dict:
         prov = json.loads(prov_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise DataError(_rel(prov_path), f"is not valid JSON ({exc.msg})", line=exc.lineno) from None
-    from .derive import load_crime_map
+    from scoring.load.derive import load_crime_map
 
     load_crime_map(con)
     counts = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, FormatError
+from scoring.errors import DataError, FormatError
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import Registry
+from scoring.index.registry import Registry
 
 
 def _ordinal(n: int) -> str:

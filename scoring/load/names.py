@@ -23,7 +23,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
+from scoring import paths
+
+REFERENCE = paths.REFERENCE
 STATE_NAMES_CSV = REFERENCE / "state_names.csv"
 PLACES_CSV = REFERENCE / "places.csv"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import schema
+from scoring.db import schema
 
 
 def connect(path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

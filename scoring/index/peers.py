@@ -19,8 +19,8 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from .registry import Registry
-from .weights import Profile
+from scoring.index.registry import Registry
+from scoring.index.weights import Profile
 
 
 def pca_profile(N_states: np.ndarray, reg: Registry, base: Profile) -> tuple[Profile, str]:

@@ -1,0 +1,1 @@
+"""The event store: table definitions (schema) and the only code that opens DuckDB files (store)."""

@@ -1,0 +1,1 @@
+"""Tables -> scores, with no file I/O: indicators, normalisation, aggregation, uncertainty, explanations."""
