@@ -4,12 +4,12 @@ Run with ``python -m benchmarks`` (every bench_*.py) or ``python -m benchmarks.b
 Builds the default database into a temporary folder, adds synthetic events (origin
 'synthetic') and times, each against a naive pandas version in the same run:
 
-(a) stage 1, the region x indicator matrix (``engine.compute_matrix``, DuckDB), against
+(a) stage 1, the region x indicator matrix (``matrix.compute_matrix``, DuckDB), against
     loading the events into pandas and summing per state with groupby/apply per indicator;
-(b) a re-score after a weight change (``engine.score`` on the prepared matrix, median of 50
+(b) a re-score after a weight change (``scores.score`` on the prepared matrix, median of 50
     runs), against recomputing everything from the pandas frame each time;
 (c) a 1,000-draw Monte-Carlo of ranks (``uncertainty.monte_carlo_ranks``), against a loop
-    that calls ``engine.score`` once per draw.
+    that calls ``scores.score`` once per draw.
 
 Targets: (a) < 1 s at 1M events, (b) < 20 ms, (c) < 2 s. Nothing is asserted: the figures
 are printed. Set ``BENCH_SCORING_SIZES=1000000`` to skip the 10M step, and
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.load import build as build_mod
-from scoring.index import engine
+from scoring.index import matrix, scores
 from scoring.load import proximity
 from scoring.db import schema
 from scoring.index import uncertainty
@@ -119,7 +119,7 @@ def load_events_pandas(con) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def naive_event_matrix(ev: pd.DataFrame, ec: pd.DataFrame, regions: pd.DataFrame, pop: pd.Series,
-                       reg, opts: engine.TimeOptions) -> pd.DataFrame:
+                       reg, opts: matrix.TimeOptions) -> pd.DataFrame:
     """The events layer, per indicator, with groupby/apply: regions x event indicators.
 
     Assumes the whole window has event coverage (true here: UCDP starts in 1989), so the
@@ -171,9 +171,9 @@ def naive_score(ev, ec, regions, pop, reg, opts, prepared_official, profile):
     for j, i in enumerate(reg.ids):
         if i in ev_mat:
             raw[:, j] = ev_mat[i].to_numpy()
-    m = engine.Matrix(prepared_official.matrix.regions, reg.ids, raw, prepared_official.matrix.coverage,
+    m = matrix.Matrix(prepared_official.matrix.regions, reg.ids, raw, prepared_official.matrix.coverage,
                       prepared_official.matrix.detail, prepared_official.matrix.meta)
-    return engine.score(engine.prepare(m, reg), profile, reg)
+    return scores.score(scores.prepare(m, reg), profile, reg)
 
 
 # --- the benchmark -----------------------------------------------------------------------------
@@ -185,24 +185,24 @@ def naive_monte_carlo(prep, profile, reg, draws: int):
     for d in range(draws):
         p = profile.replace(pillar_weights=dict(zip(reg.pillar_ids, pw_d[d])),
                             indicator_weights=dict(zip(reg.ids, wi[d])))
-        ranks[d] = engine.score(prep, p, reg).table["rank"].to_numpy()
+        ranks[d] = scores.score(prep, p, reg).table["rank"].to_numpy()
     return np.nanmedian(ranks, axis=0)
 
 
 def run_size(con, n_total: int, rows: list, reg, state: dict, naive: bool = True) -> None:
     db = ConQuery(con)
-    opts = engine.TimeOptions(as_of=AS_OF)
+    opts = matrix.TimeOptions(as_of=AS_OF)
     n_events = con.execute("SELECT count(*) FROM events").fetchone()[0]
     label = f"{n_total / 1e6:g}M"
     say(f"[{label}] {n_events:,} events in the table; timing stage 1 ...")
-    engine.compute_matrix(db, opts, reg)                        # warm-up (DuckDB caches, imports)
+    matrix.compute_matrix(db, opts, reg)                        # warm-up (DuckDB caches, imports)
     times = []
     for _ in range(5):
-        m, t = timed(engine.compute_matrix, db, opts, reg)
+        m, t = timed(matrix.compute_matrix, db, opts, reg)
         times.append(t)
     t_engine = statistics.median(times)
     say(f"[{label}] stage 1: median {t_engine:.2f} s, best {min(times):.2f} s of 5")
-    prep = engine.prepare(m, reg)
+    prep = scores.prepare(m, reg)
     if not naive:
         rows.append((f"(a) stage 1 matrix, {label} events (median of 5)", t_engine, None, None, "< 1 s at 1M"))
         return
@@ -226,10 +226,10 @@ def run_size(con, n_total: int, rows: list, reg, state: dict, naive: bool = True
         return
     # (b) re-score after a weight change
     p1, p2 = load_profile("analyst"), load_profile("traveler")
-    engine.score(prep, p1, reg)
+    scores.score(prep, p1, reg)
     ts = []
     for k in range(50):
-        _, t = timed(engine.score, prep, p2 if k % 2 == 0 else p1, reg)
+        _, t = timed(scores.score, prep, p2 if k % 2 == 0 else p1, reg)
         ts.append(t)
     t_b = statistics.median(ts)
     tn = [timed(naive_score, ev, ec, regions, pop, reg, opts, prep, p2 if k % 2 == 0 else p1)[1] for k in range(3)]
@@ -293,7 +293,7 @@ def main() -> int:
         print("note:", n)
     print("note: (b) and (c) work on the 47 x 16 matrix, so they do not depend on the number of events; they are "
           "timed once, on the 1M database. The naive (b) rebuilds the event layer from the pandas frame each time; "
-          "the naive (c) calls engine.score once per draw.")
+          "the naive (c) calls scores.score once per draw.")
     print("note: no event_sources rows are written for the synthetic events: scoring does not read them.")
     if not NAIVE_ALL and len(SIZES) > 1:
         print("note: the naive stage 1 is timed at 1M only (at 10M it took 71 s plus 25 s to load the events into "

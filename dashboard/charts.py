@@ -22,8 +22,10 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from scoring.index.levels import LEVEL_LABELS
+
 # Risk levels, indexed by level number. 0 means the state has no score (not "no risk").
-LEVEL_NAMES: tuple[str, ...] = ("No data", "Low", "Moderate", "Medium", "High", "Extreme")
+LEVEL_NAMES: tuple[str, ...] = LEVEL_LABELS
 LEVEL_COLORS: tuple[str, ...] = ("#bdbdbd", "#2e7d32", "#f9d71c", "#f39c12", "#d32f2f", "#7b1e3a")
 NO_DATA_COLOR = LEVEL_COLORS[0]
 MAX_LEVEL = len(LEVEL_NAMES) - 1

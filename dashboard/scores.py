@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import data
 from dashboard import state as ui
 from scoring.index.model import Result, RiskModel
-from scoring.index.engine import TimeOptions
+from scoring.index.matrix import TimeOptions
 from scoring.errors import RiskError
 from scoring.index.registry import load_registry
 from scoring.index.weights import Profile, load_profile, profile_from_dict

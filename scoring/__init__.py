@@ -20,7 +20,7 @@ __version__ = "0.2.0"
 
 _API = {
     "RiskModel": "scoring.index.model", "Result": "scoring.index.model",
-    "TimeOptions": "scoring.index.engine", "Profile": "scoring.index.weights",
+    "TimeOptions": "scoring.index.matrix", "Profile": "scoring.index.weights",
     "load_profile": "scoring.index.weights", "Store": "scoring.db.store",
 }
 

@@ -83,7 +83,7 @@ def _score(args) -> int:
 
     from scoring import paths
     from scoring.index.model import RiskModel
-    from scoring.index.engine import TimeOptions
+    from scoring.index.matrix import TimeOptions
     from scoring.errors import FormatError
     from scoring.db.store import Store
     from scoring.index.weights import load_profile, load_weights_file

@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import pandas as pd
 
-from scoring.index import engine
+from scoring.index import matrix, scores
 from scoring.index.registry import Registry, parse_registry
 from scoring.index.weights import profile_from_dict
 
@@ -71,7 +71,7 @@ def regions_frame(n_states: int, n_corridors: int = 0) -> pd.DataFrame:
 
 
 def make_matrix(raw, reg: Registry, n_states: int | None = None, coverage=None,
-                regions: pd.DataFrame | None = None) -> engine.Matrix:
+                regions: pd.DataFrame | None = None) -> matrix.Matrix:
     """A Matrix from a raw array (rows: the states first, then corridors)."""
     raw = np.array(raw, float)
     n = raw.shape[0]
@@ -81,7 +81,7 @@ def make_matrix(raw, reg: Registry, n_states: int | None = None, coverage=None,
     if coverage is None:
         coverage = np.where(np.isfinite(raw), 1.0, 0.0)
     detail = pd.DataFrame(columns=["region_id", "indicator", "value", "basis", "data_end", "source", "coverage"])
-    return engine.Matrix(regions, reg.ids, raw, np.array(coverage, float), detail, {"options": engine.TimeOptions()})
+    return matrix.Matrix(regions, reg.ids, raw, np.array(coverage, float), detail, {"options": matrix.TimeOptions()})
 
 
 def equal_profile(reg: Registry, normalisation="minmax", aggregation="arithmetic", **extra):
@@ -91,6 +91,6 @@ def equal_profile(reg: Registry, normalisation="minmax", aggregation="arithmetic
     return profile_from_dict(doc, reg)
 
 
-def run(raw, reg: Registry, profile, n_states=None, coverage=None, regions=None) -> engine.Scores:
+def run(raw, reg: Registry, profile, n_states=None, coverage=None, regions=None) -> scores.Scores:
     m = make_matrix(raw, reg, n_states, coverage, regions)
-    return engine.score(engine.prepare(m, reg), profile, reg)
+    return scores.score(scores.prepare(m, reg), profile, reg)

@@ -1,4 +1,4 @@
-"""The scoring engine (scoring/engine.py): a golden example worked by hand, missing data,
+"""The scoring engine (scoring/index/matrix.py and scoring/index/scores.py): a golden example worked by hand, missing data,
 ranks, stage 1 on the built database, and 'a deadly event never lowers a state's score'."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scoring_synth import make_matrix, regions_frame, run
 
-from scoring.index import engine
+from scoring.index import matrix, scores
 from scoring.load import proximity
 from scoring.index.model import RiskModel
 from scoring.index.queries import ConQuery
@@ -147,7 +147,7 @@ def test_transform_caps_at_the_states_quantile():
                         "dataset": "victims", "series": ["homicide"], "unit": "u", "transform": "log",
                         "cap": 0.75, "direction": 1, "weight": 1}]}, "cap.yml")
     m = make_matrix([[0], [1], [3], [1000], [5000]], reg, n_states=4)
-    t = engine.transform(m, reg)[:, 0]
+    t = scores.transform(m, reg)[:, 0]
     ref = np.log1p([0, 1, 3, 1000])
     cap = np.quantile(ref, 0.75)                # quantile of the states only
     assert t == pytest.approx([0, np.log1p(1), np.log1p(3), cap, cap])
@@ -158,7 +158,7 @@ def test_time_options_are_validated():
     for bad in (dict(window_days=10), dict(half_life_days=float("nan")), dict(half_life_days=1),
                 dict(buffer_km=0), dict(buffer_km=80), dict(compare_days=-1)):
         with pytest.raises(OptionError):
-            engine.TimeOptions(**bad).validated()
+            matrix.TimeOptions(**bad).validated()
 
 
 # --- stage 1 on the built database -------------------------------------------------------------
@@ -172,7 +172,7 @@ def built_con(built_db):
 
 @pytest.fixture(scope="module")
 def matrix_2023(built_con):
-    return engine.compute_matrix(ConQuery(built_con), engine.TimeOptions(as_of=AS_OF))
+    return matrix.compute_matrix(ConQuery(built_con), matrix.TimeOptions(as_of=AS_OF))
 
 
 def test_matrix_covers_the_32_states_and_the_corridors(matrix_2023):
@@ -199,10 +199,10 @@ def test_matrix_detail_traces_every_cell(matrix_2023):
 
 
 def test_no_data_after_the_sources_end(built_con):
-    m = engine.compute_matrix(ConQuery(built_con), engine.TimeOptions(as_of=dt.date(2032, 1, 1)))
+    m = matrix.compute_matrix(ConQuery(built_con), matrix.TimeOptions(as_of=dt.date(2032, 1, 1)))
     assert np.isnan(m.raw).all()
     assert m.meta["notes"]
-    s = engine.score(engine.prepare(m), load_profile())
+    s = scores.score(scores.prepare(m), load_profile())
     assert s.table["score"].isna().all() and (s.table["level"] == 0).all()
 
 
@@ -224,7 +224,7 @@ def _scores(con) -> dict[str, pd.Series]:
     model = RiskModel(ConQuery(con))
     out = {}
     for name in profile_names():
-        t = model.run(load_profile(name), engine.TimeOptions(as_of=AS_OF), uncertainty=False, compare=False).table
+        t = model.run(load_profile(name), matrix.TimeOptions(as_of=AS_OF), uncertainty=False, compare=False).table
         out[name] = t.set_index("region_id")["score"]
     return out
 
@@ -266,16 +266,16 @@ def test_a_deadly_event_raises_a_quiet_state(built_db, tmp_path):
         con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
         reg = load_registry()
         j = reg.ids.index("oc_deaths")
-        m0 = engine.compute_matrix(ConQuery(con), engine.TimeOptions(as_of=AS_OF))
+        m0 = matrix.compute_matrix(ConQuery(con), matrix.TimeOptions(as_of=AS_OF))
         st = m0.regions.loc[m0.is_state, "region_id"].to_numpy()
         quiet = st[np.argmin(m0.raw[m0.is_state, j])]
         _insert_event(con, quiet, "TEST-Q", fatalities=25)
-        m1 = engine.compute_matrix(ConQuery(con), engine.TimeOptions(as_of=AS_OF))
+        m1 = matrix.compute_matrix(ConQuery(con), matrix.TimeOptions(as_of=AS_OF))
         i = list(m0.regions["region_id"]).index(quiet)
         assert m1.raw[i, j] > m0.raw[i, j]
         assert m1.raw[i, reg.ids.index("mass_casualty")] > m0.raw[i, reg.ids.index("mass_casualty")]
-        s0 = engine.score(engine.prepare(m0), load_profile()).table["score"].iat[i]
-        s1 = engine.score(engine.prepare(m1), load_profile()).table["score"].iat[i]
+        s0 = scores.score(scores.prepare(m0), load_profile()).table["score"].iat[i]
+        s1 = scores.score(scores.prepare(m1), load_profile()).table["score"].iat[i]
         assert s1 > s0
     finally:
         con.close()

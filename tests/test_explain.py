@@ -7,7 +7,7 @@ import pytest
 from scoring_synth import make_matrix
 from test_engine import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
 
-from scoring.index import engine
+from scoring.index import matrix, scores
 from scoring.index import explain
 from scoring.index.weights import profile_from_dict
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 @pytest.fixture(scope="module")
 def golden():
     m = make_matrix(GOLDEN_RAW, GOLDEN_REG, n_states=4)
-    s = engine.score(engine.prepare(m, GOLDEN_REG), profile_from_dict(GOLDEN_PROFILE, GOLDEN_REG), GOLDEN_REG)
+    s = scores.score(scores.prepare(m, GOLDEN_REG), profile_from_dict(GOLDEN_PROFILE, GOLDEN_REG), GOLDEN_REG)
     return m, s
 
 
@@ -42,7 +42,7 @@ def test_changes_names_the_movers(golden):
     raw = np.array(GOLDEN_RAW, float)
     raw[0, 1] = 6.0           # A's y rises to the states' top: 5 -> 10 normalised, +2.25 points
     m2 = make_matrix(raw, GOLDEN_REG, n_states=4)
-    s2 = engine.score(engine.prepare(m2, GOLDEN_REG), s.profile, GOLDEN_REG)
+    s2 = scores.score(scores.prepare(m2, GOLDEN_REG), s.profile, GOLDEN_REG)
     text = explain.changes(0, s2, s, GOLDEN_REG)
     assert text.startswith("Score up")
     assert "Y +" in text

@@ -1,4 +1,4 @@
-"""Properties of stage 2 (engine.prepare + engine.score) on synthetic matrices, with hypothesis.
+"""Properties of stage 2 (scores.prepare + scores.score) on synthetic matrices, with hypothesis.
 
 What must hold for any data: scores stay on 0-10; contributions add up to the score; scaling
 every weight changes nothing; the order of the regions changes nothing; more harm never ranks
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scoring_synth import flip_direction, make_matrix, small_registry
 
-from scoring.index import engine
+from scoring.index import matrix, scores
 from scoring.index import methods
 from scoring.index import uncertainty
 from scoring.index.registry import load_registry
@@ -56,11 +56,11 @@ def profiles(draw, reg, norm=None, agg=None):
 def score(raw, ns, reg, doc, coverage=None):
     prof = profile_from_dict(doc, reg)
     m = make_matrix(raw, reg, ns, coverage)
-    return engine.score(engine.prepare(m, reg), prof, reg)
+    return scores.score(scores.prepare(m, reg), prof, reg)
 
 
 def _fit_has_data(raw, ns, reg):
-    """Whether each cell's normalisation group (see engine.prepare) has any value to fit on."""
+    """Whether each cell's normalisation group (see scores.prepare) has any value to fit on."""
     fin = np.isfinite(raw)
     out = np.zeros(raw.shape, bool)
     for j, ind in enumerate(reg.indicators):
@@ -141,8 +141,8 @@ def test_the_order_of_regions_changes_nothing(data, norm, agg, seed):
     perm = np.random.default_rng(seed).permutation(len(raw))
     mp = make_matrix(raw[perm], REAL, regions=m.regions.iloc[perm].reset_index(drop=True))
     prof = profile_from_dict(doc, REAL)
-    a = engine.score(engine.prepare(m, REAL), prof, REAL).table.set_index("region_id")
-    b = engine.score(engine.prepare(mp, REAL), prof, REAL).table.set_index("region_id").loc[a.index]
+    a = scores.score(scores.prepare(m, REAL), prof, REAL).table.set_index("region_id")
+    b = scores.score(scores.prepare(mp, REAL), prof, REAL).table.set_index("region_id").loc[a.index]
     assert np.allclose(a["score"], b["score"], rtol=1e-12, atol=1e-12, equal_nan=True)
     assert np.array_equal(a["rank"].to_numpy(), b["rank"].to_numpy(), equal_nan=True)
     assert a["level"].tolist() == b["level"].tolist()
@@ -172,8 +172,8 @@ def test_reversing_direction_mirrors_the_normalised_value(data, k, norm):
     raw, ns = data
     flipped = flip_direction(SMALL.ids[k])
     m = make_matrix(raw, SMALL, ns)
-    a = engine.prepare(m, SMALL).normalised(norm)
-    b = engine.prepare(m, flipped).normalised(norm)
+    a = scores.prepare(m, SMALL).normalised(norm)
+    b = scores.prepare(m, flipped).normalised(norm)
     assert np.allclose(b[:, k], 10 - a[:, k], equal_nan=True)
     others = [c for c in range(len(SMALL.ids)) if c != k]
     assert np.allclose(b[:, others], a[:, others], equal_nan=True)
@@ -218,7 +218,7 @@ def test_a_missing_value_is_dropped_not_zero(data, i, k, doc):
     # ... and never below what counting the gap as a zero (no risk at all) would give
     N0 = s.normalised.copy()
     N0[i, k] = 0.0
-    as_zero = engine.aggregate_scores(N0, SMALL, s.profile)[1][i]
+    as_zero = scores.aggregate_scores(N0, SMALL, s.profile)[1][i]
     assert t["score"].iat[i] >= as_zero - 1e-9
 
 
@@ -229,8 +229,8 @@ def test_a_missing_value_is_dropped_not_zero(data, i, k, doc):
 def test_monte_carlo_scorer_agrees_with_the_engine(data, norm, agg):
     raw, ns = data
     prof = profile_from_dict({"normalisation": norm, "aggregation": agg}, REAL)
-    prep = engine.prepare(make_matrix(raw, REAL, ns), REAL)
-    s = engine.score(prep, prof, REAL)
-    pidx, within, pw = engine._pillar_structure(REAL, prof)
+    prep = scores.prepare(make_matrix(raw, REAL, ns), REAL)
+    s = scores.score(prep, prof, REAL)
+    pidx, within, pw = scores._pillar_structure(REAL, prof)
     v = uncertainty._vector_scores(s.normalised, pidx, pw[None, :], within[None, :], agg)[0]
     assert np.allclose(v, s.table["score"].to_numpy(), atol=1e-9, equal_nan=True)

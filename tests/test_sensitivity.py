@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scoring_synth import make_matrix, small_registry
 
-from scoring.index import engine
+from scoring.index import matrix, scores
 from scoring.index import uncertainty
 from scoring.index.queries import ConQuery
 from scoring.index.registry import load_registry
@@ -30,7 +30,7 @@ def db(built_db):
 
 @pytest.fixture(scope="module")
 def prepared(db):
-    return engine.prepare(engine.compute_matrix(db, engine.TimeOptions(as_of=AS_OF), REG), REG)
+    return scores.prepare(matrix.compute_matrix(db, matrix.TimeOptions(as_of=AS_OF), REG), REG)
 
 
 @pytest.mark.parametrize("name", ["analyst", "traveler"])
@@ -59,7 +59,7 @@ def test_monte_carlo_nominal_rank_is_typical(prepared):
     # weights drawn around the profile (and its own methods half the time): the nominal rank is
     # within a few places of the median rank for every state
     prof = load_profile()
-    nominal = engine.score(prepared, prof, REG).table["rank"].to_numpy()
+    nominal = scores.score(prepared, prof, REG).table["rank"].to_numpy()
     rs = uncertainty.monte_carlo_ranks(prepared, prof, REG, draws=300)
     st = prepared.matrix.is_state
     assert np.abs(nominal[st] - rs.median_rank[st]).max() <= 5
@@ -68,7 +68,7 @@ def test_monte_carlo_nominal_rank_is_typical(prepared):
 def test_monte_carlo_copes_with_a_region_without_data():
     reg = small_registry()
     raw = np.array([[1, 2, 3, 4], [4, 3, 2, 1], [2, 2, 2, 2], [np.nan] * 4], float)
-    prep = engine.prepare(make_matrix(raw, reg), reg)
+    prep = scores.prepare(make_matrix(raw, reg), reg)
     rs = uncertainty.monte_carlo_ranks(prep, profile_from_dict({}, reg), reg, draws=50)
     assert np.isnan(rs.median_rank[3]) and np.isnan(rs.rank_low[3])
     assert np.isfinite(rs.median_rank[:3]).all()
@@ -77,7 +77,7 @@ def test_monte_carlo_copes_with_a_region_without_data():
 def test_draw_weights_are_dirichlet_around_the_profile():
     prof = load_profile("security")
     pidx, pw_d, wi = uncertainty.draw_weights(prof, REG, 2000, np.random.default_rng(0))
-    _, within, pw = engine._pillar_structure(REG, prof)
+    _, within, pw = scores._pillar_structure(REG, prof)
     assert np.allclose(pw_d.sum(axis=1), 1)
     assert (pw_d >= 0).all() and (wi >= 0).all()
     for idx in pidx.values():
@@ -91,7 +91,7 @@ def test_bootstrap_interval_contains_the_nominal_score(db, prepared, monkeypatch
     if not exact:
         monkeypatch.setattr(uncertainty, "EXACT_LIMIT", 0)   # the large-data path
     prof = load_profile()
-    nominal = engine.score(prepared, prof, REG).table["score"].to_numpy()
+    nominal = scores.score(prepared, prof, REG).table["score"].to_numpy()
     lo, hi = uncertainty.bootstrap_intervals(db, prepared, prof, REG, draws=60)
     assert (lo <= nominal + 1e-12).all() and (nominal <= hi + 1e-12).all()
     assert ((lo >= 0) & (hi <= 10)).all()
@@ -102,18 +102,18 @@ def test_bootstrap_interval_contains_the_nominal_score(db, prepared, monkeypatch
 def test_bootstrap_without_events_is_the_nominal_score():
     reg = small_registry()
     raw = np.array([[1, np.nan, 3, np.nan], [4, np.nan, 2, np.nan], [2, np.nan, 2, np.nan]], float)
-    prep = engine.prepare(make_matrix(raw, reg), reg)
+    prep = scores.prepare(make_matrix(raw, reg), reg)
     prof = profile_from_dict({}, reg)
     lo, hi = uncertainty.bootstrap_intervals(None, prep, prof, reg, draws=10)
-    nominal = engine.score(prep, prof, reg).table["score"].to_numpy()
+    nominal = scores.score(prep, prof, reg).table["score"].to_numpy()
     assert np.array_equal(lo, nominal) and np.array_equal(hi, nominal)
 
 
 def test_vectorised_ranks_match_the_engine_ranks():
     rng = np.random.default_rng(0)
-    scores = rng.integers(0, 5, size=(200, 9)).astype(float)     # many ties
-    scores[rng.random(scores.shape) < 0.1] = np.nan
+    draws = rng.integers(0, 5, size=(200, 9)).astype(float)     # many ties
+    draws[rng.random(draws.shape) < 0.1] = np.nan
     groups = np.array(["state"] * 6 + ["corridor"] * 3)
-    fast = uncertainty._fast_ranks(scores, groups)
-    slow = np.vstack([engine._ranks(s, groups) for s in scores])
+    fast = uncertainty._fast_ranks(draws, groups)
+    slow = np.vstack([scores._ranks(s, groups) for s in draws])
     assert np.array_equal(fast, slow, equal_nan=True)

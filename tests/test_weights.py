@@ -10,7 +10,8 @@ import pytest
 from scoring import paths
 from scoring.errors import OptionError
 from scoring.index.registry import load_registry
-from scoring.index.weights import (DEFAULT_THRESHOLDS, LEVEL_NAMES, level_of, load_profile, load_weights_file,
+from scoring.index.levels import DEFAULT_THRESHOLDS, LEVEL_NAMES, level_of
+from scoring.index.weights import (load_profile, load_weights_file,
                              profile_from_dict, profile_names)
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")

@@ -11,14 +11,8 @@ import streamlit as st
 from dashboard import charts, controls, data, records, scores
 from dashboard import state as ui
 from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES
+from scoring.index.levels import LEVEL_MEANINGS
 
-LEVEL_MEANINGS = {
-    1: "Lowest relative risk: organised-crime violence is rare; normal precautions.",
-    2: "Some organised-crime activity; stay alert, keep to main roads by day.",
-    3: "Regular violence or extortion in parts of the state; plan routes and check local news.",
-    4: "Frequent lethal violence, kidnapping or road crime; travel only with a plan and support.",
-    5: "Among the most violent places in Mexico: contested territory, mass-casualty events.",
-}
 
 controls.sidebar("map")
 with st.sidebar:

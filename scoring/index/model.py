@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.index import engine
+from scoring.index import matrix, scores
 from scoring.index.uncertainty import RankStats, bootstrap_intervals, monte_carlo_ranks
 from scoring.index import explain as explain_mod
-from scoring.index.engine import Matrix, Prepared, Scores, TimeOptions
+from scoring.index.matrix import Matrix, TimeOptions
+from scoring.index.scores import Prepared, Scores
 from scoring.index.registry import Registry, load_registry
 from scoring.index.weights import Profile
 
@@ -106,7 +107,7 @@ class RiskModel:
     def prepared(self, opts: TimeOptions) -> Prepared:
         opts = opts.validated()
         if opts not in self._prepared:
-            self._prepared[opts] = engine.prepare(engine.compute_matrix(self.db, opts, self.reg), self.reg)
+            self._prepared[opts] = scores.prepare(matrix.compute_matrix(self.db, opts, self.reg), self.reg)
             while len(self._prepared) > 8:
                 self._prepared.popitem(last=False)
         self._prepared.move_to_end(opts)
@@ -115,7 +116,7 @@ class RiskModel:
     def default_as_of(self) -> dt.date:
         # two small queries, not a whole stage 1 (which the as-of date then keys anyway)
         if self._default_as_of is None:
-            self._default_as_of = engine.default_as_of(self.db)
+            self._default_as_of = matrix.default_as_of(self.db)
         return self._default_as_of
 
     def run(self, profile: Profile, opts: TimeOptions | None = None, *, uncertainty: bool = True,
@@ -124,11 +125,11 @@ class RiskModel:
         if opts.as_of is None:
             opts = dataclasses.replace(opts, as_of=self.default_as_of())
         prep = self.prepared(opts)
-        sc = engine.score(prep, profile, self.reg)
+        sc = scores.score(prep, profile, self.reg)
         prev = None
         if compare and opts.compare_days > 0:
             prev_opts = dataclasses.replace(opts, as_of=opts.as_of - dt.timedelta(days=opts.compare_days))
-            prev = engine.score(self.prepared(prev_opts), profile, self.reg)
+            prev = scores.score(self.prepared(prev_opts), profile, self.reg)
         t = sc.table.copy()
         t["previous_score"] = prev.table["score"].to_numpy() if prev is not None else np.nan
         t["change"] = t["score"] - t["previous_score"]

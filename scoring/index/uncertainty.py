@@ -20,7 +20,7 @@ import pandas as pd
 
 from scoring.index import methods
 from scoring.index import queries
-from scoring.index.engine import Prepared, _pillar_structure, _ranks, aggregate_scores
+from scoring.index.scores import Prepared, _pillar_structure, _ranks, aggregate_scores
 from scoring.index.registry import Registry, load_registry
 from scoring.index.weights import Profile
 
@@ -77,7 +77,7 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
     exact = len(ridx) <= EXACT_LIMIT
     means = [np.bincount(ridx, weights=c, minlength=n) for c in per_event]
     sds = [np.sqrt(np.bincount(ridx, weights=c * c, minlength=n)) for c in per_event]
-    from scoring.index.engine import transform
+    from scoring.index.scores import transform
 
     for b in range(draws):
         raw = m.raw * np.maximum(0.0, 1.0 + rse * rng.standard_normal(m.raw.shape))
@@ -155,7 +155,7 @@ def monte_carlo_ranks(prepared: Prepared, profile: Profile, reg: Registry | None
 
 
 def _fast_ranks(scores, groups):
-    """``engine._ranks`` for every draw at once: rank 1 = highest within each region type, ties
+    """``scores._ranks`` for every draw at once: rank 1 = highest within each region type, ties
     share the better rank, NaN scores get no rank. (An argsort would rank the NaNs and split ties.)"""
     out = np.full(scores.shape, np.nan)
     for g in np.unique(groups):

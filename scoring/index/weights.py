@@ -20,13 +20,9 @@ import yaml
 from scoring import paths
 from scoring.errors import OptionError
 from scoring.index.methods import AGGREGATORS, NORMALISERS
+from scoring.index.levels import DEFAULT_THRESHOLDS
 from scoring.index.registry import Registry, load_registry
 
-# Level cut-offs on the 0-10 score. Scores are relative to the Mexican states (min-max by
-# default), so the cut-offs are set where the analyst profile reproduces roughly the spread of
-# the US State Department's state levels (a handful of states at the top, two at the bottom).
-DEFAULT_THRESHOLDS = (1.5, 3.0, 4.0, 5.0)
-LEVEL_NAMES = ("Low", "Moderate", "Medium", "High", "Extreme")
 
 
 @dataclass(frozen=True)
@@ -142,11 +138,3 @@ def load_weights_file(path, reg: Registry | None = None) -> Profile:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise OptionError(f"{path}: cannot be read as YAML ({exc})") from None
     return profile_from_dict(doc, reg, where=str(path.name))
-
-
-def level_of(score, thresholds=DEFAULT_THRESHOLDS):
-    """Level 1-5 for a score (NaN -> 0 = no data)."""
-    s = np.asarray(score, float)
-    # rounded first, so a score of 5 that the arithmetic made 4.999999999999 is still at the cut-off
-    lv = np.searchsorted(np.asarray(thresholds), np.round(s, 9), side="right") + 1
-    return np.where(np.isfinite(s), lv, 0)

@@ -1,0 +1,341 @@
+"""Stage 1 of the index: the region x indicator matrix, from the store's tables.
+
+For every state and corridor, each indicator's raw value (annualised, per 100,000 people or
+per 100 km), its coverage (the share of the decay-weighted window that has data) and the
+numbers behind it (for tracing). It runs once per data and time choice; weights and methods
+then act on its output in numpy (:mod:`scoring.index.score`).
+
+Missing data is explicit: a cell without enough data is NaN, never zero.
+
+Each source's window ends at its own latest data (never later than the as-of date), so a
+source that stops early is scored on its last window, with the lag in the notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from scoring.errors import OptionError
+from scoring.index import queries
+from scoring.index.registry import Indicator, Registry, load_registry
+
+# The time defaults: a one-year window, events and months weighted with a 180-day half-life,
+# corridors taking events within 25 km, and the "change" compared with 91 days earlier.
+DEFAULT_WINDOW_DAYS = 365
+DEFAULT_HALF_LIFE_DAYS = 180.0
+DEFAULT_BUFFER_KM = 25.0
+DEFAULT_COMPARE_DAYS = 91
+
+# An indicator with less than this share of its decay-weighted window covered is "no data".
+MIN_COVERAGE = 0.25
+# A source whose latest figures are older than this (before the as-of date) is too stale to use.
+MAX_LAG_DAYS = 730
+# Smoothing for log ratios in momentum (per 100k per year), so tiny rates do not explode.
+MOMENTUM_EPS = 1.0
+
+
+@dataclass(frozen=True)
+class TimeOptions:
+    """The data and time choices of stage 1 (the weights are stage 2's business)."""
+
+    as_of: dt.date | None = None
+    window_days: int = DEFAULT_WINDOW_DAYS
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS
+    buffer_km: float = DEFAULT_BUFFER_KM
+    compare_days: int = DEFAULT_COMPARE_DAYS
+
+    def validated(self) -> TimeOptions:
+        if not (30 <= int(self.window_days) <= 3650):
+            raise OptionError(f"window_days must be between 30 and 3650, got {self.window_days}")
+        if not (math.isfinite(self.half_life_days) and 7 <= self.half_life_days <= 3650):
+            raise OptionError(f"half_life_days must be between 7 and 3650, got {self.half_life_days}")
+        if not (1 <= self.buffer_km <= 50):
+            raise OptionError(f"buffer_km must be between 1 and 50, got {self.buffer_km}")
+        if not (0 <= self.compare_days <= 3650):
+            raise OptionError(f"compare_days must be between 0 and 3650, got {self.compare_days}")
+        return self
+
+
+@dataclass
+class Matrix:
+    """Stage 1's output: regions x indicators."""
+
+    regions: pd.DataFrame                 # region_id, region_type, name, pop_2020, length_km
+    ids: list[str]                        # indicator ids, registry order
+    raw: np.ndarray                       # annualised values, NaN = no data
+    coverage: np.ndarray                  # 0..1 per cell
+    detail: pd.DataFrame                  # long: region_id, indicator, value, basis, data_end, source, coverage
+    meta: dict = field(default_factory=dict)
+    rse: np.ndarray | None = None         # relative standard error per cell (official counts), for the bootstrap
+
+    @functools.cached_property
+    def is_state(self) -> np.ndarray:
+        return (self.regions["region_type"] == "state").to_numpy()
+
+
+def per_100k_year(monthly_mean, population) -> np.ndarray:
+    """A mean monthly count as a yearly rate per 100,000 people (the one annualisation rule)."""
+    return np.asarray(monthly_mean, float) * 12 / np.asarray(population, float) * 1e5
+
+
+@lru_cache(maxsize=64)
+def _month_table(end: dt.date, window_days: int, half_life: float) -> pd.DataFrame:
+    """Months whose first day is in (end - window, end], with their decay weight at mid-month.
+
+    Cached (the same table serves every official indicator); callers only read it."""
+    start = end - dt.timedelta(days=window_days)
+    first = pd.Timestamp(start).to_period("M").to_timestamp()
+    months = pd.date_range(first, pd.Timestamp(end), freq="MS")
+    months = months[(months > pd.Timestamp(start)) & (months <= pd.Timestamp(end))]
+    mid = months + pd.Timedelta(days=14)
+    age = np.maximum((pd.Timestamp(end) - mid).days.to_numpy(), 0)
+    return pd.DataFrame({"year": months.year, "month": months.month, "w": 0.5 ** (age / half_life)})
+
+
+def _official(months: pd.DataFrame, mt: pd.DataFrame, dataset: str, series, states: list[str]):
+    """Decay-weighted mean monthly value per state, coverage, total, months with data and the
+    relative standard error, for one indicator's series."""
+    sub = months[(months["dataset"] == dataset) & months["series"].isin(series)]
+    per = sub.groupby(["state_code", "year", "month"])["v"].sum(min_count=1)
+    idx = pd.MultiIndex.from_product([states, list(zip(mt["year"], mt["month"]))])
+    full = per.reindex(pd.MultiIndex.from_tuples([(s, y, m) for s, (y, m) in idx],
+                                                 names=["state_code", "year", "month"]))
+    v = full.to_numpy().reshape(len(states), len(mt))
+    w = mt["w"].to_numpy()[None, :]
+    avail = np.isfinite(v)
+    wa = (w * avail).sum(axis=1)
+    mean = np.divide((np.where(avail, v, 0) * w).sum(axis=1), wa, out=np.full(len(states), np.nan), where=wa > 0)
+    cov = wa / w.sum() if w.sum() > 0 else np.zeros(len(states))
+    total = np.nansum(v, axis=1)
+    # Relative standard error of the decayed mean if each monthly count is Poisson:
+    # sqrt(sum w^2 v) / sum w v. Feeds the bootstrap interval (0 where nothing was counted).
+    wv = (np.where(avail, v, 0) * w).sum(axis=1)
+    w2v = (np.where(avail, v, 0) * w * w).sum(axis=1)
+    rse = np.divide(np.sqrt(w2v), wv, out=np.zeros(len(states)), where=wv > 0)
+    return mean, cov, total, avail.sum(axis=1), rse
+
+
+def _covered_weight(end: dt.date, window_days: int, half_life: float, cov_start: dt.date | None) -> tuple[float, float]:
+    """(decay-weighted days of the window inside the event coverage, all weighted days)."""
+    ages = np.arange(window_days)
+    w = 0.5 ** (ages / half_life)
+    if cov_start is None:
+        return 0.0, float(w.sum())
+    days_covered = max(0, min(window_days, (end - cov_start).days + 1))
+    return float(w[:days_covered].sum()), float(w.sum())
+
+
+def default_as_of(db, ends: dict | None = None) -> dt.date:
+    """The as-of date when none is given: the latest month every official dataset covers
+    (else the latest systematic event, else today)."""
+    ends = queries.source_ends(db) if ends is None else ends
+    official_ends = [ends[k] for k in ("carpetas", "victims") if k in ends]
+    return min(official_ends) if official_ends else ends.get("events") or dt.date.today()
+
+
+def _aligned(values: pd.Series, ridx: pd.MultiIndex) -> np.ndarray:
+    """A (region_id, region_type)-indexed series as an array in region order, 0 where absent."""
+    if len(values) == 0:
+        return np.zeros(len(ridx))
+    return values.reindex(ridx, fill_value=0).to_numpy(float)
+
+
+@dataclass
+class _Frame:
+    """What every part of stage 1 shares: the regions, the output arrays and the notes."""
+
+    regions: pd.DataFrame
+    states: list[str]
+    as_of: dt.date
+    opts: TimeOptions
+    raw: np.ndarray
+    cov: np.ndarray
+    rse: np.ndarray
+    detail: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @functools.cached_property
+    def is_state(self) -> np.ndarray:
+        return (self.regions["region_type"] == "state").to_numpy()
+
+    @functools.cached_property
+    def pos(self) -> dict[str, int]:
+        return {r: i for i, r in enumerate(self.regions["region_id"])}
+
+
+def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = None) -> Matrix:
+    """Stage 1: the raw indicator matrix for all states and corridors."""
+    opts = (opts or TimeOptions()).validated()
+    reg = reg or load_registry()
+    ends = queries.source_ends(db)
+    as_of = opts.as_of or default_as_of(db, ends)
+    regions = queries.regions(db)
+    states = regions.loc[regions["region_type"] == "state", "region_id"].tolist()
+    n, k = len(regions), len(reg.indicators)
+    fr = _Frame(regions, states, as_of, opts, np.full((n, k), np.nan), np.zeros((n, k)), np.zeros((n, k)))
+    pop = queries.population(db, as_of.year).reindex(states)
+    _official_layer(db, fr, reg, ends, pop)
+    _event_layer(db, fr, reg, ends, pop)
+    detail = pd.DataFrame(fr.detail, columns=["region_id", "indicator", "value", "basis", "data_end", "source",
+                                              "coverage"])
+    meta = {"as_of": as_of, "window_days": opts.window_days, "half_life_days": opts.half_life_days,
+            "buffer_km": opts.buffer_km, "source_ends": {k: str(v) for k, v in ends.items()}, "notes": fr.notes,
+            "options": opts}
+    return Matrix(regions, reg.ids, fr.raw, fr.cov, detail, meta, fr.rse)
+
+
+# --- the official layer: states, and corridors by length share of the states they cross --------
+
+def _official_ends(ends: dict, as_of: dt.date, notes: list) -> dict[str, dt.date | None]:
+    """Where each official dataset's window ends: its latest month, or None when too stale."""
+    out = {}
+    for ds in ("carpetas", "victims"):
+        e = ends.get(ds)
+        out[ds] = None if e is None or (as_of - e).days > MAX_LAG_DAYS else min(as_of, e)
+        if out[ds] is not None and out[ds] < as_of:
+            notes.append(f"SESNSP {ds}: latest figures end {out[ds]:%Y-%m}; the window ends there")
+    return out
+
+
+def _share_matrix(db, fr: _Frame) -> np.ndarray:
+    """regions x states: 1 for a state itself, a corridor's length share in each state crossed."""
+    share_mat = np.zeros((len(fr.regions), len(fr.states)))
+    spos = {s: i for i, s in enumerate(fr.states)}
+    for r in queries.corridor_shares(db).itertuples(index=False):
+        if r.corridor_id in fr.pos and r.state_code in spos:
+            share_mat[fr.pos[r.corridor_id], spos[r.state_code]] = r.share
+    for i, s in enumerate(fr.states):
+        share_mat[fr.pos[s], i] = 1.0
+    return share_mat
+
+
+def _official_values(months, ind: Indicator, end: dt.date, opts: TimeOptions, states, pop: np.ndarray):
+    """One official indicator per state: value, coverage, relative SE and the basis in words."""
+    mt = _month_table(end, opts.window_days, opts.half_life_days)
+    mean, c, total, nmonths, rse = _official(months, mt, ind.dataset, ind.series, states)
+    if ind.measure != "momentum":
+        basis = [f"{t:,.0f} {ind.dataset} in {m} months; pop {p:,.0f}" for t, m, p in zip(total, nmonths, pop)]
+        val = per_100k_year(mean, pop)
+    else:
+        prev_end = end - dt.timedelta(days=opts.window_days)
+        # unweighted means of this window and the one before, for a fair comparison
+        m0, c0, *_ = _official(months, _month_table(end, opts.window_days, 1e9), ind.dataset, ind.series, states)
+        m1, c1, *_ = _official(months, _month_table(prev_end, opts.window_days, 1e9), ind.dataset, ind.series, states)
+        r0, r1 = per_100k_year(m0, pop), per_100k_year(m1, pop)
+        val = np.log((r0 + MOMENTUM_EPS) / (r1 + MOMENTUM_EPS))
+        c = np.minimum(c0, c1)
+        rse = None
+        basis = [f"{a:.1f} vs {b:.1f} per 100k/yr (window before)" for a, b in zip(r0, r1)]
+    return np.where(c >= MIN_COVERAGE, val, np.nan), c, rse, basis
+
+
+def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> None:
+    ds_end = _official_ends(ends, fr.as_of, fr.notes)
+    share_mat = _share_matrix(db, fr)
+    wmax = max(fr.opts.window_days, 30)
+    month_cache: dict[str, pd.DataFrame] = {}
+    n = len(fr.regions)
+    for j, ind in enumerate(reg.indicators):
+        if ind.layer != "official":
+            continue
+        end = ds_end.get(ind.dataset)
+        if end is None:
+            fr.notes.append(f"{ind.name}: no {ind.dataset} figures within {MAX_LAG_DAYS} days of {fr.as_of}")
+            continue
+        if ind.dataset not in month_cache:  # two windows back, for momentum
+            month_cache[ind.dataset] = queries.official_months(db, end - dt.timedelta(days=2 * wmax + 31), end)
+        val, c, rse_s, basis = _official_values(month_cache[ind.dataset], ind, end, fr.opts, fr.states,
+                                                pop.to_numpy())
+        # corridors: length-share weighted over the states crossed (coverage likewise)
+        has = np.isfinite(val).astype(float)
+        num = share_mat @ np.where(np.isfinite(val), val, 0.0)
+        den = share_mat @ has
+        safe_den = np.where(den > 0, den, 1)
+        fr.raw[:, j] = np.where(den > 0, num / safe_den, np.nan)
+        if rse_s is not None:
+            sd = np.where(np.isfinite(val), rse_s * np.nan_to_num(val), 0.0)
+            sd_c = np.sqrt((share_mat ** 2) @ (sd ** 2)) / safe_den
+            fr.rse[:, j] = np.divide(sd_c, fr.raw[:, j], out=np.zeros(n), where=np.nan_to_num(fr.raw[:, j]) > 0)
+        fr.cov[:, j] = share_mat @ np.nan_to_num(c)
+        src, data_end = f"D:sesnsp_{ind.dataset}", f"{end:%Y-%m}"
+        for i, s in enumerate(fr.states):
+            fr.detail.append((s, ind.id, fr.raw[fr.pos[s], j], basis[i], data_end, src, c[i]))
+        for cid in fr.regions.loc[~fr.is_state, "region_id"]:
+            fr.detail.append((cid, ind.id, fr.raw[fr.pos[cid], j], "length-weighted mean of the states crossed",
+                              data_end, src, fr.cov[fr.pos[cid], j]))
+
+
+# --- the events layer: states by state code, corridors by the events within the buffer ----------
+
+def _event_end(ends: dict, as_of: dt.date, notes: list) -> dt.date | None:
+    ev_end_all = ends.get("events")
+    if ev_end_all is None or (as_of - ev_end_all).days > MAX_LAG_DAYS:
+        notes.append("events: no systematic event data (UCDP, ACLED or imports) near the as-of date")
+        return None
+    ev_end = min(as_of, ev_end_all)
+    if ev_end < as_of:
+        notes.append(f"events: latest systematic event data end {ev_end:%Y-%m-%d}; the event window ends there")
+    return ev_end
+
+
+def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> None:
+    ev_inds = [(j, ind) for j, ind in enumerate(reg.indicators) if ind.layer == "events"]
+    if not ev_inds:
+        return
+    ev_end = _event_end(ends, fr.as_of, fr.notes)
+    if ev_end is None:
+        return
+    opts, regions, is_state, n = fr.opts, fr.regions, fr.is_state, len(fr.regions)
+    thresholds = sorted({ind.min_fatalities for _, ind in ev_inds})
+    groups = queries.event_groups(db, ev_end, opts.window_days, opts.half_life_days, thresholds, opts.buffer_km)
+    cw, tw = _covered_weight(ev_end, opts.window_days, opts.half_life_days, ends.get("events_start"))
+    cov_ev = cw / tw if tw else 0.0
+    cw1, tw1 = _covered_weight(ev_end - dt.timedelta(days=opts.window_days), opts.window_days, 1e9,
+                               ends.get("events_start"))
+    cov_prev = cw1 / tw1 if tw1 else 0.0
+    # per 100,000 people (states, the population of the as-of year) or per 100 km (corridors)
+    denom = np.where(is_state, pop.reindex(regions["region_id"]).to_numpy() / 1e5,
+                     regions["length_km"].fillna(0).to_numpy() / 100)
+    years_equiv = cw / (tw / opts.window_days) / 365.0 if tw else 0  # covered days, decay-weighted
+    actor_types = sorted({t for _, ind in ev_inds if ind.measure == "distinct_actors" for t in ind.event_types})
+    actors = queries.distinct_actors(db, ev_end, opts.window_days, actor_types, opts.buffer_km) \
+        if actor_types else pd.DataFrame(columns=["region_id", "region_type", "groups", "names"])
+    key = ["region_id", "region_type"]
+    ridx = pd.MultiIndex.from_arrays([regions["region_id"], regions["region_type"]])
+    for j, ind in ev_inds:
+        g = groups[groups["event_type"].isin(ind.event_types) & (groups["bucket"] >= ind.min_fatalities)]
+        if ind.measure == "distinct_actors":
+            val = _aligned(actors.set_index(key)["groups"], ridx)
+            c = np.full(n, cov_ev)
+            names = actors.set_index(key)["names"]
+            names = names.reindex(ridx) if len(names) else pd.Series(np.nan, index=ridx)
+            basis = [str(x) if isinstance(x, str) else "none named" for x in names]
+        elif ind.measure == "momentum":
+            f0 = _aligned(g[g["period"] == 0].groupby(key)["f"].sum(), ridx)
+            f1 = _aligned(g[g["period"] == 1].groupby(key)["f"].sum(), ridx)
+            val = np.log((1 + f0) / (1 + f1))
+            c = np.full(n, min(cov_ev, cov_prev))
+            basis = [f"{a:,.0f} deaths vs {b:,.0f} in the window before" for a, b in zip(f0, f1)]
+        else:
+            col = "wf" if ind.measure == "fatalities" else "w"
+            cur = g[g["period"] == 0].groupby(key)[[col, "n", "f"]].sum()
+            s = _aligned(cur[col], ridx)
+            cnt = _aligned(cur["n"], ridx).astype(int)
+            fat = _aligned(cur["f"], ridx)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                val = s / years_equiv / denom if years_equiv > 0 else np.full(n, np.nan)
+            c = np.full(n, cov_ev)
+            basis = [f"{a:,} events, {b:,.0f} deaths in the window ({'per 100k people' if st else 'per 100 km'})"
+                     for a, b, st in zip(cnt, fat, is_state)]
+        val = np.where(c >= MIN_COVERAGE, val, np.nan)
+        fr.raw[:, j] = val
+        fr.cov[:, j] = c
+        for i, r in enumerate(regions["region_id"]):
+            fr.detail.append((r, ind.id, val[i], basis[i], f"{ev_end:%Y-%m-%d}", "events", c[i]))
