@@ -15,7 +15,8 @@ from scoring.errors import RiskError
 
 
 def _build(args) -> int:
-    from scoring.load.build import build, rel
+    from scoring.load.build import build
+    from scoring.load.reference import rel
 
     path, counts, secs = build(args.db, progress=(lambda m: print(m, file=sys.stderr)) if args.verbose else None)
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items() if k in

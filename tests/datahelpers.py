@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from scoring.load import build as build_mod
-from scoring.load import derive
+from scoring.load.reference import load_reference
+from scoring.load.seeds import load_seeds
 from scoring import paths
 from scoring.db import store
 
@@ -77,16 +77,8 @@ def query(db, sql: str, params=None) -> list[tuple]:
 def fill_reference(con) -> None:
     """Reference tables and seeds without the large official tables: a small database for
     the importers (event imports need states, places, corridors and sources)."""
-    ref, seeds = paths.REFERENCE, paths.SEEDS
-    states = build_mod.load_states(con, ref)
-    codes = set(states["state_code"])
-    build_mod.load_state_names(con, ref, codes)
-    places = build_mod.load_places(con, ref, codes)
-    corridors = build_mod.load_corridors(con, ref, codes, None)
-    manifest = build_mod.load_manifest(con, seeds)
-    articles = set(manifest["article_id"])
-    build_mod.load_seed_events(con, seeds, codes, set(corridors["corridor_id"]), articles, places)
-    derive.load_crime_map(con)
+    ref = load_reference(con, polygons=False)
+    load_seeds(con, paths.SEEDS, ref.codes, set(ref.corridors["corridor_id"]), ref.places)
     store.insert_df(con, "sources", pd.DataFrame([
         {"source_id": "D:acled", "kind": "dataset", "title": "ACLED"},
         {"source_id": "D:ucdp_ged", "kind": "dataset", "title": "UCDP GED"}]))

@@ -21,6 +21,8 @@ import pytest
 
 from datahelpers import ROOT, file_sha, query, table_digest, table_dump
 from scoring.load import build as build_mod
+from scoring.load import reference
+from scoring.load import seeds as seeds_mod
 from scoring import cli
 from scoring import paths
 from scoring.db import schema
@@ -99,16 +101,16 @@ def data_lines(path: Path) -> int:
 def test_loaders_fill_their_tables_from_the_repository_files():
     con = fresh_con()
     ref, seeds = paths.REFERENCE, paths.SEEDS
-    states = build_mod.load_states(con, ref)
+    states = reference.load_states(con, ref)
     codes = set(states["state_code"])
     assert codes == {f"{i:02d}" for i in range(1, 33)}
-    build_mod.load_state_names(con, ref, codes)
-    places = build_mod.load_places(con, ref, codes)
-    corridors = build_mod.load_corridors(con, ref, codes, None)
-    manifest = build_mod.load_manifest(con, seeds)
-    events = build_mod.load_seed_events(con, seeds, codes, set(corridors["corridor_id"]),
+    reference.load_state_names(con, ref, codes)
+    places = reference.load_places(con, ref, codes)
+    corridors = reference.load_corridors(con, ref, codes, None)
+    manifest = seeds_mod.load_manifest(con, seeds)
+    events = seeds_mod.load_seed_events(con, seeds, codes, set(corridors["corridor_id"]),
                                         set(manifest["article_id"]), places)
-    facts = build_mod.load_facts(con, seeds, codes, set(manifest["article_id"]))
+    facts = seeds_mod.load_facts(con, seeds, codes, set(manifest["article_id"]))
 
     def n(table):
         return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
@@ -134,7 +136,7 @@ def test_state_names_loader_refuses_a_name_for_two_states(tmp_path):
     (ref / "state_names.csv").write_text("variant,state_code,source_note\nJalisco,14,x\nJALISCO,11,y\n",
                                          encoding="utf-8")
     with pytest.raises(DataError) as e:
-        build_mod.load_state_names(fresh_con(), ref, {"11", "14"})
+        reference.load_state_names(fresh_con(), ref, {"11", "14"})
     assert (e.value.line, e.value.field) == (3, "variant")
 
 
@@ -144,7 +146,7 @@ def test_states_loader_wants_all_32(tmp_path):
     rows = read_rows(paths.REFERENCE / "states.csv")
     write_rows(ref / "states.csv", rows[:-1])
     with pytest.raises(DataError, match="has 31 states, expected 32"):
-        build_mod.load_states(fresh_con(), ref)
+        reference.load_states(fresh_con(), ref)
 
 
 # --- the whole build ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pandas as pd
 
 from scoring.index import methods
 from scoring.index import queries
-from scoring.index.scores import Prepared, _pillar_structure, _ranks, aggregate_scores
+from scoring.index.scores import Prepared, _pillar_structure, aggregate_scores
 from scoring.index.registry import Registry, load_registry
 from scoring.index.weights import Profile
 
@@ -34,7 +34,6 @@ def bootstrap_intervals(db, prepared: Prepared, profile: Profile, reg: Registry 
     Poisson noise on the official monthly counts (normal approximation, per cell)."""
     reg = reg or load_registry()
     m = prepared.matrix
-    n = len(m.regions)
     ev = [(j, ind) for j, ind in enumerate(reg.indicators) if ind.layer == "events" and ind.measure in ("count", "fatalities")]
     nominal = aggregate_scores(prepared.normalised(profile.normalisation), reg, profile)[1]
     rse = m.rse if m.rse is not None else np.zeros_like(m.raw)

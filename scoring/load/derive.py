@@ -20,13 +20,13 @@ import json
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 
-from scoring.load import build as build_mod
-from scoring.load import ingest
 from scoring import paths
 from scoring.db import store
 from scoring.errors import FormatError
+from scoring.load import ingest
+from scoring.load.derived import OUT, TABLES
+from scoring.load.reference import load_reference
 
 SOURCES = {
     "sesnsp_carpetas": {
@@ -59,14 +59,6 @@ SOURCES = {
     },
 }
 
-OUT = {
-    "sesnsp_carpetas": "sesnsp_carpetas.csv.gz",
-    "sesnsp_victims": "sesnsp_victims.csv.gz",
-    "population": "population.csv",
-    "ucdp_ged": "ucdp_events.csv.gz",
-}
-
-
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -85,14 +77,8 @@ def derive(shared: Path | None = None, out: Path | None = None, say=print) -> di
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "scratch.duckdb"
 
-        def fill(con):
-            # reference data only: the scratch database needs states, names and the crime map
-            states = build_mod.load_states(con, paths.REFERENCE)
-            codes = set(states["state_code"])
-            build_mod.load_state_names(con, paths.REFERENCE, codes)
-            load_crime_map(con)
-
-        store.build_atomically(db, fill)
+        # reference data only: the scratch database needs states, names and the crime map
+        store.build_atomically(db, lambda con: load_reference(con, full=False))
         con = store.connect(db)
         try:
             for name, meta in SOURCES.items():
@@ -121,27 +107,22 @@ DERIVATION = {
 }
 
 
+# Which rows of the scratch database each derived table keeps, in what order (its columns
+# are those of scoring.load.derived.TABLES).
+_EXPORTS = {
+    "sesnsp_carpetas": ("official_stats", "dataset = 'carpetas' AND series IS NOT NULL", "ALL"),
+    "sesnsp_victims": ("official_stats", "dataset = 'victims' AND series IS NOT NULL", "ALL"),
+    "population": ("population", "true", "ALL"),
+    "ucdp_ged": ("events", "origin = 'ucdp'", "date, event_id"),
+}
+
+
 def _export(con, out: Path) -> None:
-    def write(sql: str, name: str):
-        df = con.execute(sql).df()
-        path = out / name
-        if name.endswith(".gz"):
+    for name, (table, where, order) in _EXPORTS.items():
+        file, columns = TABLES[name]
+        df = con.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {order}").df()
+        path = out / file
+        if file.endswith(".gz"):
             df.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
         else:
             df.to_csv(path, index=False)
-
-    write("""SELECT state_code, year, month, crime_type, subtype, modality, series, value
-             FROM official_stats WHERE dataset = 'carpetas' AND series IS NOT NULL
-             ORDER BY ALL""", OUT["sesnsp_carpetas"])
-    write("""SELECT state_code, year, month, crime_type, subtype, modality, series, value, value_male, value_female
-             FROM official_stats WHERE dataset = 'victims' AND series IS NOT NULL
-             ORDER BY ALL""", OUT["sesnsp_victims"])
-    write("SELECT state_code, year, pop_mid_year, pop_start_of_year FROM population ORDER BY ALL", OUT["population"])
-    write("""SELECT event_id, date, date_precision, date_note, state_code, place, latitude, longitude, geo_precision,
-                    event_type, fatalities, actors, target_category, confidence, notes
-             FROM events WHERE origin = 'ucdp' ORDER BY date, event_id""", OUT["ucdp_ged"])
-
-
-def load_crime_map(con) -> None:
-    cm = ingest.load_crime_map()
-    store.insert_df(con, "crime_map", cm[["crime_type", "subtype", "modality", "series"]])

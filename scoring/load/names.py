@@ -19,6 +19,7 @@ Pure Python (standard library); no DuckDB, no Streamlit.
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,20 +33,34 @@ PLACES_CSV = REFERENCE / "places.csv"
 _SUFFIXES = (" state", " municipality", " town", " city")
 
 
+def fold(s, *, punctuation: bool = False) -> str:
+    """The one folding of names and headers: casefold, strip accents, collapse whitespace;
+    with ``punctuation``, every run of other characters becomes one space too.
+
+    >>> fold("  Culiacán   Rosales ")
+    'culiacan rosales'
+    >>> fold("Clave_Ent", punctuation=True)
+    'clave ent'
+    """
+    if s is None:
+        return ""
+    s = unicodedata.normalize("NFKD", str(s).casefold())
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    if punctuation:
+        s = re.sub(r"[^a-z0-9]+", " ", s)
+    return " ".join(s.split())
+
+
 def normalise_name(s: str, strip_suffix: bool = True) -> str:
-    """Casefold, strip accents, collapse whitespace and (by default) drop one trailing
-    UCDP-style suffix: " state", " municipality", " town" or " city".
+    """:func:`fold`, then (by default) drop one trailing UCDP-style suffix: " state",
+    " municipality", " town" or " city".
 
     >>> normalise_name("  Michoacán   state ")
     'michoacan'
     >>> normalise_name("Mexico City", strip_suffix=False)
     'mexico city'
     """
-    if s is None:
-        return ""
-    s = unicodedata.normalize("NFKD", str(s).casefold())
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = " ".join(s.split())
+    s = fold(s)
     if strip_suffix:
         for suf in _SUFFIXES:
             if s.endswith(suf) and len(s) > len(suf):

@@ -172,7 +172,7 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         num = pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
         # 'inf', 'nan' and '1e999' parse as floats but are not numbers a file can mean
         num = num.where(np.isfinite(num.astype("float64")))
-        flag(~blank & num.isna(), f"is not a number: " + s.map(repr))
+        flag(~blank & num.isna(), "is not a number: " + s.map(repr))
         if f.kind == "int":
             frac = ~blank & num.notna() & (num != np.floor(num.fillna(0)))
             flag(frac, "is not a whole number: " + s.map(repr))

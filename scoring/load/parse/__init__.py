@@ -1,0 +1,1 @@
+"""One parser per import format: raw rows -> normalised rows for one table, and rejects."""

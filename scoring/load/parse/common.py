@@ -1,0 +1,97 @@
+"""What every format parser shares: the :class:`Parsed` result and the row helpers.
+
+A parser turns a user's file (already read as text, one ``_line`` per row) into normalised
+rows for one table and a list of rejects, each with its line, field and reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scoring.load.names import StateNames, fold
+from scoring.load.validate import Reject
+
+
+@dataclass
+class Parsed:
+    """What a format parser returns: normalised rows for one table, and rejects."""
+
+    table: str                        # official_stats | events | population
+    rows: pd.DataFrame
+    rejects: list[Reject] = field(default_factory=list)
+    rows_read: int = 0
+    release: str | None = None
+    notes: list[str] = field(default_factory=list)
+    new_sources: list[str] = field(default_factory=list)   # source ids an event file names that are not yet known
+
+
+
+def header_key(s: str) -> str:
+    """A header or category as a key: folded (no case, no accents), punctuation as spaces."""
+    return fold(s, punctuation=True)
+
+
+def rejects_from(df: pd.DataFrame, mask: pd.Series, field_name: str, reason) -> list[Reject]:
+    if not mask.any():
+        return []
+    sub = df.loc[mask]
+    reasons = reason[mask] if isinstance(reason, pd.Series) else [reason] * len(sub)
+    cells = sub.drop(columns=[c for c in sub.columns if c.startswith("_")]).astype(object)
+    # pandas 3 keeps missing values missing through astype(str): blank them first
+    raw = cells.where(cells.notna(), "").astype(str).agg(",".join, axis=1)
+    return [Reject(int(ln), field_name, str(r), w) for ln, r, w in zip(sub["_line"], reasons, raw)]
+
+
+def one_per_line(rejects: list[Reject]) -> list[Reject]:
+    """The first reject of each (line, field): a wide-layout line holds 12 month cells."""
+    seen, out = set(), []
+    for r in rejects:
+        if (r.line, r.field) not in seen:
+            seen.add((r.line, r.field))
+            out.append(r)
+    return out
+
+
+def resolve_states(df: pd.DataFrame, code_col: str | None, name_col: str | None, names: StateNames):
+    """INEGI code per row from a code column (padded or not) and/or a name column.
+
+    Returns (codes Series with '' where unresolved, reason Series).
+    """
+    out = pd.Series("", index=df.index, dtype="str")
+    reason = pd.Series("", index=df.index, dtype="str")
+    if code_col is not None:
+        raw = df[code_col].str.strip()
+        num = pd.to_numeric(raw, errors="coerce")
+        ok = num.notna() & (num >= 1) & (num <= 32) & (num == np.floor(num.fillna(0)))
+        out = out.mask(ok, num.where(ok, 0).astype("int64").astype(str).str.zfill(2))
+        reason = reason.mask(~ok, "state code " + raw.map(repr) + " is not an INEGI code 1-32")
+    if name_col is not None:
+        unique = df[name_col].unique()
+        mapping = {n: names.resolve(n) for n in unique}
+        by_name = df[name_col].map(mapping).fillna("")
+        if code_col is None:
+            out = by_name
+            reason = pd.Series("", index=df.index, dtype="str").mask(
+                by_name.eq(""), "state name " + df[name_col].map(repr) + " is not in data/reference/state_names.csv")
+        else:
+            # fill from the name where the code failed; flag a contradiction between the two
+            fill = out.eq("") & by_name.ne("")
+            out = out.mask(fill, by_name)
+            reason = reason.mask(fill, "")
+            unknown = out.eq("") & by_name.eq("") & df[name_col].ne("")
+            reason = reason.mask(unknown, reason + "; state name " + df[name_col].map(repr)
+                                 + " is not in data/reference/state_names.csv")
+            clash = out.ne("") & by_name.ne("") & (out != by_name)
+            reason = reason.mask(clash, "state code " + out + " and name " + df[name_col].map(repr) + " disagree")
+            out = out.mask(clash, "")
+    return out, reason
+
+
+def number(s: pd.Series) -> pd.Series:
+    """Counts as published: '1,045' and '1045' alike; '' is missing (NaN)."""
+    cleaned = s.str.replace(",", "", regex=False).str.replace(" ", "", regex=False)
+    num = pd.to_numeric(cleaned.where(cleaned.ne("")), errors="coerce").astype("float64")
+    return num.where(np.isfinite(num))  # 'inf', 'nan', '1e999' are not counts (NaN -> rejected)

@@ -1,0 +1,32 @@
+"""The project's own event CSV (the columns of the events table), checked by the shared event rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scoring.errors import FormatError
+from scoring.load import rules
+from scoring.load.parse.common import Parsed, rejects_from
+from scoring.load.validate import check_frame
+
+def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
+    if "event_id" not in df.columns or "date" not in df.columns:
+        raise FormatError("is not an event file: it needs the columns of the events table "
+                          "(event_id, date, date_precision, state_code, geo_precision, event_type, source_ids, ...)")
+    codes = {r[0] for r in con.execute("SELECT state_code FROM states").fetchall()}
+    corridors = {r[0] for r in con.execute("SELECT corridor_id FROM corridors").fetchall()}
+    known = {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
+    seeds = {r[0] for r in con.execute("SELECT event_id FROM events WHERE origin <> 'user'").fetchall()}
+    places = con.execute("SELECT place_id, kind, state_code, cvegeo FROM places WHERE kind='municipality'").df()
+    checked = check_frame(df, rules.event_fields(codes, corridors), extra=rules.event_cross_checks(None, places))
+    rows = checked.rows
+    taken = rows["event_id"].isin(seeds)
+    rejects = checked.rejects + rejects_from(rows, taken, "event_id",
+                                              "id " + rows["event_id"].map(repr) + " belongs to a built-in event; choose another")
+    rows = rows.loc[~taken].drop(columns="_line")
+    # User sources that are not yet known become user_file sources of this batch.
+    rows["source_ids"] = rows["source_ids"].fillna("")
+    say(f"read {len(df):,} event rows")
+    release = max(rows["date"]).strftime("%Y-%m") if len(rows) else None
+    new_sources = sorted({s for ss in rows["source_ids"] for s in rules.split_ids(ss)} - known)
+    return Parsed("events", rows.reset_index(drop=True), rejects, len(df), release, new_sources=new_sources)

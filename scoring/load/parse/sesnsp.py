@@ -1,0 +1,159 @@
+"""SESNSP crime (carpetas) and victims files: the official wide layout (one column a month)
+or the tidy long layout, mapped to the project's series through the crime map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scoring.errors import FormatError
+from scoring.load.names import StateNames
+from scoring.load.parse.common import Parsed, header_key, number, one_per_line, rejects_from, resolve_states
+
+MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+             "septiembre", "octubre", "noviembre", "diciembre"]
+
+
+def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_map: pd.DataFrame, say) -> Parsed:
+    """Official wide layout (month columns) or the tidy long layout, carpetas or victims."""
+    keys = {header_key(c): c for c in df.columns if c != "_line"}
+    dataset = "victims" if victims else "carpetas"
+    if all(m in keys for m in MONTHS_ES) and "ano" in keys:
+        long, rejects, read = _sesnsp_wide_to_long(df, keys, victims=victims)
+    elif {"year", "month", "crime type", "subtype", "modality"} <= set(keys) and (
+        ("victims total" in keys) if victims else ("count" in keys)
+    ):
+        if not {"state code", "state name"} & set(keys):
+            raise FormatError("the tidy layout needs a state_code or state_name column")
+        long, rejects, read = _sesnsp_tidy(df, keys, victims=victims)
+    else:
+        want = "victims_total" if victims else "count"
+        raise FormatError(
+            "is not a SESNSP " + ("victims" if victims else "crime") + " file: expected the official header "
+            "(Año, Clave_Ent, Entidad, ..., Enero ... Diciembre) or the tidy columns "
+            f"year, month, state_code, crime_type, subtype, modality, {want}"
+        )
+    say(f"read {read:,} rows")
+    codes, why = resolve_states(long, "state_code" if "state_code" in long else None,
+                                 "state_name" if "state_name" in long else None, names)
+    bad_state = codes.eq("")
+    # name the column the file uses; in the wide layout a line is 12 cells: one reject per line
+    state_field = next((keys[k] for k in ("clave ent", "state code", "entidad", "state name") if k in keys),
+                       "state_code")
+    rejects += one_per_line(rejects_from(long, bad_state, state_field, why))
+    long = long.loc[~bad_state].copy()
+    long["state_code"] = codes[~bad_state]
+    cm = crime_map[["crime_type", "subtype", "modality", "series"]]
+    long = long.merge(cm, on=["crime_type", "subtype", "modality"], how="left")
+    long["dataset"] = dataset
+    # The same cell twice in one file: keep the first, reject the rest.
+    key = ["dataset", "state_code", "year", "month", "crime_type", "subtype", "modality"]
+    dup = long.duplicated(key, keep="first")
+    rejects += one_per_line(rejects_from(long, dup, keys.get("modalidad", keys.get("modality", "modality")),
+                                           "repeats a cell already given on an earlier line"))
+    long = long.loc[~dup]
+    unknown = long.loc[long["series"].isna(), ["crime_type", "subtype", "modality"]].drop_duplicates()
+    notes = []
+    if len(unknown):
+        listed = "; ".join(" / ".join(r) for r in unknown.head(8).itertuples(index=False))
+        notes.append(f"{len(unknown)} crime row(s) not in data/reference/sesnsp_crime_map.csv were loaded "
+                     f"unmapped (series empty) and will not be scored until mapped: {listed}"
+                     + (" ..." if len(unknown) > 8 else ""))
+    with_value = long.loc[long["value"].notna()]
+    release = None
+    if len(with_value):
+        y, m = max(zip(with_value["year"], with_value["month"]))
+        release = f"{int(y):04d}-{int(m):02d}"
+    cols = key[1:] + ["dataset", "series", "value"] + (["value_male", "value_female"] if victims else [])
+    return Parsed("official_stats", long[cols].reset_index(drop=True), rejects, read, release, notes)
+
+
+def _sesnsp_wide_to_long(df, keys, *, victims):
+    read = len(df)
+    base = pd.DataFrame({
+        "_line": df["_line"],
+        "year_raw": df[keys["ano"]],
+        "state_code": df[keys["clave ent"]] if "clave ent" in keys else "",
+        "state_name": df[keys["entidad"]] if "entidad" in keys else "",
+        "crime_type": df[keys["tipo de delito"]] if "tipo de delito" in keys else "",
+        "subtype": df[keys["subtipo de delito"]] if "subtipo de delito" in keys else "",
+        "modality": df[keys["modalidad"]] if "modalidad" in keys else "",
+    })
+    missing_cols = [c for c in ("tipo de delito", "subtipo de delito", "modalidad") if c not in keys]
+    if missing_cols:
+        raise FormatError(f"the official layout needs the columns {missing_cols}")
+    if "clave ent" not in keys and "entidad" not in keys:
+        raise FormatError("the official layout needs a Clave_Ent or Entidad column")
+    if victims:
+        if "sexo" not in keys:
+            raise FormatError("the official victims layout needs a 'Sexo' column")
+        base["sex"] = df[keys["sexo"]].map(header_key)
+    year = pd.to_numeric(base["year_raw"], errors="coerce")
+    bad_year = year.isna() | (year < 1997) | (year > 2100)
+    rejects = rejects_from(base, bad_year, "Año", "year " + base["year_raw"].map(repr) + " is not a year")
+    base = base.loc[~bad_year].copy()
+    base["year"] = year[~bad_year].astype("int64")
+    months = []
+    for i, m in enumerate(MONTHS_ES, start=1):
+        raw = df.loc[base.index, keys[m]]
+        val = number(raw)
+        part = base.copy()
+        part["month"] = i
+        part["value"] = val
+        bad = raw.ne("") & (val.isna() | (val < 0))
+        part["_bad"] = bad
+        if bad.any():
+            rejects += rejects_from(part.assign(_raw=raw), bad, m.capitalize(),
+                                     "count " + raw.map(repr) + " is not a non-negative number")
+            part.loc[bad, "value"] = np.nan
+            if not victims:
+                part = part.loc[~bad]
+        months.append(part)
+    long = pd.concat(months, ignore_index=True)
+    if victims:
+        # Sum over age ranges per sex; total over the three sex groups. A cell one of whose
+        # age/sex rows was rejected is not written at all: its sum would be silently short.
+        g = ["year", "month", "state_code", "state_name", "crime_type", "subtype", "modality"]
+        long["value_male"] = long["value"].where(long["sex"].eq("hombre"))
+        long["value_female"] = long["value"].where(long["sex"].eq("mujer"))
+        gb = long.groupby(g, sort=False, dropna=False)
+        agg = gb[["value", "value_male", "value_female"]].sum(min_count=1)
+        agg["_line"] = gb["_line"].min()
+        agg["_bad"] = gb["_bad"].max()
+        long = agg.reset_index()
+        long = long.loc[~long["_bad"].astype(bool)]
+    return long.drop(columns="_bad"), rejects, read
+
+
+def _sesnsp_tidy(df, keys, *, victims):
+    read = len(df)
+    long = pd.DataFrame({
+        "_line": df["_line"],
+        "state_code": df[keys["state code"]] if "state code" in keys else "",
+        "state_name": df[keys["state name"]] if "state name" in keys else "",
+        "crime_type": df[keys["crime type"]], "subtype": df[keys["subtype"]], "modality": df[keys["modality"]],
+    })
+    year = pd.to_numeric(df[keys["year"]], errors="coerce")
+    month = pd.to_numeric(df[keys["month"]], errors="coerce")
+    vcol = keys["victims total"] if victims else keys["count"]
+    val = number(df[vcol])
+    rejects = []
+    bad_y = year.isna() | (year < 1997) | (year > 2100)
+    rejects += rejects_from(long, bad_y, "year", "year " + df[keys["year"]].map(repr) + " is not a year")
+    bad_m = ~bad_y & (month.isna() | (month < 1) | (month > 12))
+    rejects += rejects_from(long, bad_m, "month", "month " + df[keys["month"]].map(repr) + " is not 1-12")
+    bad_v = ~bad_y & ~bad_m & df[vcol].ne("") & (val.isna() | (val < 0))
+    rejects += rejects_from(long, bad_v, vcol, "count " + df[vcol].map(repr) + " is not a non-negative number")
+    ok = ~(bad_y | bad_m | bad_v)
+    long = long.loc[ok].copy()
+    long["year"] = year[ok].astype("int64")
+    long["month"] = month[ok].astype("int64")
+    long["value"] = val[ok]
+    if victims:
+        long["value_male"] = number(df.loc[ok, keys["victims male"]]) if "victims male" in keys else np.nan
+        long["value_female"] = number(df.loc[ok, keys["victims female"]]) if "victims female" in keys else np.nan
+    if "state code" not in keys:
+        long = long.drop(columns="state_code")
+    if "state name" not in keys:
+        long = long.drop(columns="state_name")
+    return long, rejects, read

@@ -1,0 +1,145 @@
+"""Row rules shared by the build (strict), the importers (lenient) and the derived-table loader.
+
+One home for each rule a row must pass: the state-code pattern, the largest count a column
+holds, Mexico's bounding box, the columns of an event and their vocabularies, and the
+cross-field checks on events. The build and the importers check rows in pandas with
+:class:`~scoring.load.validate.Field`; the derived-table loader checks them in SQL with
+:func:`sql_checks`, generated from the same fields, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scoring.db import schema
+from scoring.load.validate import Field
+
+STATE_CODE = r"(0[1-9]|[12][0-9]|3[0-2])"
+# events.fatalities and events.injured are INTEGER columns: a larger count is refused by the
+# check (with its line) rather than by DuckDB's cast at insert time.
+COUNT_MAX = 2**31 - 1
+# Mexico's bounding box (degrees), a first check on coordinates before any polygon test.
+LAT_RANGE = (14.0, 33.0)
+LON_RANGE = (-118.0, -86.0)
+
+
+def latitude(name: str = "latitude", *, required: bool = False) -> Field:
+    return Field(name, "float", required=required, min=LAT_RANGE[0], max=LAT_RANGE[1])
+
+
+def longitude(name: str = "longitude", *, required: bool = False) -> Field:
+    return Field(name, "float", required=required, min=LON_RANGE[0], max=LON_RANGE[1])
+
+
+def count(name: str, *, required: bool = False) -> Field:
+    return Field(name, "int", required=required, min=0, max=COUNT_MAX)
+
+
+def in_mexico_box(lat: float, lon: float) -> bool:
+    return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
+
+
+# The columns of the events table a loader may write (the rest are the store's own).
+EVENT_COLUMNS = (
+    "event_id", "origin", "date", "date_precision", "date_note", "state_code", "municipality_code", "place",
+    "latitude", "longitude", "geo_precision", "event_type", "fatalities", "injured", "actors",
+    "target_category", "corridor_id", "source_id", "confidence", "notes", "alt_values", "batch_id",
+)
+
+
+def event_fields(codes, corridors=None, *, id_pattern=None) -> list[Field]:
+    """The columns of an event file (seed, user or derived), with their rules."""
+    return [
+        Field("event_id", required=True, unique=True, pattern=id_pattern),
+        Field("date", "date", required=True),
+        Field("date_precision", required=True, choices=schema.DATE_PRECISIONS),
+        Field("date_note"),
+        Field("state_code", required=True, choices=sorted(codes)),
+        Field("municipality_code", pattern=r"\d{5}"),
+        Field("place"),
+        latitude(),
+        longitude(),
+        Field("geo_precision", required=True, choices=schema.GEO_PRECISIONS),
+        Field("event_type", required=True, choices=sorted(schema.EVENT_TYPES)),
+        count("fatalities"),
+        count("injured"),
+        Field("actors"),
+        Field("target_category", choices=schema.TARGET_CATEGORIES),
+        Field("corridor_id", choices=sorted(corridors) if corridors is not None else None),
+        Field("source_ids", required=True),
+        Field("confidence", choices=schema.CONFIDENCE),
+        Field("notes"),
+        Field("alt_values"),
+    ]
+
+
+def split_ids(cell) -> list[str]:
+    """A ';'-separated list of ids, blanks dropped: the one reading of ``source_ids`` cells."""
+    return [x.strip() for x in str(cell).split(";") if x.strip()]
+
+
+def event_cross_checks(known_sources: set[str] | None, places: pd.DataFrame | None):
+    """Cross-field rules: each listed source exists; a municipality lies in the event's state;
+    latitude and longitude come together."""
+    muni_state = None
+    if places is not None:
+        m = places[places["kind"] == "municipality"]
+        muni_state = dict(zip(m["cvegeo"], m["state_code"]))
+
+    def extra(out: pd.DataFrame, raw: pd.DataFrame):
+        bad = pd.Series(False, index=out.index)
+        field = pd.Series("", index=out.index, dtype="str")
+        reason = pd.Series("", index=out.index, dtype="str")
+
+        def flag(mask, fname, text):
+            nonlocal bad, field, reason
+            new = mask & ~bad
+            field = field.mask(new, fname)
+            reason = reason.mask(new, text)
+            bad = bad | new
+
+        if known_sources is not None:
+            unknown = raw["source_ids"].map(lambda s: ";".join(x for x in split_ids(s) if x not in known_sources))
+            flag(unknown.ne(""), "source_ids", "names source(s) not in the manifest: " + unknown)
+        none = pd.Series(np.nan, index=out.index)  # both columns are optional in a user's file
+        half = out.get("latitude", none).isna() != out.get("longitude", none).isna()
+        flag(half, "longitude", pd.Series("latitude and longitude must both be given or both be blank", index=out.index))
+        if muni_state is not None and "municipality_code" in raw:
+            mstate = raw["municipality_code"].map(muni_state)
+            wrong = raw["municipality_code"].ne("") & (mstate.isna() | (mstate != raw["state_code"]))
+            flag(wrong, "municipality_code",
+                 "municipality " + raw["municipality_code"] + " is unknown or not in state " + raw["state_code"])
+        return bad, field, reason
+
+    return extra
+
+
+def _sql_list(values) -> str:
+    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + ")"
+
+
+def sql_checks(fields: list[Field], columns) -> list[tuple[str, str, str]]:
+    """The SQL form of ``fields`` for the columns present: (field, condition of a bad row, reason).
+
+    Blanks are NULL in SQL. Covers required, choices and numeric bounds; the typed cast and
+    uniqueness are the caller's (they need the relation)."""
+    out = []
+    have = set(columns)
+    for f in fields:
+        if f.name not in have:
+            continue
+        c = f.name
+        if f.required:
+            out.append((c, f"{c} IS NULL", "is required but empty"))
+        if f.choices is not None:
+            out.append((c, f"{c} NOT IN {_sql_list(f.choices)}", f"unknown {c.replace('_', ' ')}"))
+        if f.min is not None:
+            below = "negative count" if f.min == 0 else f"{c.replace('_', ' ')} below {f.min:g}"
+            out.append((c, f"{c} < {f.min!r}", below))
+        if f.max is not None:
+            out.append((c, f"{c} > {f.max!r}", f"{c.replace('_', ' ')} above {f.max:g}"))
+    if {"latitude", "longitude"} <= have:
+        out.append(("longitude", "(latitude IS NULL) <> (longitude IS NULL)",
+                    "latitude and longitude must both be given or both be blank"))
+    return out
