@@ -6,14 +6,20 @@ PORT    ?= 8501
 RISK_DB ?= data/risk.duckdb
 export RISK_DB
 
-.PHONY: run test setup setup-dev db rebuild derive bench clean
+.PHONY: run test lint setup setup-dev db rebuild derive bench clean
 
 run: setup db
 	@echo "Risk dashboard: http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
-test: setup-dev
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+# Every test, browser tests included: Chromium is installed first where it can be (see
+# scripts/ensure_browser.sh, which says plainly when it cannot and the browser tests will skip).
+test: setup-dev lint
+	@bash scripts/ensure_browser.sh
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -rs
+
+lint: setup-dev
+	$(BIN)/ruff check .
 
 setup: $(VENV)/.runtime
 

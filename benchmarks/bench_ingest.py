@@ -28,10 +28,10 @@ from pathlib import Path
 
 import duckdb
 
-from scoring.load import build as build_mod
-from scoring.load import ingest
 from scoring import paths
 from scoring.db import store
+from scoring.load import build as build_mod
+from scoring.load import ingest
 from scoring.load.names import StateNames
 
 SHARED = paths.SHARED_DATA

@@ -30,14 +30,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from scoring.load import build as build_mod
-from scoring.index import matrix, scores
-from scoring.load import proximity
 from scoring.db import schema
-from scoring.index import uncertainty
+from scoring.index import matrix, scores, uncertainty
 from scoring.index.queries import ConQuery
 from scoring.index.registry import load_registry
 from scoring.index.weights import load_profile
+from scoring.load import build as build_mod
+from scoring.load import proximity
 
 AS_OF = dt.date(2023, 12, 31)
 SIZES = [int(x) for x in os.environ.get("BENCH_SCORING_SIZES", "1000000,10000000").split(",")]

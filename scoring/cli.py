@@ -1,4 +1,4 @@
-"""Command line: ``python -m scoring {build,ingest,rejects,derive,score}``.
+"""Command line: ``python -m scoring {build,ingest,rejects,derive,score,find}``.
 
 Errors the user can fix print one line to stderr and exit 2; no traceback reaches the
 user (set ``RISK_DEBUG=1`` to see one for a bug).
@@ -12,6 +12,7 @@ import sys
 import traceback
 
 from scoring.errors import RiskError
+from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS
 
 
 def _build(args) -> int:
@@ -83,10 +84,10 @@ def _score(args) -> int:
     import json
 
     from scoring import paths
-    from scoring.index.model import RiskModel
-    from scoring.index.matrix import TimeOptions
-    from scoring.errors import FormatError
     from scoring.db.store import Store
+    from scoring.errors import FormatError
+    from scoring.index.matrix import TimeOptions
+    from scoring.index.model import RiskModel
     from scoring.index.weights import load_profile, load_weights_file
 
     db = paths.db_path(args.db)
@@ -124,6 +125,24 @@ def _score(args) -> int:
     return 0
 
 
+def _find(args) -> int:
+    import json
+
+    from scoring.load.names import PlaceFinder
+
+    found = PlaceFinder().find(args.text, limit=args.limit)
+    if args.format == "json":
+        print(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
+        return 0
+    if not found:
+        print(f"no place matches {args.text!r}")
+        return 0
+    for f in found:
+        where = f"in {f.municipality}, {f.state_name}" if f.municipality else (f.state_name if f.kind != "state" else "")
+        print(f"{f.kind:<12} {f.code:<28} {f.name}" + (f" ({where})" if where else "") + f"  [{f.match}]")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m scoring", description="Mexico organised-crime risk scoring.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -156,13 +175,19 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--profile", default="analyst", help="traveler, investor, security or analyst (default)")
     g.add_argument("--weights", help="a YAML weights file (see scoring/config/profiles/)")
     sc.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: the latest month with official data)")
-    sc.add_argument("--window-days", type=int, default=365)
-    sc.add_argument("--half-life-days", type=float, default=180.0)
-    sc.add_argument("--buffer-km", type=float, default=25.0, help="corridor buffer (1-50 km)")
+    sc.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS)
+    sc.add_argument("--half-life-days", type=float, default=DEFAULT_HALF_LIFE_DAYS)
+    sc.add_argument("--buffer-km", type=float, default=DEFAULT_BUFFER_KM, help="corridor buffer (1-50 km)")
     sc.add_argument("--regions", choices=("states", "corridors", "all"), default="all")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--no-uncertainty", action="store_true", help="skip the bootstrap and Monte-Carlo")
     sc.set_defaults(func=_score)
+
+    f = sub.add_parser("find", help="find a state, municipality, town or corridor by name (accents and case ignored)")
+    f.add_argument("text")
+    f.add_argument("--limit", type=int, default=10)
+    f.add_argument("--format", choices=("table", "json"), default="table")
+    f.set_defaults(func=_find)
     return p
 
 

@@ -1,4 +1,7 @@
-"""The data-access layer: the only module (with the loaders it calls) that opens DuckDB.
+"""The data-access layer: the only module that opens DuckDB files (``connect``, :class:`Store`).
+
+Loaders receive a connection from here; the index's queries receive a :class:`Store` (or
+any object with ``query(sql, params)``); the dashboard keeps one :class:`Store` per process.
 
 DuckDB 2 locks a file against every other process once one process opens it
 read-write, and a single connection must not be shared between threads. So:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.index import matrix, scores
-from scoring.index.uncertainty import RankStats, bootstrap_intervals, monte_carlo_ranks
 from scoring.index import explain as explain_mod
+from scoring.index import matrix, scores
 from scoring.index.matrix import Matrix, TimeOptions
-from scoring.index.scores import Prepared, Scores
 from scoring.index.registry import Registry, load_registry
+from scoring.index.scores import Prepared, Scores
+from scoring.index.uncertainty import RankStats, bootstrap_intervals, monte_carlo_ranks
 from scoring.index.weights import Profile
 
 OUTPUT_COLUMNS = ["region_id", "region_type", "name", "score", "level", "level_name", "ci_low", "ci_high",

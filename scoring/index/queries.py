@@ -29,16 +29,6 @@ class ConQuery:
         return self.con.execute(sql, params or []).df()
 
 
-def latest_official_month(db) -> dt.date | None:
-    """The end of the latest month for which every official dataset has figures."""
-    df = db.query("""SELECT dataset, max(make_date(year, month, 1)) AS m FROM official_stats
-                     WHERE value IS NOT NULL AND series IS NOT NULL GROUP BY dataset""")
-    if df.empty:
-        return None
-    m = pd.Timestamp(df["m"].min())
-    return (m + pd.offsets.MonthEnd(0)).date()
-
-
 def source_ends(db) -> dict[str, dt.date]:
     """Latest month end with data per official dataset, and the latest systematic event day."""
     out = {}

@@ -20,6 +20,7 @@ from scoring.index.matrix import Matrix
 from scoring.index.registry import Registry, load_registry
 from scoring.index.weights import Profile
 
+
 @dataclass
 class Prepared:
     """Transformed and capped matrix, with normalisation fitted per method (cached)."""

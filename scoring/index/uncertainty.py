@@ -2,7 +2,8 @@
 
 * :func:`bootstrap_intervals`: a Poisson bootstrap over events (each event drawn a
   Poisson(1) number of times) gives a 90 % interval of each region's score. Official
-  statistics are records, not samples, and are held fixed. Above
+  monthly counts are perturbed too, each indicator by its Poisson relative standard error
+  (``Matrix.rse``: a count of n has a standard error of sqrt(n)). Above
   :data:`EXACT_LIMIT` event rows, each region-indicator sum is drawn from the normal law
   with the Poisson bootstrap's exact mean and variance (same two moments, far cheaper).
 * :func:`monte_carlo_ranks`: weights drawn from a Dirichlet around the chosen profile,
@@ -18,10 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.index import methods
-from scoring.index import queries
-from scoring.index.scores import Prepared, _pillar_structure, aggregate_scores
+from scoring.index import methods, queries
 from scoring.index.registry import Registry, load_registry
+from scoring.index.scores import Prepared, _pillar_structure, aggregate_scores
 from scoring.index.weights import Profile
 
 EXACT_LIMIT = 200_000

@@ -19,10 +19,9 @@ import yaml
 
 from scoring import paths
 from scoring.errors import OptionError
-from scoring.index.methods import AGGREGATORS, NORMALISERS
 from scoring.index.levels import DEFAULT_THRESHOLDS
+from scoring.index.methods import AGGREGATORS, NORMALISERS
 from scoring.index.registry import Registry, load_registry
-
 
 
 @dataclass(frozen=True)

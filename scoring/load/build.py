@@ -17,6 +17,7 @@ from scoring.db import store
 from scoring.load import derived, proximity, reference
 from scoring.load.seeds import load_seeds
 
+
 def fill(con, *, root: Path | None = None, progress=None) -> dict:
     """Load every repository file into an empty database; return row counts."""
     seeds = (root / "seeds") if root else paths.SEEDS

@@ -20,7 +20,6 @@ import json
 import tempfile
 from pathlib import Path
 
-
 from scoring import paths
 from scoring.db import store
 from scoring.errors import FormatError

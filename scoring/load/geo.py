@@ -33,29 +33,6 @@ def polyline_length_km(lats, lons) -> float:
     return float(np.sum(haversine_km(lats[:-1], lons[:-1], lats[1:], lons[1:])))
 
 
-def distance_to_polyline_km(lat, lon, line_lats, line_lons):
-    """Shortest distance (km) from each point to a polyline, segment by segment.
-
-    ``lat``/``lon`` are arrays of points; the result has their shape.
-    """
-    lat = np.atleast_1d(np.asarray(lat, float))
-    lon = np.atleast_1d(np.asarray(lon, float))
-    best = np.full(lat.shape, np.inf)
-    for i in range(len(line_lats) - 1):
-        a_lat, a_lon, b_lat, b_lon = line_lats[i], line_lons[i], line_lats[i + 1], line_lons[i + 1]
-        k = math.cos(math.radians((a_lat + b_lat) / 2))
-        # project to km around the segment
-        ax, ay = a_lon * k * 111.195, a_lat * 111.195
-        bx, by = b_lon * k * 111.195, b_lat * 111.195
-        px, py = lon * k * 111.195, lat * 111.195
-        dx, dy = bx - ax, by - ay
-        seg2 = dx * dx + dy * dy
-        t = np.clip(((px - ax) * dx + (py - ay) * dy) / seg2, 0, 1) if seg2 > 0 else np.zeros_like(px)
-        d = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
-        best = np.minimum(best, d)
-    return best
-
-
 @dataclass(frozen=True)
 class StatePolygons:
     """The 32 state outlines, for point-in-state tests."""

@@ -240,3 +240,114 @@ def _match(p: _Place, reason: str) -> PlaceMatch:
         kind=p.kind,
         reason=reason,
     )
+
+
+# --- finding a place by what a person types ---------------------------------------------------
+
+_KIND_ORDER = {"state": 0, "municipality": 1, "locality": 2, "corridor": 3}
+
+
+@dataclass(frozen=True)
+class Found:
+    """One answer of :meth:`PlaceFinder.find`: what it is, its code, name and state."""
+
+    kind: str            # state | municipality | locality | corridor
+    code: str            # INEGI state (2 digits) or municipality (5 digits) code; corridor id
+    name: str
+    state_code: str      # '' for a corridor crossing several states
+    state_name: str
+    municipality: str    # the municipality a locality lies in ('' otherwise)
+    match: str           # exact | prefix | word | contains | similar
+    score: float
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class PlaceFinder:
+    """Accent- and case-insensitive search over states (every known spelling, English
+    included), municipalities, localities and corridors: best match first.
+
+    A match is ranked exact > prefix > word prefix > substring > similar spelling (difflib
+    ratio of at least 0.8, for misspellings), then by kind (state, municipality, locality,
+    corridor) and population.
+    """
+
+    def __init__(self, reference: Path | None = None, corridors: list[dict] | None = None):
+        ref = Path(reference) if reference else REFERENCE
+        with (ref / "states.csv").open(encoding="utf-8", newline="") as f:
+            states = {r["state_code"]: r for r in csv.DictReader(f)}
+        self._state_name = {c: r["name_common"] for c, r in states.items()}
+        rows: list[tuple[str, str, str, str, str, int]] = []   # key, kind, code, name, state, population
+        for c, r in states.items():
+            rows.append((fold(r["name_common"]), "state", c, r["name_common"], c, int(r["pop_2020"] or 0)))
+        with (ref / "state_names.csv").open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                c = r["state_code"].strip()
+                if len(r["variant"].strip()) > 3 and c in states:   # abbreviations only match exactly below
+                    rows.append((fold(r["variant"]), "state", c, self._state_name[c], c, int(states[c]["pop_2020"] or 0)))
+        self._abbr = {}
+        with (ref / "state_names.csv").open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                if len(r["variant"].strip()) <= 3 and r["state_code"].strip() in states:
+                    self._abbr[fold(r["variant"])] = r["state_code"].strip()
+        muni_name = {}
+        with (ref / "places.csv").open(encoding="utf-8", newline="") as f:
+            places = list(csv.DictReader(f))
+        for r in places:
+            if r["kind"] == "municipality":
+                muni_name[r["cvegeo"]] = r["name"]
+        self._muni_name = muni_name
+        for r in places:
+            code = r["cvegeo"] if r["kind"] == "municipality" else r["cvegeo"] or r["place_id"]
+            rows.append((fold(r["name"]), r["kind"], code, r["name"], r["state_code"], int(r["population"] or 0)))
+        if corridors is None:
+            import yaml
+
+            doc = yaml.safe_load((ref / "corridors.yml").read_text(encoding="utf-8")) or {}
+            corridors = doc.get("corridors") or []
+        for c in corridors:
+            rows.append((fold(c["name"]), "corridor", str(c["id"]), c["name"], "", 0))
+        self._rows = rows
+
+    def _found(self, row, match: str, score: float) -> Found:
+        key, kind, code, name, state, pop = row
+        muni = self._muni_name.get(code, "") if kind == "locality" else ""
+        return Found(kind, code, name, state, self._state_name.get(state, ""), muni, match, round(score, 3))
+
+    def find(self, text, limit: int = 10) -> list[Found]:
+        import difflib
+
+        q = fold(text, punctuation=True)
+        if not q:
+            return []
+        best: dict[tuple[str, str], tuple[float, str, tuple]] = {}
+
+        def offer(row, match, score):
+            k = (row[1], row[2] if row[1] != "locality" else row[2] + ":" + row[3])
+            if k not in best or best[k][0] < score:
+                best[k] = (score, match, row)
+
+        if q in self._abbr:
+            c = self._abbr[q]
+            offer((q, "state", c, self._state_name[c], c, 0), "exact", 100.0)
+        for row in self._rows:
+            key = fold(row[0], punctuation=True)
+            if key == q:
+                offer(row, "exact", 100.0)
+            elif key.startswith(q):
+                offer(row, "prefix", 80.0)
+            elif any(w.startswith(q) for w in key.split()) or f" {q}" in f" {key}":
+                offer(row, "word", 60.0)
+            elif len(q) >= 4 and q in key:
+                offer(row, "contains", 40.0)
+            elif len(q) >= 4:
+                head = " ".join(key.split()[:len(q.split())])   # "acapulko" against "acapulco", not the whole name
+                r = max(difflib.SequenceMatcher(None, q, key).ratio(), difflib.SequenceMatcher(None, q, head).ratio())
+                if r >= 0.8:
+                    offer(row, "similar", 30.0 * r)
+        # a locality that only repeats its municipality (Tulum in Tulum) adds nothing
+        munis = {(row[2], row[3]) for _, _, row in best.values() if row[1] == "municipality"}
+        ranked = sorted((v for v in best.values() if not (v[2][1] == "locality" and (v[2][2], v[2][3]) in munis)),
+                        key=lambda t: (-t[0], _KIND_ORDER[t[2][1]], -t[2][5], t[2][3]))
+        return [self._found(row, match, score) for score, match, row in ranked[:limit]]

@@ -9,6 +9,7 @@ from scoring.load import rules
 from scoring.load.parse.common import Parsed, rejects_from
 from scoring.load.validate import check_frame
 
+
 def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
     if "event_id" not in df.columns or "date" not in df.columns:
         raise FormatError("is not an event file: it needs the columns of the events table "

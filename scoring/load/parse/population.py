@@ -9,6 +9,7 @@ from scoring.load.names import StateNames
 from scoring.load.parse.common import Parsed, header_key, rejects_from, resolve_states
 from scoring.load.validate import Field, check_frame
 
+
 def parse_population(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
     keys = {header_key(c): c for c in df.columns if c != "_line"}
     if "year" not in keys or "pop mid year" not in keys:
