@@ -26,6 +26,9 @@ CARPETAS = "sesnsp_carpetas_state_month_2015-01_2024-11.csv"
 VICTIMS = "sesnsp_victims_state_month_2015-01_2025-06.csv"
 UCDP = "ucdp_ged_mexico_events_1989-2023.csv"
 CONAPO = "conapo2023_population_state_year_1990-2030.csv"
+HOMOLOGATED = "sesnsp_state_month_homologated_2015-01_2026-07.csv"
+FEDERAL = "sesnsp_federal_state_month_2012-01_2025-07_latin1.csv"
+RNPDNO = "rnpdno_missing_persons_by_state_2026-06-03.csv"
 WIDE_FIXTURE = "fixtures/sesnsp_idefc_nm_nov2024_rows2023-2024_latin1.csv"
 
 

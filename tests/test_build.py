@@ -165,7 +165,7 @@ def test_build_is_reproducible(built_db, tmp_path):
 def test_build_counts_match_the_provenance_record(built_db):
     prov = json.loads((paths.DERIVED / "provenance.json").read_text(encoding="utf-8"))
     got = dict(query(built_db, "SELECT batch_id, rows_loaded FROM ingest_batches WHERE batch_id LIKE 'derived:%'"))
-    assert got == {f"derived:{k}": v["rows_loaded"] for k, v in prov.items()}
+    assert got == {f"derived:{k}": v["rows_derived"] for k, v in prov.items()}
 
 
 def test_every_seed_event_has_a_state_and_a_known_source(built_db):

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from datahelpers import CARPETAS, CONAPO, FIXTURES, ROOT, SHARED, UCDP, VICTIMS, WIDE_FIXTURE
+from datahelpers import (CARPETAS, CONAPO, FEDERAL, FIXTURES, HOMOLOGATED, RNPDNO, ROOT, SHARED, UCDP, VICTIMS,
+                         WIDE_FIXTURE)
 from scoring import cli
 from scoring.load import ingest
 from scoring.db import store
@@ -58,12 +59,23 @@ SYNTHETIC = {
         "2,3,2020-01-02,2020-01-03,,19.4,-99.1,1,1,1,Cartel A,Civilians,1,1,1,A - Civilians,Mexico city\n"
     ).encode("utf-8")],
     "acled": [],
+    "sesnsp-homologated": [(
+        "year,month,state_code,crime,unit,count\n2026,1,25,Homicidio doloso,carpetas,120\n"
+        "2026,2,25,Extorsión,carpetas,\n2026,2,14,Secuestro,carpetas,3\n"
+    ).encode("utf-8")],
+    "sesnsp-federal": [(
+        f"AÑO,INEGI,ENTIDAD,LEY,CONCEPTO,TIPO,{MONTHS.upper()}\r\n"
+        "2025,25,SINALOA,CODIGO PENAL FEDERAL,CONTRA LA SALUD,POSESION,4,5,6,,,,,,,,,\r\n"
+        "2025,,EXTRANJERO,CODIGO PENAL FEDERAL,CONTRA LA SALUD,TRAFICO,1,0,0,,,,,,,,,\r\n"
+    ).encode("latin-1")],
+    "rnpdno": [b"state_code,state_name,as_of,active_total\n28,Tamaulipas,2026-06-03,13000\n14,Jalisco,2026-06-03,15000\n"],
 }
 
 
 def _real_heads() -> dict[str, list[bytes]]:
     files = {"sesnsp": [CARPETAS, WIDE_FIXTURE], "sesnsp-victims": [VICTIMS], "ucdp": [UCDP],
-             "population": [CONAPO]}
+             "population": [CONAPO], "sesnsp-homologated": [HOMOLOGATED], "sesnsp-federal": [FEDERAL],
+             "rnpdno": [RNPDNO]}
     heads: dict[str, list[bytes]] = {k: [] for k in SYNTHETIC}
     for fmt, names in files.items():
         for name in names:

@@ -35,7 +35,10 @@ TARGET_CATEGORIES = (
 CONFIDENCE = ("high", "medium", "low")
 CORRIDOR_KINDS = ("highway", "port_route", "border_crossing", "migrant_route", "trafficking_route")
 SOURCE_KINDS = ("article", "dataset", "user_file")
-STAT_DATASETS = ("carpetas", "victims")
+# carpetas: SESNSP investigation files by crime row (with modality); victims: SESNSP victims;
+# homologated: SESNSP carpetas by 2015-2025 subtype, continued across the 2026 catalogue;
+# federal: SESNSP federal crimes (fuero federal); rnpdno: people missing (a stock, by date).
+STAT_DATASETS = ("carpetas", "victims", "homologated", "federal", "rnpdno")
 
 TABLES: dict[str, str] = {
     "states": """
@@ -176,7 +179,7 @@ TABLES: dict[str, str] = {
         )""",
     "official_stats": """
         CREATE TABLE official_stats (
-            dataset VARCHAR NOT NULL,            -- carpetas | victims
+            dataset VARCHAR NOT NULL,            -- see STAT_DATASETS
             state_code VARCHAR NOT NULL,
             year SMALLINT NOT NULL,
             month TINYINT NOT NULL,

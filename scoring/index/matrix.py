@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from scoring.db.schema import STAT_DATASETS
 from scoring.errors import OptionError
 from scoring.index import queries
 from scoring.index.registry import Indicator, Registry, load_registry
@@ -133,11 +134,12 @@ def _covered_weight(end: dt.date, window_days: int, half_life: float, cov_start:
 
 
 def default_as_of(db, ends: dict | None = None) -> dt.date:
-    """The as-of date when none is given: the latest month every official dataset covers
-    (else the latest systematic event, else today)."""
+    """The as-of date when none is given: the end of the latest month with official data
+    (else the latest systematic event, else today). Sources that stop earlier are scored on
+    their own latest window, with the lag in the notes."""
     ends = queries.source_ends(db) if ends is None else ends
-    official_ends = [ends[k] for k in ("carpetas", "victims") if k in ends]
-    return min(official_ends) if official_ends else ends.get("events") or dt.date.today()
+    official_ends = [ends[k] for k in STAT_DATASETS if k in ends]
+    return max(official_ends) if official_ends else ends.get("events") or dt.date.today()
 
 
 def _aligned(values: pd.Series, ridx: pd.MultiIndex) -> np.ndarray:
@@ -160,6 +162,7 @@ class _Frame:
     rse: np.ndarray
     detail: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    event_windows: dict = field(default_factory=dict)   # origin -> the end of its event window
 
     @functools.cached_property
     def is_state(self) -> np.ndarray:
@@ -187,7 +190,7 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
                                               "coverage"])
     meta = {"as_of": as_of, "window_days": opts.window_days, "half_life_days": opts.half_life_days,
             "buffer_km": opts.buffer_km, "source_ends": {k: str(v) for k, v in ends.items()}, "notes": fr.notes,
-            "options": opts}
+            "options": opts, "event_windows": fr.event_windows}
     return Matrix(regions, reg.ids, fr.raw, fr.cov, detail, meta, fr.rse)
 
 
@@ -196,11 +199,12 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
 def _official_ends(ends: dict, as_of: dt.date, notes: list) -> dict[str, dt.date | None]:
     """Where each official dataset's window ends: its latest month, or None when too stale."""
     out = {}
-    for ds in ("carpetas", "victims"):
+    for ds in STAT_DATASETS:
         e = ends.get(ds)
         out[ds] = None if e is None or (as_of - e).days > MAX_LAG_DAYS else min(as_of, e)
         if out[ds] is not None and out[ds] < as_of:
-            notes.append(f"SESNSP {ds}: latest figures end {out[ds]:%Y-%m}; the window ends there")
+            notes.append(f"SESNSP {ds}: latest figures end {out[ds]:%Y-%m}; indicators from it are scored on "
+                         "the window ending there")
     return out
 
 
@@ -218,6 +222,8 @@ def _share_matrix(db, fr: _Frame) -> np.ndarray:
 
 def _official_values(months, ind: Indicator, end: dt.date, opts: TimeOptions, states, pop: np.ndarray):
     """One official indicator per state: value, coverage, relative SE and the basis in words."""
+    if ind.measure == "stock":
+        return _stock_values(months, ind, states, pop)
     mt = _month_table(end, opts.window_days, opts.half_life_days)
     mean, c, total, nmonths, rse = _official(months, mt, ind.dataset, ind.series, states)
     if ind.measure != "momentum":
@@ -236,6 +242,20 @@ def _official_values(months, ind: Indicator, end: dt.date, opts: TimeOptions, st
     return np.where(c >= MIN_COVERAGE, val, np.nan), c, rse, basis
 
 
+def _stock_values(months, ind: Indicator, states, pop: np.ndarray):
+    """A stock (people missing): each state's latest published count per 100,000 people, not
+    annualised; the month it was counted is in the basis. No count is missing, never zero."""
+    sub = months[(months["dataset"] == ind.dataset) & months["series"].isin(ind.series)]
+    per = sub.groupby(["state_code", "year", "month"])["v"].sum(min_count=1).dropna().reset_index()
+    latest = per.sort_values(["year", "month"]).groupby("state_code").tail(1).set_index("state_code")
+    latest = latest.reindex(states)
+    val = latest["v"].to_numpy() / pop * 1e5                    # a count, not a flow: no annualising
+    c = np.where(np.isfinite(val), 1.0, 0.0)
+    basis = [f"{v:,.0f} as of {int(y):04d}-{int(m):02d}; pop {p:,.0f}" if np.isfinite(v) else "no count"
+             for v, y, m, p in zip(latest["v"], latest["year"].fillna(0), latest["month"].fillna(0), pop)]
+    return np.where(c >= MIN_COVERAGE, val, np.nan), c, np.zeros(len(states)), basis
+
+
 def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> None:
     ds_end = _official_ends(ends, fr.as_of, fr.notes)
     share_mat = _share_matrix(db, fr)
@@ -249,8 +269,9 @@ def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -
         if end is None:
             fr.notes.append(f"{ind.name}: no {ind.dataset} figures within {MAX_LAG_DAYS} days of {fr.as_of}")
             continue
-        if ind.dataset not in month_cache:  # two windows back, for momentum
-            month_cache[ind.dataset] = queries.official_months(db, end - dt.timedelta(days=2 * wmax + 31), end)
+        if ind.dataset not in month_cache:  # two windows back, for momentum (a stock: its whole lag)
+            back = MAX_LAG_DAYS if ind.measure == "stock" else 2 * wmax + 31
+            month_cache[ind.dataset] = queries.official_months(db, end - dt.timedelta(days=back), end)
         val, c, rse_s, basis = _official_values(month_cache[ind.dataset], ind, end, fr.opts, fr.states,
                                                 pop.to_numpy())
         # corridors: length-share weighted over the states crossed (coverage likewise)
@@ -273,44 +294,83 @@ def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -
 
 
 # --- the events layer: states by state code, corridors by the events within the buffer ----------
+#
+# Each systematic origin (UCDP, ACLED, ...) has its own window, ending at its own latest event
+# (never after the as-of date): a source that stops early is scored on its last window, and
+# one that is more than MAX_LAG_DAYS stale is left out. Its coverage says which part of the
+# window it observed. Reports (seed articles, a user's own events) count in the window ending
+# at the as-of date, only for the regions they name: a region they do not name stays missing
+# unless a systematic source covers it.
 
-def _event_end(ends: dict, as_of: dt.date, notes: list) -> dt.date | None:
-    ev_end_all = ends.get("events")
-    if ev_end_all is None or (as_of - ev_end_all).days > MAX_LAG_DAYS:
-        notes.append("events: no systematic event data (UCDP, ACLED or imports) near the as-of date")
-        return None
-    ev_end = min(as_of, ev_end_all)
-    if ev_end < as_of:
-        notes.append(f"events: latest systematic event data end {ev_end:%Y-%m-%d}; the event window ends there")
-    return ev_end
+@dataclass
+class _Origin:
+    end: dt.date
+    years: float          # decay-weighted years of the window the origin covers (annualisation)
+    cov: float            # coverage of the window
+    cov_prev: float       # coverage of the window before (for momentum)
+    systematic: bool
+
+
+def _event_origins(db, ends: dict, fr: _Frame) -> dict[str, _Origin]:
+    opts, as_of = fr.opts, fr.as_of
+    out = {}
+    for key, last in sorted(ends.items()):
+        if not key.startswith("events:"):
+            continue
+        origin = key.split(":", 1)[1]
+        if (as_of - last).days > MAX_LAG_DAYS:
+            fr.notes.append(f"events from {origin}: latest {last:%Y-%m-%d}, more than {MAX_LAG_DAYS} days before "
+                            f"{as_of}; left out (its indicators are missing unless another source covers them)")
+            continue
+        end = min(as_of, last)
+        if end < as_of:
+            fr.notes.append(f"events from {origin}: latest {end:%Y-%m-%d}; scored on the window ending there")
+        start = ends.get(f"events_start:{origin}")
+        cw, tw = _covered_weight(end, opts.window_days, opts.half_life_days, start)
+        cw1, tw1 = _covered_weight(end - dt.timedelta(days=opts.window_days), opts.window_days, 1e9, start)
+        years = cw / (tw / opts.window_days) / 365.0 if tw else 0.0
+        out[origin] = _Origin(end, years, cw / tw if tw else 0.0, cw1 / tw1 if tw1 else 0.0, True)
+    reports = db.query(f"""SELECT DISTINCT origin FROM events WHERE origin IN {queries.REPORT_ORIGINS}
+                           AND date > ?::DATE - to_days(2 * ?::INTEGER) AND date <= ?::DATE ORDER BY origin""",
+                       [as_of, opts.window_days, as_of])["origin"].tolist()
+    for origin in reports:
+        out[origin] = _Origin(as_of, opts.window_days / 365.0, 0.0, 0.0, False)
+    return out
 
 
 def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> None:
     ev_inds = [(j, ind) for j, ind in enumerate(reg.indicators) if ind.layer == "events"]
     if not ev_inds:
         return
-    ev_end = _event_end(ends, fr.as_of, fr.notes)
-    if ev_end is None:
+    origins = _event_origins(db, ends, fr)
+    fr.event_windows = {o: v.end for o, v in origins.items()}
+    if not origins:
+        fr.notes.append("events: no event data near the as-of date; the event indicators are missing")
         return
     opts, regions, is_state, n = fr.opts, fr.regions, fr.is_state, len(fr.regions)
+    windows = {o: v.end for o, v in origins.items()}
     thresholds = sorted({ind.min_fatalities for _, ind in ev_inds})
-    groups = queries.event_groups(db, ev_end, opts.window_days, opts.half_life_days, thresholds, opts.buffer_km)
-    cw, tw = _covered_weight(ev_end, opts.window_days, opts.half_life_days, ends.get("events_start"))
-    cov_ev = cw / tw if tw else 0.0
-    cw1, tw1 = _covered_weight(ev_end - dt.timedelta(days=opts.window_days), opts.window_days, 1e9,
-                               ends.get("events_start"))
-    cov_prev = cw1 / tw1 if tw1 else 0.0
+    groups = queries.event_groups(db, windows, opts.window_days, opts.half_life_days, thresholds, opts.buffer_km)
     # per 100,000 people (states, the population of the as-of year) or per 100 km (corridors)
     denom = np.where(is_state, pop.reindex(regions["region_id"]).to_numpy() / 1e5,
                      regions["length_km"].fillna(0).to_numpy() / 100)
-    years_equiv = cw / (tw / opts.window_days) / 365.0 if tw else 0  # covered days, decay-weighted
     actor_types = sorted({t for _, ind in ev_inds if ind.measure == "distinct_actors" for t in ind.event_types})
-    actors = queries.distinct_actors(db, ev_end, opts.window_days, actor_types, opts.buffer_km) \
+    actors = queries.distinct_actors(db, windows, opts.window_days, actor_types, opts.buffer_km) \
         if actor_types else pd.DataFrame(columns=["region_id", "region_type", "groups", "names"])
     key = ["region_id", "region_type"]
     ridx = pd.MultiIndex.from_arrays([regions["region_id"], regions["region_type"]])
+    reported = {o for o, v in origins.items() if not v.systematic}
+    window_end = max(windows.values())
     for j, ind in ev_inds:
-        g = groups[groups["event_type"].isin(ind.event_types) & (groups["bucket"] >= ind.min_fatalities)]
+        # the systematic sources that observe this kind of event, and the reports
+        mine = {o: v for o, v in origins.items() if not v.systematic or ind.origins is None or o in ind.origins}
+        systematic = [v for v in mine.values() if v.systematic]
+        cov_ev = max((v.cov for v in systematic), default=0.0)
+        cov_mom = max((min(v.cov, v.cov_prev) for v in systematic), default=0.0)
+        g = groups[groups["event_type"].isin(ind.event_types) & (groups["bucket"] >= ind.min_fatalities)
+                   & groups["origin"].isin(list(mine))]
+        # regions a report names, with no systematic coverage: their value stands on the reports
+        named = _aligned(g[(g["period"] == 0) & g["origin"].isin(reported)].groupby(key)["n"].sum(), ridx) > 0
         if ind.measure == "distinct_actors":
             val = _aligned(actors.set_index(key)["groups"], ridx)
             c = np.full(n, cov_ev)
@@ -321,21 +381,26 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
             f0 = _aligned(g[g["period"] == 0].groupby(key)["f"].sum(), ridx)
             f1 = _aligned(g[g["period"] == 1].groupby(key)["f"].sum(), ridx)
             val = np.log((1 + f0) / (1 + f1))
-            c = np.full(n, min(cov_ev, cov_prev))
+            c = np.full(n, cov_mom)
+            named[:] = False          # a trend needs a source that covers both windows
             basis = [f"{a:,.0f} deaths vs {b:,.0f} in the window before" for a, b in zip(f0, f1)]
         else:
             col = "wf" if ind.measure == "fatalities" else "w"
-            cur = g[g["period"] == 0].groupby(key)[[col, "n", "f"]].sum()
-            s = _aligned(cur[col], ridx)
-            cnt = _aligned(cur["n"], ridx).astype(int)
-            fat = _aligned(cur["f"], ridx)
+            cur = g[g["period"] == 0]
+            s = np.zeros(n)
+            for origin, v in mine.items():
+                if v.years > 0:
+                    s += _aligned(cur[cur["origin"] == origin].groupby(key)[col].sum(), ridx) / v.years
+            cnt = _aligned(cur.groupby(key)["n"].sum(), ridx).astype(int)
+            fat = _aligned(cur.groupby(key)["f"].sum(), ridx)
             with np.errstate(divide="ignore", invalid="ignore"):
-                val = s / years_equiv / denom if years_equiv > 0 else np.full(n, np.nan)
+                val = s / denom
             c = np.full(n, cov_ev)
             basis = [f"{a:,} events, {b:,.0f} deaths in the window ({'per 100k people' if st else 'per 100 km'})"
                      for a, b, st in zip(cnt, fat, is_state)]
+        c = np.where(named & (c < MIN_COVERAGE), MIN_COVERAGE, c)
         val = np.where(c >= MIN_COVERAGE, val, np.nan)
         fr.raw[:, j] = val
         fr.cov[:, j] = c
         for i, r in enumerate(regions["region_id"]):
-            fr.detail.append((r, ind.id, val[i], basis[i], f"{ev_end:%Y-%m-%d}", "events", c[i]))
+            fr.detail.append((r, ind.id, val[i], basis[i], f"{window_end:%Y-%m-%d}", "events", c[i]))

@@ -15,8 +15,13 @@ import pandas as pd
 NON_GROUP_PATTERNS = ("%civilian%", "%government of mexico%", "%army%", "%ejército%", "%police%", "%policía%",
                       "%national guard%", "%guardia nacional%", "%navy%", "%marina%", "%military%", "%sedena%")
 
-# Event origins whose time coverage is systematic (a gap in them means "no data").
-SYSTEMATIC_ORIGINS = ("ucdp", "acled", "user", "synthetic")
+# Event origins whose coverage is systematic: within its time span, a region without events of
+# such a source had none (zero), and each has its own window ending at its own latest event.
+SYSTEMATIC_ORIGINS = ("ucdp", "acled", "synthetic")
+# Reports: the seed articles' events and a user's own events. They add to the regions they
+# name, in the window ending at the as-of date, but say nothing of the regions they do not
+# name (no coverage), so a user's batch never moves another source's window or score.
+REPORT_ORIGINS = ("seed", "user")
 
 
 class ConQuery:
@@ -30,18 +35,29 @@ class ConQuery:
 
 
 def source_ends(db) -> dict[str, dt.date]:
-    """Latest month end with data per official dataset, and the latest systematic event day."""
+    """Latest month end with data per official dataset; per systematic event origin its first and
+    last event day (``events:ucdp``, ``events_start:ucdp``); and ``events`` / ``events_start``,
+    the latest and earliest of those (for display)."""
     out = {}
     df = db.query("""SELECT dataset, max(make_date(year, month, 1)) AS m FROM official_stats
-                     WHERE value IS NOT NULL AND series IS NOT NULL GROUP BY dataset""")
+                     WHERE value IS NOT NULL AND series IS NOT NULL GROUP BY dataset ORDER BY dataset""")
     for r in df.itertuples(index=False):
         out[r.dataset] = (pd.Timestamp(r.m) + pd.offsets.MonthEnd(0)).date()
-    ev = db.query(f"""SELECT min(date) AS lo, max(date) AS hi FROM events
-                      WHERE origin IN {SYSTEMATIC_ORIGINS}""")
-    if len(ev) and pd.notna(ev["hi"].iloc[0]):
-        out["events"] = pd.Timestamp(ev["hi"].iloc[0]).date()
-        out["events_start"] = pd.Timestamp(ev["lo"].iloc[0]).date()
+    ev = db.query(f"""SELECT origin, min(date) AS lo, max(date) AS hi FROM events
+                      WHERE origin IN {SYSTEMATIC_ORIGINS} GROUP BY origin ORDER BY origin""")
+    for r in ev.itertuples(index=False):
+        out[f"events:{r.origin}"] = pd.Timestamp(r.hi).date()
+        out[f"events_start:{r.origin}"] = pd.Timestamp(r.lo).date()
+    if len(ev):
+        out["events"] = pd.Timestamp(ev["hi"].max()).date()
+        out["events_start"] = pd.Timestamp(ev["lo"].min()).date()
     return out
+
+
+def _windows_sql(windows: dict[str, dt.date]) -> tuple[str, list]:
+    """A relation (origin, e) of each origin's window end, as bound parameters."""
+    return ("(SELECT unnest(?::VARCHAR[]) AS origin, unnest(?::DATE[]) AS e)",
+            [list(windows), [windows[k] for k in windows]])
 
 
 def regions(db) -> pd.DataFrame:
@@ -87,45 +103,51 @@ def official_months(db, start: dt.date, end: dt.date) -> pd.DataFrame:
         FROM m""", [start, end])
 
 
-def event_groups(db, end: dt.date, window_days: int, half_life_days: float, thresholds: list[int],
+def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
                  buffer_km: float) -> pd.DataFrame:
-    """Decayed sums of events per region, event type, fatality bucket and period.
+    """Decayed sums of events per origin, region, event type, fatality bucket and period.
 
-    period 0 = the window (end - window, end]; period 1 = the window before it.
-    Regions are states (by ``state_code``) and corridors (events within ``buffer_km``).
-    Columns: region_id, region_type, event_type, bucket, period, n, w, w2, wf, wf2, f.
+    ``windows`` maps each origin to the end of its window: period 0 = (end - window, end];
+    period 1 = the window before it; decay is counted from that end. Regions are states (by
+    ``state_code``) and corridors (events within ``buffer_km``). Columns: origin, region_id,
+    region_type, event_type, bucket, period, n, w, w2, wf, wf2, f.
     """
     th = sorted(set([0] + list(thresholds)))
     bucket = "CASE " + " ".join(f"WHEN coalesce(fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
+    win, wparams = _windows_sql(windows)
     return db.query(f"""
-        WITH e AS (
-            SELECT event_id, state_code, event_type, coalesce(fatalities, 0) AS f,
-                   CASE WHEN date > ?::DATE - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
-                   pow(0.5, date_diff('day', date, ?::DATE) / ?::DOUBLE) AS w,
+        WITH win AS {win},
+        e AS (
+            SELECT ev.event_id, ev.origin, ev.state_code, ev.event_type, coalesce(ev.fatalities, 0) AS f,
+                   CASE WHEN ev.date > win.e - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
+                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w,
                    {bucket} AS bucket
-            FROM events
-            WHERE date > ?::DATE - to_days(2 * ?::INTEGER) AND date <= ?::DATE),
-        s AS (SELECT state_code AS region_id, 'state' AS region_type, event_type, bucket, period, w, f FROM e
+            FROM events ev JOIN win USING (origin)
+            WHERE ev.date > win.e - to_days(2 * ?::INTEGER) AND ev.date <= win.e),
+        s AS (SELECT origin, state_code AS region_id, 'state' AS region_type, event_type, bucket, period, w, f FROM e
               UNION ALL
-              SELECT c.corridor_id, 'corridor', e.event_type, e.bucket, e.period, e.w, e.f
+              SELECT e.origin, c.corridor_id, 'corridor', e.event_type, e.bucket, e.period, e.w, e.f
               FROM e JOIN event_corridor c USING (event_id) WHERE c.distance_km <= ?)
-        SELECT region_id, region_type, event_type, bucket, period,
+        SELECT origin, region_id, region_type, event_type, bucket, period,
                count(*) AS n, sum(w) AS w, sum(w * w) AS w2, sum(w * f) AS wf, sum(w * w * f * f) AS wf2,
                sum(f) AS f
         FROM s GROUP BY ALL""",
-        [end, window_days, end, half_life_days, end, window_days, end, buffer_km])
+        wparams + [window_days, half_life_days, window_days, buffer_km])
 
 
-def distinct_actors(db, end: dt.date, window_days: int, event_types: list[str], buffer_km: float) -> pd.DataFrame:
-    """Number of distinct named armed groups per region in the window (names sorted)."""
+def distinct_actors(db, windows: dict[str, dt.date], window_days: int, event_types: list[str],
+                    buffer_km: float) -> pd.DataFrame:
+    """Number of distinct named armed groups per region in the windows (names sorted)."""
     not_like = " AND ".join(f"lower(actor) NOT LIKE '{p}'" for p in NON_GROUP_PATTERNS)
+    win, wparams = _windows_sql(windows)
     # Distinct (region, actors list) pairs first: a few thousand rows to split and filter,
     # rather than one row per event and actor (9 s -> 0.6 s at a million events).
     return db.query(f"""
-        WITH e AS (
-            SELECT event_id, state_code, actors FROM events
-            WHERE date > ?::DATE - to_days(?::INTEGER) AND date <= ?::DATE
-              AND actors IS NOT NULL AND list_contains(?::VARCHAR[], event_type)),
+        WITH win AS {win},
+        e AS (
+            SELECT ev.event_id, ev.state_code, ev.actors FROM events ev JOIN win USING (origin)
+            WHERE ev.date > win.e - to_days(?::INTEGER) AND ev.date <= win.e
+              AND ev.actors IS NOT NULL AND list_contains(?::VARCHAR[], ev.event_type)),
         r AS (SELECT DISTINCT state_code AS region_id, 'state' AS region_type, actors FROM e
               UNION
               SELECT DISTINCT c.corridor_id, 'corridor', e.actors
@@ -135,20 +157,24 @@ def distinct_actors(db, end: dt.date, window_days: int, event_types: list[str], 
         FROM a
         WHERE actor <> '' AND {not_like} AND lower(actor) NOT LIKE 'unidentified%' AND lower(actor) NOT LIKE 'unknown%'
         GROUP BY ALL""",
-        [end, window_days, end, event_types, buffer_km])
+        wparams + [window_days, event_types, buffer_km])
 
 
-def event_contributions(db, end: dt.date, window_days: int, half_life_days: float, buffer_km: float) -> pd.DataFrame:
-    """One row per (region, event) in the window, with its decay weight: for the bootstrap."""
-    return db.query("""
-        WITH e AS (
-            SELECT event_id, state_code, event_type, coalesce(fatalities, 0) AS f,
-                   pow(0.5, date_diff('day', date, ?::DATE) / ?::DOUBLE) AS w
-            FROM events WHERE date > ?::DATE - to_days(?::INTEGER) AND date <= ?::DATE)
+def event_contributions(db, windows: dict[str, dt.date], window_days: int, half_life_days: float,
+                        buffer_km: float) -> pd.DataFrame:
+    """One row per (region, event) in the windows, with its decay weight: for the bootstrap."""
+    win, wparams = _windows_sql(windows)
+    return db.query(f"""
+        WITH win AS {win},
+        e AS (
+            SELECT ev.event_id, ev.state_code, ev.event_type, coalesce(ev.fatalities, 0) AS f,
+                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w
+            FROM events ev JOIN win USING (origin)
+            WHERE ev.date > win.e - to_days(?::INTEGER) AND ev.date <= win.e)
         SELECT state_code AS region_id, event_type, f, w FROM e
         UNION ALL
         SELECT c.corridor_id, e.event_type, e.f, e.w FROM e JOIN event_corridor c USING (event_id)
-        WHERE c.distance_km <= ?""", [end, half_life_days, end, window_days, end, buffer_km])
+        WHERE c.distance_km <= ?""", wparams + [half_life_days, window_days, buffer_km])
 
 
 def events_for_region(db, region_id: str, region_type: str, end: dt.date, window_days: int,

@@ -17,7 +17,9 @@ from scoring.db import schema
 from scoring.errors import OptionError
 
 LAYERS = ("official", "events")
-MEASURES = {"official": ("rate", "momentum"), "events": ("count", "fatalities", "distinct_actors", "momentum")}
+# rate: a yearly rate per 100,000 from monthly counts; momentum: the log ratio of this window's
+# rate to the window before; stock: the latest count of a stock (people missing) per 100,000.
+MEASURES = {"official": ("rate", "momentum", "stock"), "events": ("count", "fatalities", "distinct_actors", "momentum")}
 TRANSFORMS = ("none", "log")
 DATASETS = schema.STAT_DATASETS
 
@@ -46,6 +48,9 @@ class Indicator:
     event_types: tuple[str, ...] = ()
     min_fatalities: int = 0
     cap: float | None = None
+    # events: the systematic sources that observe this kind of event (None = every one). Only
+    # their coverage makes a region's zero a real zero; reports always add where they name.
+    origins: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,11 +139,15 @@ def parse_registry(doc: dict, source: str = "indicators.yml", *, known_series: s
             bad = [t for t in etypes if t not in schema.EVENT_TYPES]
             if bad:
                 _fail(where, f"'event_types' has unknown event type(s) {bad}; known: {sorted(schema.EVENT_TYPES)}")
+            origins = d.get("origins")
+            if origins is not None and (not isinstance(origins, list) or not all(isinstance(o, str) for o in origins)):
+                _fail(where, f"'origins' must be a list of event origins, got {origins!r}")
         inds.append(Indicator(
             id=iid, name=d["name"], description=d["description"], pillar=d["pillar"], layer=d["layer"],
             unit=d["unit"], transform=d["transform"], direction=int(d["direction"]), weight=float(w),
             measure=measure, dataset=d.get("dataset"), series=series, event_types=etypes,
             min_fatalities=int(mf), cap=cap,
+            origins=tuple(d["origins"]) if d.get("origins") is not None else None,
         ))
     if not inds:
         _fail(source, "declares no indicators")

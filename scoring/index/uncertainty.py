@@ -52,8 +52,8 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
         contrib = pd.DataFrame({"region_id": [], "event_type": [], "f": [], "w": []})
     else:
         opts = m.meta["options"]
-        end = pd.Timestamp(max(m.detail.loc[m.detail["source"] == "events", "data_end"])).date()
-        contrib = queries.event_contributions(db, end, opts.window_days, opts.half_life_days, opts.buffer_km)
+        contrib = queries.event_contributions(db, m.meta["event_windows"], opts.window_days, opts.half_life_days,
+                                              opts.buffer_km)
     pos = {r: i for i, r in enumerate(m.regions["region_id"])}
     ridx = contrib["region_id"].map(pos).to_numpy()
     ok = ~pd.isna(ridx)

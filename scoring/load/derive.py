@@ -42,6 +42,33 @@ SOURCES = {
         "licence": "Términos de Libre Uso MX (datos.gob.mx); mirror isaacarroyov/datos_facil_acceso",
         "unit": "victims per state and month",
     },
+    "sesnsp_homologated": {
+        "file": "sesnsp_state_month_homologated_2015-01_2026-07.csv", "format": "sesnsp-homologated",
+        "release": "2026-08",
+        "title": "SESNSP Incidencia delictiva del fuero común, state level, by 2015-2025 subtype, "
+                 "homologated across the January 2026 catalogue change (carpetas)",
+        "publisher": "Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública (SESNSP); series "
+                     "assembled by 45DigitalNoticias/Inseguridad-Mexico (July 2026 cut)",
+        "licence": "SESNSP open data (Términos de Libre Uso MX); the assembling repository declares no licence",
+        "unit": "carpetas de investigación per state, month and subtype (no modality)",
+    },
+    "sesnsp_federal": {
+        "file": "sesnsp_federal_state_month_2012-01_2025-07_latin1.csv", "format": "sesnsp-federal",
+        "release": "2025-08",
+        "title": "SESNSP Incidencia delictiva del fuero federal, state level (drug, organised-crime and firearms "
+                 "crimes kept)",
+        "publisher": "Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública (SESNSP); copy of "
+                     "IDEFF_jul25.csv from sebrodriguezh/Cifras-de-Incidencia-Delictiva-Federal-2012---2025",
+        "licence": "SESNSP open data (Términos de Libre Uso MX); the copying repository declares no licence",
+        "unit": "federal crimes (carpetas) per state and month",
+    },
+    "rnpdno_missing": {
+        "file": "rnpdno_missing_persons_by_state_2026-06-03.csv", "format": "rnpdno", "release": "2026-06",
+        "title": "RNPDNO: people disappeared or not located and still missing, by state, as of 2026-06-03",
+        "publisher": "Comisión Nacional de Búsqueda (RNPDNO); extracted by 45DigitalNoticias/Inseguridad-Mexico",
+        "licence": "Mexican government open data; the extracting repository declares no licence",
+        "unit": "people (a stock on one date, not a monthly flow)",
+    },
     "population": {
         "file": "conapo2023_population_state_year_1990-2030.csv", "format": "population", "release": "2023-01",
         "title": "CONAPO 2023 Conciliación demográfica 1950-2019 y proyecciones 2020-2070, by state and year",
@@ -86,11 +113,12 @@ def derive(shared: Path | None = None, out: Path | None = None, say=print) -> di
                 say(res.summary())
                 record[name] = {**meta, "source_sha256": sha256(src), "rows_read": res.rows_read,
                                 "rows_loaded": res.loaded, "rows_rejected": res.rejected, "derived_file": OUT[name]}
-            _export(con, out)
+            derived_rows = _export(con, out)
         finally:
             con.close()
     for name, meta in record.items():
         meta["derived_sha256"] = sha256(out / OUT[name])
+        meta["rows_derived"] = derived_rows[name]
         meta["derivation"] = DERIVATION[name]
     (out / "provenance.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return record
@@ -100,6 +128,12 @@ DERIVATION = {
     "sesnsp_carpetas": "python -m scoring ingest --format sesnsp (tidy layout); rows mapped in "
                        "data/reference/sesnsp_crime_map.csv kept; one row per state, month and official crime row",
     "sesnsp_victims": "python -m scoring ingest --format sesnsp-victims (tidy layout); totals and male/female counts",
+    "sesnsp_homologated": "python -m scoring ingest --format sesnsp-homologated; subtypes mapped in "
+                          "data/reference/sesnsp_crime_map.csv (crime type '(homologated)') kept",
+    "sesnsp_federal": "python -m scoring ingest --format sesnsp-federal (official wide layout, Latin-1); rows mapped "
+                      "in data/reference/sesnsp_crime_map.csv kept (federal drug crimes, organised-crime law, "
+                      "firearms law)",
+    "rnpdno_missing": "python -m scoring ingest --format rnpdno; active_total per state on the as_of date",
     "population": "python -m scoring ingest --format population; sex = Total rows, national rows dropped",
     "ucdp_ged": "python -m scoring ingest --format ucdp; adm_1 resolved to INEGI codes through "
                 "data/reference/state_names.csv; mapped to the project's events columns",
@@ -111,12 +145,17 @@ DERIVATION = {
 _EXPORTS = {
     "sesnsp_carpetas": ("official_stats", "dataset = 'carpetas' AND series IS NOT NULL", "ALL"),
     "sesnsp_victims": ("official_stats", "dataset = 'victims' AND series IS NOT NULL", "ALL"),
+    "sesnsp_homologated": ("official_stats", "dataset = 'homologated' AND series IS NOT NULL", "ALL"),
+    "sesnsp_federal": ("official_stats", "dataset = 'federal' AND series IS NOT NULL", "ALL"),
+    "rnpdno_missing": ("official_stats", "dataset = 'rnpdno' AND series IS NOT NULL", "ALL"),
     "population": ("population", "true", "ALL"),
     "ucdp_ged": ("events", "origin = 'ucdp'", "date, event_id"),
 }
 
 
-def _export(con, out: Path) -> None:
+def _export(con, out: Path) -> dict[str, int]:
+    """Write each derived table; return its row count."""
+    rows = {}
     for name, (table, where, order) in _EXPORTS.items():
         file, columns = TABLES[name]
         df = con.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {order}").df()
@@ -125,3 +164,5 @@ def _export(con, out: Path) -> None:
             df.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
         else:
             df.to_csv(path, index=False)
+        rows[name] = len(df)
+    return rows

@@ -42,6 +42,9 @@ _UCDP_COLUMNS = {
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "sesnsp_carpetas": ("sesnsp_carpetas.csv.gz", _STATS_COLUMNS),
     "sesnsp_victims": ("sesnsp_victims.csv.gz", _STATS_COLUMNS | {"value_male": "DOUBLE", "value_female": "DOUBLE"}),
+    "sesnsp_homologated": ("sesnsp_homologated.csv.gz", _STATS_COLUMNS),
+    "sesnsp_federal": ("sesnsp_federal.csv.gz", _STATS_COLUMNS),
+    "rnpdno_missing": ("rnpdno_missing.csv", _STATS_COLUMNS),
     "population": ("population.csv", {"state_code": "VARCHAR", "year": "SMALLINT", "pop_mid_year": "BIGINT",
                                       "pop_start_of_year": "BIGINT"}),
     "ucdp_ged": ("ucdp_events.csv.gz", _UCDP_COLUMNS),
@@ -166,7 +169,7 @@ def load_all(con, *, root: Path | None = None, say=lambda m: None) -> dict:
 
 
 def _load_stats(con, path, release, batch, *, dataset: str, victims: bool) -> int:
-    cols = TABLES["sesnsp_victims" if victims else "sesnsp_carpetas"][1]
+    cols = TABLES["sesnsp_victims" if victims else "sesnsp_carpetas"][1]   # the other tables have the carpetas columns
     rel = _stage(con, path, cols, "_derived_stats")
     _check(con, rel, path, _required("state_code", "year", "month", "crime_type", "subtype", "modality") + [
         ("state_code", "state_code NOT IN (SELECT state_code FROM states)", "unknown state code"),
@@ -219,6 +222,9 @@ def _load_ucdp(con, path, release, batch) -> int:
 _LOADERS = {
     "sesnsp_carpetas": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="carpetas", victims=False),
     "sesnsp_victims": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="victims", victims=True),
+    "sesnsp_homologated": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="homologated", victims=False),
+    "sesnsp_federal": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="federal", victims=False),
+    "rnpdno_missing": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="rnpdno", victims=False),
     "population": _load_population,
     "ucdp_ged": _load_ucdp,
 }

@@ -40,6 +40,7 @@ from scoring.load.parse.acled import parse_acled
 from scoring.load.parse.common import Parsed
 from scoring.load.parse.events import parse_events
 from scoring.load.parse.population import parse_population
+from scoring.load.parse.rnpdno import parse_rnpdno
 from scoring.load.parse.sesnsp import parse_sesnsp
 from scoring.load.parse.ucdp import parse_ucdp
 from scoring.load.reference import read_crime_map
@@ -68,7 +69,8 @@ class BatchResult:
 
 
 
-FORMATS = ("sesnsp", "sesnsp-victims", "ucdp", "acled", "events", "population")
+FORMATS = ("sesnsp", "sesnsp-victims", "sesnsp-homologated", "sesnsp-federal", "rnpdno", "ucdp", "acled", "events",
+           "population")
 
 
 def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
@@ -97,11 +99,14 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
     df, checksum = read_user_file(path)
     names = StateNames()
     try:
-        if fmt in ("sesnsp", "sesnsp-victims"):
+        if fmt in ("sesnsp", "sesnsp-victims", "sesnsp-homologated", "sesnsp-federal"):
             crime_map = con.execute("SELECT crime_type, subtype, modality, series FROM crime_map").df()
             if crime_map.empty:
                 crime_map = read_crime_map()
-            parsed = parse_sesnsp(df, victims=fmt == "sesnsp-victims", names=names, crime_map=crime_map, say=say)
+            parsed = parse_sesnsp(df, victims=fmt == "sesnsp-victims", names=names, crime_map=crime_map, say=say,
+                                  homologated=fmt == "sesnsp-homologated", federal=fmt == "sesnsp-federal")
+        elif fmt == "rnpdno":
+            parsed = parse_rnpdno(df, names=names, say=say)
         elif fmt == "ucdp":
             parsed = parse_ucdp(df, names=names, polygons=state_polygons(), say=say)
         elif fmt == "acled":

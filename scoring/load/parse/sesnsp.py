@@ -14,10 +14,51 @@ MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "ag
              "septiembre", "octubre", "noviembre", "diciembre"]
 
 
-def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_map: pd.DataFrame, say) -> Parsed:
-    """Official wide layout (month columns) or the tidy long layout, carpetas or victims."""
+# The homologated series (one row per state, month and 2015-2025 subtype, the 2026 months
+# mapped back by the publisher) have no crime type or modality: they are stored under these.
+HOMOLOGATED_TYPE = "(homologated)"
+HOMOLOGATED_MODALITY = "(all)"
+
+
+def _homologated_as_tidy(df: pd.DataFrame, keys: dict) -> pd.DataFrame:
+    """year, month, state_code, crime, unit, count -> the tidy layout's columns."""
+    if "unit" in keys:
+        units = set(df[keys["unit"]].str.strip().str.lower()) - {""}
+        if units - {"carpetas"}:
+            raise FormatError(f"counts unit(s) {sorted(units - {'carpetas'})}; the homologated series are carpetas")
+    return df.assign(**{"crime_type": HOMOLOGATED_TYPE, "subtype": df[keys["crime"]],
+                        "modality": HOMOLOGATED_MODALITY})
+
+
+# The federal-crimes file (fuero federal) is the official wide layout with its own names for
+# the crime columns: law -> crime type, concept -> subtype, type -> modality.
+FEDERAL_COLUMNS = {"inegi": "Clave_Ent", "ley": "Tipo de delito", "concepto": "Subtipo de delito",
+                   "tipo": "Modalidad"}
+
+
+def _federal_as_wide(df: pd.DataFrame, keys: dict) -> pd.DataFrame:
+    missing = [k for k in FEDERAL_COLUMNS if k not in keys]
+    if missing or "ano" not in keys or not all(m in keys for m in MONTHS_ES):
+        raise FormatError("is not a SESNSP federal-crimes file: expected the columns AÑO, INEGI, ENTIDAD, LEY, "
+                          "CONCEPTO, TIPO, ENERO ... DICIEMBRE")
+    return df.rename(columns={keys[k]: v for k, v in FEDERAL_COLUMNS.items()})
+
+
+def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_map: pd.DataFrame, say,
+                 homologated: bool = False, federal: bool = False) -> Parsed:
+    """Official wide layout (month columns) or the tidy long layout, carpetas or victims; with
+    ``homologated``, the tidy subtype series made comparable across the 2026 catalogue."""
     keys = {header_key(c): c for c in df.columns if c != "_line"}
-    dataset = "victims" if victims else "carpetas"
+    dataset = "victims" if victims else "homologated" if homologated else "federal" if federal else "carpetas"
+    if federal:
+        df = _federal_as_wide(df, keys)
+        keys = {header_key(c): c for c in df.columns if c != "_line"}
+    if homologated:
+        if not ({"year", "month", "crime", "count"} <= set(keys) and {"state code", "state name"} & set(keys)):
+            raise FormatError("is not a homologated SESNSP series: expected the columns "
+                              "year, month, state_code, crime, unit, count")
+        df = _homologated_as_tidy(df, keys)
+        keys = {header_key(c): c for c in df.columns if c != "_line"}
     if all(m in keys for m in MONTHS_ES) and "ano" in keys:
         long, rejects, read = _sesnsp_wide_to_long(df, keys, victims=victims)
     elif {"year", "month", "crime type", "subtype", "modality"} <= set(keys) and (
