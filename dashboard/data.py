@@ -43,6 +43,8 @@ from scoring.load import geo
 
 # Most events the Events page lists (and counts) at once; it says so when a filter matches more.
 EVENT_ROWS_LIMIT = 20_000
+# Most events a state's or corridor's page lists (newest first); it says so when more match.
+REGION_EVENTS_LIMIT = 500
 # Most events drawn on the risk map (deadliest first).
 MAP_EVENTS_LIMIT = 3_000
 
@@ -206,15 +208,19 @@ def map_events(as_of: dt.date, days: int, limit: int = MAP_EVENTS_LIMIT) -> pd.D
     return query("map_events", (as_of, days, as_of, limit))
 
 
-def region_events(region_id: str, region_type: str, as_of: dt.date, days: int, buffer_km: float) -> pd.DataFrame:
-    """The events behind a region's event indicators, newest first, with their sources."""
+def region_events(region_id: str, region_type: str, as_of: dt.date, days: int, buffer_km: float,
+                  limit: int = REGION_EVENTS_LIMIT) -> tuple[pd.DataFrame, bool]:
+    """The events behind a region's event indicators, newest first, with their sources: at
+    most ``limit``, and whether more matched."""
     path, mtime = _db_key()
-    return _guarded(lambda: _region_events(path, mtime, region_id, region_type, as_of, days, buffer_km), path)
+    df = _guarded(lambda: _region_events(path, mtime, region_id, region_type, as_of, days, buffer_km, limit + 1),
+                  path)
+    return df.head(limit), len(df) > limit
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _region_events(path, mtime, region_id, region_type, as_of, days, buffer_km):
-    return queries.events_for_region(_store(path), region_id, region_type, as_of, days, buffer_km)
+def _region_events(path, mtime, region_id, region_type, as_of, days, buffer_km, limit):
+    return queries.events_for_region(_store(path), region_id, region_type, as_of, days, buffer_km, limit)
 
 
 # -- official figures, imports and sources -------------------------------------------------------

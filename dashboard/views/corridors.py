@@ -49,8 +49,9 @@ with c2:
     fig = charts.trend_lines(hist, "as_of", "score", "name", "Score, quarterly", "score (0-10)")
     charts.level_bands(fig, res.profile.thresholds)
     st.plotly_chart(fig, width="stretch", key="cor_trend")
-ev = data.region_events(cid, "corridor", res.options.as_of, res.options.window_days * 2, res.options.buffer_km)
-st.markdown(f"**Events near it** ({len(ev)} in the two windows before {res.options.as_of})")
+ev, cut = data.region_events(cid, "corridor", res.options.as_of, res.options.window_days * 2, res.options.buffer_km)
+st.markdown(f"**Events near it** ({len(ev)} in the two windows before {res.options.as_of}"
+            + ("; more match: these are the newest)" if cut else ")"))
 if len(ev):
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources"]], hide_index=True,
                  width="stretch", height=260, column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})

@@ -77,7 +77,7 @@ if hist is not None and not hist.empty:
 
 st.subheader("Events behind the score")
 opts = res.options
-ev = data.region_events(choice, "state", opts.as_of, opts.window_days * 2, opts.buffer_km)
+ev, cut = data.region_events(choice, "state", opts.as_of, opts.window_days * 2, opts.buffer_km)
 if ev.empty:
     st.info("No events recorded in this state in the two windows before the as-of date "
             "(UCDP data end in 2023; add events on the Events & data page).")
@@ -85,6 +85,9 @@ else:
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources", "notes"]],
                  hide_index=True, width="stretch", height=260,
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if cut:
+        st.caption(f"The newest {len(ev):,} events of the two windows before {opts.as_of}; more match "
+                   "(see Events & data for all of them).")
 
 g1, g2, g3 = st.columns(3)
 with g1:
