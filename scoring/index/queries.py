@@ -1,7 +1,7 @@
 """The heavy aggregation, in DuckDB: once per data and time choice.
 
 Everything here takes a ``db`` object with ``query(sql, params) -> DataFrame``
-(:class:`scoring.store.Store`, or :class:`ConQuery` around a connection) and returns
+(:class:`scoring.db.store.Store`, or :class:`ConQuery` around a connection) and returns
 small frames (regions x groups). Weights and methods then act on those in numpy.
 """
 
@@ -20,7 +20,7 @@ SYSTEMATIC_ORIGINS = ("ucdp", "acled", "user", "synthetic")
 
 
 class ConQuery:
-    """Adapter: a DuckDB connection with the ``query`` method of :class:`scoring.store.Store`."""
+    """Adapter: a DuckDB connection with the ``query`` method of :class:`scoring.db.store.Store`."""
 
     def __init__(self, con):
         self.con = con
