@@ -1,30 +1,52 @@
-"""The dashboard's data-access layer: the only dashboard module that touches DuckDB or caches.
+"""The dashboard's data access: the only dashboard module that runs SQL or uses Streamlit's caches.
 
-* One :class:`scoring.store.Store` per process and database path (``st.cache_resource``):
+* One :class:`scoring.db.store.Store` per process and database path (``st.cache_resource``):
   DuckDB 2 wants one connection per process and a cursor per caller, which ``Store`` does.
-* Query results are cached with ``st.cache_data`` keyed on the database path *and its
-  modification time*, so a rebuilt database (``os.replace`` of the file) is picked up
-  without restarting the server.
-* Every SQL statement the app runs is in :data:`QUERIES`.
+* Results are cached keyed on the database path *and its modification time*, so a rebuilt
+  or imported-into database (``os.replace`` of the file) is picked up without restarting
+  the server.
+* The dashboard's own SQL statements are in :data:`QUERIES`; everything else it reads
+  comes through :mod:`scoring.index` (the scoring model, ``queries``, ``report``).
 * A missing, locked or out-of-date database stops the page with an ``st.error`` that says
   what to run, never a traceback.
 
-Pages call the public functions (``states()``, ``state_table()``, ``corridor_paths()``,
-...) and get DataFrames; they never see the connection.
+Pages call the public functions below and get DataFrames or
+:class:`~scoring.index.model.Result` objects (shared between sessions: never modify
+them); they never see the connection.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import threading
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
+import yaml
 
-from scoring.load import geo
+from dashboard import settings
 from scoring import paths
 from scoring.db.store import Store
+from scoring.errors import RiskError
+from scoring.index import queries, report
+from scoring.index.matrix import TimeOptions
+from scoring.index.model import Result, RiskModel
+from scoring.index.peers import peer_groups
+from scoring.index.registry import Registry, load_registry
+from scoring.index.uncertainty import monte_carlo_ranks
+from scoring.index.weights import Profile, profile_from_dict
+from scoring.load import geo
+
+# Most events the Events page lists (and counts) at once; it says so when a filter matches more.
+EVENT_ROWS_LIMIT = 20_000
+# Most events a state's or corridor's page lists (newest first); it says so when more match.
+REGION_EVENTS_LIMIT = 500
+# Most events drawn on the risk map (deadliest first).
+MAP_EVENTS_LIMIT = 3_000
 
 QUERIES: dict[str, str] = {
     "states": """
@@ -39,22 +61,45 @@ QUERIES: dict[str, str] = {
                w.latitude, w.longitude
         FROM corridor_waypoints w JOIN corridors c USING (corridor_id)
         ORDER BY w.corridor_id, w.seq""",
-    # Every state appears, with 0 events when it has none in the window. Fatalities: NULL
-    # means unknown, so the sum skips them and `events_fatalities_known` says how many counted.
-    "events_by_state": """
-        SELECT s.state_code,
-               count(e.event_id) AS events,
-               coalesce(sum(e.fatalities), 0) AS fatalities,
-               count(e.fatalities) AS events_fatalities_known,
-               min(e.date) AS first_event,
-               max(e.date) AS last_event
-        FROM states s
-        LEFT JOIN events e ON e.state_code = s.state_code AND e.date >= ? AND e.date <= ?
-        GROUP BY s.state_code ORDER BY s.state_code""",
+    "corridor_states": """
+        SELECT state_code, share, length_km FROM corridor_states WHERE corridor_id = ? ORDER BY share DESC""",
     "events_range": "SELECT min(date) AS first_event, max(date) AS last_event, count(*) AS events FROM events",
+    # An empty list or text means "any"; one row more than asked tells the page it was cut.
+    "events_filtered": """
+        SELECT e.event_id, e.date, e.date_precision, e.event_type, e.fatalities, e.injured, s.name_common AS state,
+               e.place, e.actors, e.target_category, e.corridor_id, e.origin, e.confidence, e.source_id, e.notes
+        FROM events e JOIN states s USING (state_code)
+        WHERE e.date >= ? AND e.date <= ?
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.state_code))
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.event_type))
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.origin))
+          AND (?::VARCHAR = '' OR e.notes ILIKE ? OR e.actors ILIKE ? OR e.place ILIKE ?)
+        ORDER BY e.date DESC, e.event_id LIMIT ?""",
+    "map_events": """
+        SELECT date, event_type, fatalities, place, latitude, longitude FROM events
+        WHERE latitude IS NOT NULL AND date > ?::DATE - to_days(?::INTEGER) AND date <= ?::DATE
+        ORDER BY coalesce(fatalities, 0) DESC LIMIT ?""",
+    "group_presence": "SELECT metric, article_ids, notes FROM facts WHERE kind = 'group_presence' AND state_code = ?",
+    "batches": """
+        SELECT batch_id, file_name, format, release, rows_read, rows_loaded, rows_rejected, rows_superseded, note
+        FROM ingest_batches ORDER BY loaded_at DESC, batch_id""",
+    # A month missing for the whole dataset (scoring.index.queries.missing_month) has no coverage.
+    "coverage": f"""
+        SELECT c.state_code, make_date(c.year, c.month, 1) AS month,
+               CASE WHEN q.flag IS NOT NULL THEN 0 ELSE c.cells_with_value / c.cells END AS share
+        FROM coverage c LEFT JOIN data_quality q ON q.dataset = c.dataset AND q.state_code = c.state_code
+             AND q.year = c.year AND q.month = c.month AND {queries.missing_month("q", None)}
+        WHERE c.dataset = ? AND c.year >= ?""",
+    "quality_flags": "SELECT dataset, state_code, year, month, flag, note FROM data_quality "
+                     "ORDER BY flag, state_code, year, month",
+    "sources": "SELECT source_id, kind, title, publisher, published, licence, provenance FROM sources "
+               "ORDER BY kind, source_id",
 }
 
 BUILD_HINT = "Build it with `make run` (which builds it when missing) or `python -m scoring build --db {path}`."
+
+# The model's stage-1 cache is shared by every session of this process.
+_LOCK = threading.Lock()
 
 
 # -- the database -----------------------------------------------------------------------------
@@ -78,22 +123,16 @@ def _store(path: str) -> Store:
     return Store(path)
 
 
-def store() -> Store:
-    """The process-wide read-only store (for pages that need a query not listed here)."""
-    return _store(_db_key()[0])
-
-
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=512)
 def _query(path: str, mtime_ns: int, name: str, params: tuple = ()) -> pd.DataFrame:
     # mtime_ns is only part of the cache key: a rebuilt file gets fresh results.
-    return _store(path).query(QUERIES[name], list(params))
+    return _store(path).query(QUERIES[name], [list(p) if isinstance(p, tuple) else p for p in params])
 
 
-def query(name: str, params: tuple = ()) -> pd.DataFrame:
-    """Run one of :data:`QUERIES` (cached), turning database trouble into a page-level error."""
-    path, mtime = _db_key()
+def _guarded(fn, path: str):
+    """Run ``fn()``, turning database trouble into a page-level error."""
     try:
-        return _query(path, mtime, name, tuple(params))
+        return fn()
     except duckdb.IOException as exc:  # typically "Could not set lock": a build or import is writing
         st.error(f"**The risk database `{path}` cannot be opened right now** ({exc}). If a build or an "
                  "import is running, wait for it to finish and reload the page.", icon="⚠️")
@@ -102,6 +141,12 @@ def query(name: str, params: tuple = ()) -> pd.DataFrame:
         st.error(f"**The risk database `{path}` is out of date** ({exc}). " + BUILD_HINT.format(path=path),
                  icon="⚠️")
         st.stop()
+
+
+def query(name: str, params: tuple = ()) -> pd.DataFrame:
+    """Run one of :data:`QUERIES` (cached; list parameters are passed as tuples)."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _query(path, mtime, name, tuple(params)), path)
 
 
 # -- tables ------------------------------------------------------------------------------------
@@ -121,6 +166,25 @@ def corridor_paths() -> pd.DataFrame:
     return query("corridor_paths")
 
 
+def corridors_in_state(state_code: str) -> pd.DataFrame:
+    """Corridors that cross one state (by the ``states`` list of each corridor)."""
+    df = corridors()
+    mask = df["states"].map(lambda codes: state_code in list(codes))
+    return df[mask].reset_index(drop=True)
+
+
+def corridor_state_shares(corridor_id: str) -> pd.DataFrame:
+    """The states a corridor crosses, with the share of its length in each (largest first)."""
+    return query("corridor_states", (corridor_id,))
+
+
+def group_presence(state_code: str) -> pd.DataFrame:
+    """Armed groups the seed articles place in a state (``facts`` of kind group_presence)."""
+    return query("group_presence", (state_code,))
+
+
+# -- events ------------------------------------------------------------------------------------
+
 def events_range() -> tuple[dt.date | None, dt.date | None]:
     """First and last event date in the database (None, None when there are no events)."""
     row = query("events_range").iloc[0]
@@ -129,25 +193,71 @@ def events_range() -> tuple[dt.date | None, dt.date | None]:
     return pd.Timestamp(row["first_event"]).date(), pd.Timestamp(row["last_event"]).date()
 
 
-def events_summary(start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
-    """Per state (all 32): events, known fatalities, first and last event date in [start, end]."""
-    start = start or dt.date(1900, 1, 1)
-    end = end or dt.date(2999, 12, 31)
-    return query("events_by_state", (start, end))
+def events_filtered(states: tuple, types: tuple, origins: tuple, start, end, text: str,
+                    limit: int = EVENT_ROWS_LIMIT) -> tuple[pd.DataFrame, bool]:
+    """Events matching the filters (empty = any), newest first, at most ``limit``, with their
+    state's name; and whether more matched than ``limit``."""
+    like = f"%{text}%"
+    df = query("events_filtered", (start, end, tuple(states), tuple(states), tuple(types), tuple(types),
+                                   tuple(origins), tuple(origins), text, like, like, like, limit + 1))
+    return df.head(limit), len(df) > limit
 
 
-def state_table(start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
-    """States joined with their event summary, plus fatalities per 100,000 residents (2020)."""
-    df = states().merge(events_summary(start, end), on="state_code", how="left", validate="one_to_one")
-    df["fatalities_per_100k"] = df["fatalities"] / df["pop_2020"] * 100_000
-    return df
+def map_events(as_of: dt.date, days: int, limit: int = MAP_EVENTS_LIMIT) -> pd.DataFrame:
+    """Events with coordinates in the window, deadliest first (for the map's point layer)."""
+    return query("map_events", (as_of, days, as_of, limit))
 
 
-def corridors_in_state(state_code: str) -> pd.DataFrame:
-    """Corridors that cross one state (by the ``states`` list of each corridor)."""
-    df = corridors()
-    mask = df["states"].map(lambda codes: state_code in list(codes))
-    return df[mask].reset_index(drop=True)
+def region_events(region_id: str, region_type: str, as_of: dt.date, days: int, buffer_km: float,
+                  limit: int = REGION_EVENTS_LIMIT) -> tuple[pd.DataFrame, bool]:
+    """The events behind a region's event indicators, newest first, with their sources: at
+    most ``limit``, and whether more matched."""
+    path, mtime = _db_key()
+    df = _guarded(lambda: _region_events(path, mtime, region_id, region_type, as_of, days, buffer_km, limit + 1),
+                  path)
+    return df.head(limit), len(df) > limit
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _region_events(path, mtime, region_id, region_type, as_of, days, buffer_km, limit):
+    return queries.events_for_region(_store(path), region_id, region_type, as_of, days, buffer_km, limit)
+
+
+# -- official figures, imports and sources -------------------------------------------------------
+
+def trend(state_code: str, months: int = 60) -> pd.DataFrame:
+    """A state's monthly official figures per 100,000 a year (:func:`scoring.index.report.trend`)."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _trend(path, mtime, state_code, months), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _trend(path, mtime, state_code, months):
+    return report.trend(_store(path), state_code, months)
+
+
+def coverage_matrix(dataset: str, start_year: int = 2015) -> pd.DataFrame:
+    """Share of the tracked cells with a figure: states x months ("YYYY-MM"), 0 for missing months."""
+    df = query("coverage", (dataset, start_year))
+    if df.empty:
+        return pd.DataFrame()
+    df["month"] = pd.to_datetime(df["month"]).dt.strftime("%Y-%m")
+    return df.pivot_table(index="state_code", columns="month", values="share", aggfunc="max").sort_index()
+
+
+def quality_flags() -> pd.DataFrame:
+    """Every data-quality flag (reporting gaps, suspect zeros, ...) with its note."""
+    return query("quality_flags")
+
+
+def batches() -> pd.DataFrame:
+    """The import history, newest first."""
+    return query("batches")
+
+
+def sources() -> pd.DataFrame:
+    """Every source: datasets and articles, with publisher, licence and provenance."""
+    return query("sources")
 
 
 # -- geometry ----------------------------------------------------------------------------------
@@ -156,3 +266,87 @@ def corridors_in_state(state_code: str) -> pd.DataFrame:
 def state_geojson() -> dict:
     """The 32 state outlines (feature ``id`` = INEGI code, outer rings clockwise for plotly)."""
     return geo.load_geojson()
+
+
+# -- scores ------------------------------------------------------------------------------------
+
+def registry() -> Registry:
+    """The indicators and pillars (scoring/config/indicators.yml)."""
+    return load_registry()
+
+
+@st.cache_resource(show_spinner=False)
+def _model(path: str, mtime_ns: int) -> RiskModel:
+    return RiskModel(_store(path))
+
+
+def _profile(profile_yaml: str) -> Profile:
+    return profile_from_dict(yaml.safe_load(profile_yaml))
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _run(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, uncertainty: bool, mc_draws: int,
+         explain: bool = True) -> Result:
+    with _LOCK:
+        return _model(path, mtime).run(_profile(profile_yaml), opts, uncertainty=uncertainty, mc_draws=mc_draws,
+                                       boot_draws=100, explain=explain)
+
+
+def run(profile: Profile | None = None, opts: TimeOptions | None = None, *, uncertainty: bool = True,
+        mc_draws: int = 500, explain: bool = True) -> Result:
+    """Scores for the current (or given) profile and options; errors become a page message."""
+    profile = profile or settings.profile()
+    opts = opts or settings.time_options()
+    path, mtime = _db_key()
+    try:
+        return _guarded(lambda: _run(path, mtime, profile.to_yaml(), opts, uncertainty, mc_draws, explain), path)
+    except RiskError as exc:
+        st.error(f"These settings cannot be scored: {exc}")
+        st.stop()
+
+
+def default_as_of() -> dt.date:
+    """The latest month every official dataset covers (the as-of date when none is chosen)."""
+    path, mtime = _db_key()
+    with _LOCK:
+        return _guarded(lambda: _model(path, mtime).default_as_of(), path)
+
+
+@st.cache_resource(show_spinner="Scoring the previous quarters...", max_entries=16)
+def _history(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, quarters: int) -> pd.DataFrame:
+    with _LOCK:
+        return report.score_history(_model(path, mtime), _profile(profile_yaml), opts, quarters)
+
+
+def score_history(region_id: str | None = None, quarters: int = 8) -> pd.DataFrame:
+    """The score at quarterly as-of dates over the last two years (current profile and window)."""
+    path, mtime = _db_key()
+    h = _history(path, mtime, settings.profile().to_yaml(), settings.time_options(), quarters)
+    return h if region_id is None else h[h["region_id"] == region_id]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _mc(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, draws: int):
+    with _LOCK:
+        model = _model(path, mtime)
+        prep = model.prepared(opts if opts.as_of else dataclasses.replace(opts, as_of=model.default_as_of()))
+    return monte_carlo_ranks(prep, _profile(profile_yaml), draws=draws)
+
+
+def mc_ranks(profile: Profile, draws: int = 500):
+    """Monte-Carlo rank ranges for a profile (cached)."""
+    path, mtime = _db_key()
+    return _mc(path, mtime, profile.to_yaml(), settings.time_options(), draws)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _peers(key: tuple, _pillars, codes: tuple):
+    return peer_groups(_pillars, list(codes))
+
+
+def peers(res: Result) -> pd.DataFrame:
+    """k-means peer groups of the states on their pillar scores (fitted once per result)."""
+    t = res.table[res.table["region_type"] == "state"]
+    P = t[[f"pillar_{p}" for p in res.scores.pillar_ids]].to_numpy()
+    key = (tuple(t["region_id"]), tuple(np.round(np.nan_to_num(P, nan=-1), 6).ravel()))
+    return _peers(key, P, tuple(t["region_id"]))

@@ -1,4 +1,4 @@
-"""Command line: ``python -m scoring {build,ingest,rejects,derive,score,find}``.
+"""Command line: ``python -m scoring {build,ingest,rejects,derive,score,history,compare,find}``.
 
 Errors the user can fix print one line to stderr and exit 2; no traceback reaches the
 user (set ``RISK_DEBUG=1`` to see one for a bug).
@@ -12,7 +12,6 @@ import sys
 import traceback
 
 from scoring.errors import RiskError
-from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS
 
 
 def _build(args) -> int:
@@ -83,22 +82,9 @@ def _date(s: str):
 def _score(args) -> int:
     import json
 
-    from scoring import paths
-    from scoring.db.store import Store
-    from scoring.errors import FormatError
-    from scoring.index.matrix import TimeOptions
-    from scoring.index.model import RiskModel
-    from scoring.index.weights import load_profile, load_weights_file
-
-    db = paths.db_path(args.db)
-    if not db.exists():
-        raise FormatError(f"{db}: no database here; run `python -m scoring build` first")
-    profile = load_weights_file(args.weights) if args.weights else load_profile(args.profile)
-    opts = TimeOptions(as_of=args.as_of, window_days=args.window_days, half_life_days=args.half_life_days,
-                       buffer_km=args.buffer_km)
-    store = Store(db)
+    store, model, profile, opts = _open_model(args)
     try:
-        res = RiskModel(store).run(profile, opts, uncertainty=not args.no_uncertainty)
+        res = model.run(profile, opts, uncertainty=not args.no_uncertainty)
     finally:
         store.close()
     table = res.table
@@ -143,6 +129,82 @@ def _find(args) -> int:
     return 0
 
 
+def _open_model(args):
+    """(store, model, profile, options) for the scoring subcommands that share score's options."""
+    from scoring import paths
+    from scoring.db.store import Store
+    from scoring.errors import FormatError
+    from scoring.index.matrix import TimeOptions
+    from scoring.index.model import RiskModel
+    from scoring.index.weights import load_profile, load_weights_file
+
+    db = paths.db_path(args.db)
+    if not db.exists():
+        raise FormatError(f"{db}: no database here; run `python -m scoring build` first")
+    profile = load_weights_file(args.weights) if args.weights else load_profile(args.profile)
+    opts = TimeOptions(as_of=args.as_of, window_days=args.window_days, half_life_days=args.half_life_days,
+                       buffer_km=args.buffer_km)
+    store = Store(db)
+    return store, RiskModel(store), profile, opts
+
+
+def _history(args) -> int:
+    from scoring.index import report
+    from scoring.index.levels import level_name
+
+    store, model, profile, opts = _open_model(args)
+    try:
+        latest = model.run(profile, opts, uncertainty=False, compare=False)
+        rid = report.find_region(latest, args.region)
+        hist = report.score_history(model, profile, opts, args.quarters)
+    finally:
+        store.close()
+    h = hist[hist["region_id"] == rid]
+    print(f"{h['name'].iat[0]}: score each quarter; profile {profile.name}, window {opts.window_days} d")
+    for r in h.itertuples(index=False):
+        print(f"{r.as_of}  {r.score:5.2f}  {level_name(r.level)}")
+    return 0
+
+
+def _compare(args) -> int:
+    from scoring.errors import OptionError
+    from scoring.index import report
+
+    if len(args.regions) < 2:
+        raise OptionError("compare needs two regions or more")
+    store, model, profile, opts = _open_model(args)
+    try:
+        res = model.run(profile, opts, uncertainty=False, compare=False)
+    finally:
+        store.close()
+    ids = [report.find_region(res, r) for r in args.regions]
+    t = res.table.set_index("region_id")
+    print(f"profile {profile.name}; as of {res.options.as_of}; window {opts.window_days} d")
+    for rid in ids:
+        print(f"{t.at[rid, 'score']:5.2f}  {t.at[rid, 'level_name']:<8} {t.at[rid, 'name']}")
+    a = ids[0]
+    for b in ids[1:]:
+        g = report.gap(res, a, b)
+        print(f"\n{t.at[a, 'name']} - {t.at[b, 'name']}: {g.gap:+.2f} points")
+        for r in g.parts.head(args.top).itertuples(index=False):
+            print(f"  {r.difference:+6.2f}  {r.indicator_name} ({r.points_a:.2f} vs {r.points_b:.2f})")
+    return 0
+
+
+def _scoring_options(sp) -> None:
+    """The profile and time options of score, history and compare."""
+    from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS
+
+    sp.add_argument("--db")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--profile", default="analyst", help="traveler, investor, security or analyst (default)")
+    g.add_argument("--weights", help="a YAML weights file (see scoring/config/profiles/)")
+    sp.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: the latest month with official data)")
+    sp.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS)
+    sp.add_argument("--half-life-days", type=float, default=DEFAULT_HALF_LIFE_DAYS)
+    sp.add_argument("--buffer-km", type=float, default=DEFAULT_BUFFER_KM, help="corridor buffer (1-50 km)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m scoring", description="Mexico organised-crime risk scoring.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -170,18 +232,23 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--shared", help="folder of the original files (default: ../shared/data)")
     d.set_defaults(func=_derive)
     sc = sub.add_parser("score", help="risk scores for every state and corridor")
-    sc.add_argument("--db")
-    g = sc.add_mutually_exclusive_group()
-    g.add_argument("--profile", default="analyst", help="traveler, investor, security or analyst (default)")
-    g.add_argument("--weights", help="a YAML weights file (see scoring/config/profiles/)")
-    sc.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: the latest month with official data)")
-    sc.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS)
-    sc.add_argument("--half-life-days", type=float, default=DEFAULT_HALF_LIFE_DAYS)
-    sc.add_argument("--buffer-km", type=float, default=DEFAULT_BUFFER_KM, help="corridor buffer (1-50 km)")
+    _scoring_options(sc)
     sc.add_argument("--regions", choices=("states", "corridors", "all"), default="all")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--no-uncertainty", action="store_true", help="skip the bootstrap and Monte-Carlo")
     sc.set_defaults(func=_score)
+
+    hi = sub.add_parser("history", help="one region's score at quarterly as-of dates")
+    hi.add_argument("region", help="INEGI code, corridor id or name")
+    hi.add_argument("--quarters", type=int, default=8)
+    _scoring_options(hi)
+    hi.set_defaults(func=_history)
+
+    co = sub.add_parser("compare", help="what drives the score gap between the first region and each other")
+    co.add_argument("regions", nargs="+", metavar="REGION", help="two or more INEGI codes, corridor ids or names")
+    co.add_argument("--top", type=int, default=5, help="indicators listed per gap")
+    _scoring_options(co)
+    co.set_defaults(func=_compare)
 
     f = sub.add_parser("find", help="find a state, municipality, town or corridor by name (accents and case ignored)")
     f.add_argument("text")

@@ -79,7 +79,7 @@ def test_map_click_opens_that_states_profile(app):
     app.run()
     assert [t.value for t in app.title] == ["Risk map"]
     # A Plotly chart is opaque to AppTest: seed the chart's session entry as a click would
-    # (dashboard.charts.clicked_location reads selection.points[*].location).
+    # (dashboard.figures.maps.clicked_location reads selection.points[*].location).
     app.session_state["map"] = {"selection": {"points": [{"location": "11"}], "point_indices": [0],
                                               "box": [], "lasso": []}}
     app.run()  # the risk map calls st.switch_page; AppTest follows it within the run

@@ -1,4 +1,4 @@
-"""Figure builders (dashboard/charts.py), without Streamlit."""
+"""Map figure builders (dashboard/figures/maps.py), without Streamlit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import charts
+from dashboard.figures import maps as charts
 
 ROOT = Path(__file__).resolve().parents[1]
 CODES = [f"{i:02d}" for i in range(1, 33)]

@@ -1,37 +1,37 @@
-"""Compare two to six states or corridors: pillars, ranks with ranges, trends, differences."""
+"""Compare two to six states or corridors: pillars, ranks with ranges, trends, and what drives
+the difference between the first two (:func:`scoring.index.report.gap`)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from dashboard import records, controls, score_charts, scores
-from dashboard import state as ui
+from dashboard import data, settings, sidebar
+from dashboard.figures import charts
+from scoring.index import report
 
-controls.sidebar("compare")
+sidebar.draw("compare")
 st.title("Compare")
-res = scores.run()
+res = data.run()
 t = res.table
 labels = {r: f"{n} ({'state' if k == 'state' else 'corridor'})" for r, n, k in
           zip(t["region_id"], t["name"], t["region_type"])}
-default = [r for r in ui.get("compare") if r in labels] or ["11", "12", "bajio-industrial-fed45"]
+default = [r for r in settings.get("compare") if r in labels] or ["11", "12", "bajio-industrial-fed45"]
 picked = st.multiselect("Regions (two to six)", list(labels), default=default, format_func=labels.get,
                         max_selections=6, key="compare_regions")
-ui.put("compare", picked)
-ui.to_url()
+settings.put("compare", picked)
+settings.to_url()
 if len(picked) < 2:
     st.info("Pick at least two states or corridors to compare.")
     st.stop()
 
 sel = t.set_index("region_id").loc[picked].reset_index()
-reg = scores.registry()
-pillar_names = [p.name for p in reg.pillars]
+pillar_names = [p.name for p in data.registry().pillars]
 c1, c2 = st.columns(2, gap="large")
 with c1:
-    st.plotly_chart(score_charts.pillar_bars(sel, res.scores.pillar_ids, pillar_names, "Pillar scores"),
+    st.plotly_chart(charts.pillar_bars(sel, res.scores.pillar_ids, pillar_names, "Pillar scores"),
                     width="stretch", key="cmp_bars")
 with c2:
-    st.plotly_chart(score_charts.pillar_radar(sel, res.scores.pillar_ids, pillar_names, "Profile of risk"),
+    st.plotly_chart(charts.pillar_radar(sel, res.scores.pillar_ids, pillar_names, "Profile of risk"),
                     width="stretch", key="cmp_radar")
 
 show = sel[["name", "region_type", "score", "ci_low", "ci_high", "level_name", "rank", "rank_low", "rank_high", "change"]]
@@ -42,25 +42,21 @@ st.dataframe(show, hide_index=True, width="stretch",
                             for c in ("score", "90% low", "90% high", "change (quarter)")})
 st.caption("Ranks are within each kind (32 states, corridors apart); the range is the 5-95% band over "
            "random weights and methods.")
-st.plotly_chart(score_charts.rank_ranges(sel, "Rank and its range"), width="stretch", key="cmp_ranks")
+st.plotly_chart(charts.rank_ranges(sel, "Rank and its range"), width="stretch", key="cmp_ranks")
 
-hist = scores.score_history()
+hist = data.score_history()
 h = hist[hist["region_id"].isin(picked)]
-fig = score_charts.trend_lines(h, "as_of", "score", "name", "Score over the last two years (quarterly)", "score (0-10)")
-score_charts.level_bands(fig, res.profile.thresholds)
+fig = charts.trend_lines(h, "as_of", "score", "name", "Score over the last two years (quarterly)", "score (0-10)")
+charts.level_bands(fig, res.profile.thresholds)
 st.plotly_chart(fig, width="stretch", key="cmp_trend")
 
 st.subheader("What drives the difference")
-contrib = res.contributions()
 a, b = picked[0], picked[1]
-ca = contrib[contrib["region_id"] == a].set_index("indicator")
-cb = contrib[contrib["region_id"] == b].set_index("indicator")
-diff = pd.DataFrame({"indicator": ca["indicator_name"], f"{labels[a]}": ca["points"], f"{labels[b]}": cb["points"],
-                     "difference": ca["points"] - cb["points"]}).sort_values("difference", key=abs, ascending=False)
-gap = sel.set_index("region_id").at[a, "score"] - sel.set_index("region_id").at[b, "score"]
-top = diff.head(3)
-st.write(f"{labels[a]} scores {gap:+.2f} against {labels[b]}; the largest gaps: "
-         + "; ".join(f"{r.indicator} {r.difference:+.2f}" for r in top.itertuples(index=False)) + ".")
+g = report.gap(res, a, b)
+st.write(f"{labels[a]} scores {g.gap:+.2f} against {labels[b]}; the largest gaps: "
+         + "; ".join(f"{r.indicator_name} {r.difference:+.2f}" for r in g.largest(3).itertuples(index=False)) + ".")
+diff = g.parts[["indicator_name", "points_a", "points_b", "difference"]].rename(
+    columns={"indicator_name": "indicator", "points_a": labels[a], "points_b": labels[b]})
 st.dataframe(diff, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.2f") for c in diff.columns[1:]})
 st.download_button("Download this comparison (CSV)", lambda: res.flat().set_index("region_id").loc[picked].to_csv(),

@@ -1,22 +1,19 @@
-"""Events & data: filterable events and timeline, uploads with a validation report, coverage, sources."""
+"""Events & data: filterable events and timeline, uploads with a validation report
+(:func:`scoring.load.upload.import_upload`), coverage of the official figures, sources."""
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from dashboard import records, data, score_charts
-from dashboard import state as ui
-from scoring.load import ingest
+from dashboard import data, settings
+from dashboard.figures import charts
 from scoring.db import schema
-from scoring.db import store
 from scoring.errors import RiskError
+from scoring.load import ingest, upload
 
-ui.init()
+settings.init()
 st.title("Events & data")
 tab_ev, tab_up, tab_cov, tab_src = st.tabs(["Events", "Upload", "Coverage", "Sources & licences"])
 
@@ -36,13 +33,15 @@ with tab_ev:
         start, end = period
     else:
         start, end = default_start, last
-    ev = records.events_filtered(tuple(picked_states), tuple(types), tuple(origins), start, end, text.strip())
+    ev, cut = data.events_filtered(tuple(picked_states), tuple(types), tuple(origins), start, end, text.strip())
     st.caption(f"{len(ev):,} events, {int(ev['fatalities'].fillna(0).sum()):,} deaths recorded "
-               f"({ev['fatalities'].isna().sum():,} with an unknown toll). Showing at most 5,000.")
-    st.plotly_chart(score_charts.timeline(ev), width="stretch", key="ev_timeline")
+               f"({ev['fatalities'].isna().sum():,} with an unknown toll)."
+               + (f" More events match: these are the newest {len(ev):,} only (the most the page lists); "
+                  "narrow the filters to see the rest." if cut else ""))
+    st.plotly_chart(charts.timeline(ev), width="stretch", key="ev_timeline")
     st.caption("The timeline leaves out events dated only to the year (UCDP puts them on 1 January); "
                "the table keeps them.")
-    st.dataframe(ev.head(5000), hide_index=True, width="stretch", height=380,
+    st.dataframe(ev, hide_index=True, width="stretch", height=380,
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.download_button("Download these events (CSV)", ev.to_csv(index=False), "events.csv", "text/csv", key="ev_dl")
 
@@ -57,19 +56,15 @@ with tab_up:
     up = st.file_uploader("CSV file", type=["csv", "txt"], key="up_file")
     if up is not None and st.button("Import", key="up_go", type="primary"):
         with st.status(f"Importing {up.name}...", expanded=True) as status:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(up.name).name
-                path.write_bytes(up.getvalue())
-                try:
-                    res = store.apply_to_copy(data.db_file(), lambda con: ingest.ingest(
-                        path, fmt, con=con, release=release.strip() or None, say=status.write))
-                    rejects = records.rejects_of(res.batch_id)
-                    st.session_state["up_report"] = (res, rejects)
-                    status.update(label=res.summary(), state="complete")
-                except RiskError as exc:
-                    st.session_state["up_report"] = None
-                    status.update(label="Not imported", state="error")
-                    st.error(str(exc).replace(str(path), up.name))
+            try:
+                done = upload.import_upload(data.db_file(), up.name, up.getvalue(), fmt,
+                                            release=release.strip() or None, say=status.write)
+                st.session_state["up_report"] = (done.result, done.rejects)
+                status.update(label=done.result.summary(), state="complete")
+            except RiskError as exc:
+                st.session_state["up_report"] = None
+                status.update(label="Not imported", state="error")
+                st.error(str(exc))
     report = st.session_state.get("up_report")
     if report:
         res, rejects = report
@@ -85,25 +80,19 @@ with tab_up:
             st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False),
                                f"rejected-{res.batch_id}.csv", "text/csv", key="up_rej_dl")
     st.markdown("**Import history**")
-    st.dataframe(records.batches(), hide_index=True, width="stretch")
+    st.dataframe(data.batches(), hide_index=True, width="stretch")
 
 with tab_cov:
     ds = st.radio("Dataset", ["victims", "carpetas"], horizontal=True, key="cov_ds")
-    cov = records.coverage_matrix(ds)
+    cov = data.coverage_matrix(ds)
     st.caption("Share of the tracked crime rows with a figure, per state and month (grey = none; months "
                "flagged as reporting gaps count as missing).")
-    import plotly.graph_objects as go
-
-    fig = go.Figure(go.Heatmap(z=cov.to_numpy(), x=[str(c) for c in cov.columns], y=[names.get(s, s) for s in cov.index],
-                               colorscale=[[0, "#bdbdbd"], [0.01, "#fff3e0"], [1, "#2e7d32"]], zmin=0, zmax=1,
-                               colorbar=dict(title="share")))
-    fig.update_layout(height=720, margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(fig, width="stretch", key="cov_heat")
+    st.plotly_chart(charts.coverage_heatmap(cov, names), width="stretch", key="cov_heat")
     st.markdown("**Data-quality flags**")
-    st.dataframe(records.quality_flags(), hide_index=True, width="stretch", height=300)
+    st.dataframe(data.quality_flags(), hide_index=True, width="stretch", height=300)
 
 with tab_src:
-    st.dataframe(records.sources(), hide_index=True, width="stretch")
+    st.dataframe(data.sources(), hide_index=True, width="stretch")
     st.markdown(
         "- SESNSP, CONAPO, INEGI: Mexican government open data (Términos de Libre Uso MX; INEGI free-use terms).\n"
         "- UCDP GED: CC BY 4.0 — Sundberg & Melander (2013), JPR 50(4); Davies, Pettersson & Öberg, UCDP.\n"

@@ -1,6 +1,7 @@
-"""Risk map (home): the 32 states by level, corridors in their level's colour, a ranked table.
+"""Risk map (home): the 32 states by level, corridors in their level's colour, events if asked,
+and a ranked table; a click on a state opens its profile.
 
-Settings (sidebar) -> scores (dashboard.scores) -> render (dashboard.charts).
+Settings (sidebar) -> scores (dashboard.data) -> figures (dashboard.figures.maps).
 """
 
 from __future__ import annotations
@@ -8,31 +9,31 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, controls, data, records, scores
-from dashboard import state as ui
-from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES
+from dashboard import data, settings, sidebar
+from dashboard.figures import maps
+from dashboard.figures.palette import LEVEL_NAMES, level_color
+from scoring.index import report
 from scoring.index.levels import LEVEL_MEANINGS
 
-
-controls.sidebar("map")
+sidebar.draw("map")
 with st.sidebar:
     show_corridors = st.toggle("Show corridors", value=True, key="map_corridors")
-    show_events = st.toggle("Show events (sized by deaths)", value=bool(ui.get("events")), key="map_events")
-    ui.put("events", show_events)
-ui.to_url()
+    show_events = st.toggle("Show events (sized by deaths)", value=bool(settings.get("events")), key="map_events")
+    settings.put("events", show_events)
+settings.to_url()
 
-res = scores.run()
+res = data.run()
 t = res.table
 states_t = t[t["region_type"] == "state"].rename(columns={"region_id": "state_code"})
 cors = t[t["region_type"] == "corridor"]
 
 # A click arrives in the chart's session entry; we keep the state in our own key because the
 # chart's selection is cleared whenever the figure changes.
-clicked = charts.clicked_location(st.session_state.get("map"))
+clicked = maps.clicked_location(st.session_state.get("map"))
 if clicked and clicked != st.session_state.get("_map_last_click"):
     st.session_state["_map_last_click"] = clicked
-    ui.put("state", clicked)
-    ui.to_url()
+    settings.put("state", clicked)
+    settings.to_url()
     st.switch_page("views/state_profile.py")
 
 st.title("Risk map")
@@ -42,18 +43,20 @@ st.caption(f"Organised-crime risk by state, as of {as_of:%d %b %Y}, {res.profile
 map_col, table_col = st.columns([3, 2], gap="medium")
 with map_col:
     hover = {"score": "Score", "ci_low": "90% low", "ci_high": "90% high", "rank": "Rank", "driver": "Top driver"}
-    states_t = states_t.assign(driver=[d[0].split(" (+")[0] if d else "–" for d in states_t["drivers"]])
-    ev = records.map_events(as_of, res.options.window_days) if show_events else None
-    fig = charts.state_map(data.state_geojson(), states_t, "level", scale="level", label="Risk level",
+    top = dict(zip(res.table["region_id"], report.top_drivers(res)))
+    states_t = states_t.assign(driver=[top[c].describe(points=False) if top.get(c) else "–"
+                                       for c in states_t["state_code"]])
+    ev = data.map_events(as_of, res.options.window_days) if show_events else None
+    fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label="Risk level",
                            name_col="name", hover=hover,
                            corridors=data.corridor_paths() if show_corridors else None,
                            corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
                            events=ev)
-    st.plotly_chart(fig, config=charts.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+    st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
                     key="map", width="stretch")
     legend = " ".join(
         f"<span style='display:inline-block;margin:2px 8px 2px 0'><span style='display:inline-block;width:12px;"
-        f"height:12px;background:{LEVEL_COLORS[k]};border:1px solid #555;vertical-align:middle'></span> "
+        f"height:12px;background:{level_color(k)};border:1px solid #555;vertical-align:middle'></span> "
         f"<b>{LEVEL_NAMES[k]}</b> ({lo:g}–{hi:g})</span>"
         for k, lo, hi in zip(range(1, 6), [0, *res.profile.thresholds], [*res.profile.thresholds, 10]))
     st.markdown(legend, unsafe_allow_html=True)

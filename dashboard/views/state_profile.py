@@ -1,40 +1,35 @@
-"""State profile: level, score and interval, rank range, drivers, trend, events, peers."""
+"""State profile: level, score and interval, rank range, drivers, indicators, trend, events,
+armed groups, corridors, peers, and a downloadable HTML brief."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import records, brief, controls, data, score_charts, scores
-from dashboard import state as ui
-from scoring.index import queries
+from dashboard import data, settings, sidebar
+from dashboard.figures import brief, charts
+from dashboard.figures.palette import LEVEL_NAMES, level_badge_style
+from scoring.index import report
 
-controls.sidebar("profile")
-res = scores.run()
+sidebar.draw("profile")
+res = data.run()
 states = res.table[res.table["region_type"] == "state"].sort_values("name")
 names = dict(zip(states["region_id"], states["name"]))
-code = ui.get("state") if ui.get("state") in names else None
+code = settings.get("state") if settings.get("state") in names else None
 choice = st.selectbox("State", list(names), index=list(names).index(code) if code else None,
                       format_func=names.get, placeholder="Choose a state", key="profile_state")
 if choice is None:
     st.title("State profile")
     st.info("Choose a state above, or click one on the risk map.")
     st.stop()
-ui.put("state", choice)
-ui.to_url()
+settings.put("state", choice)
+settings.to_url()
 
 i = int(res.table.index[res.table["region_id"] == choice][0])
 row = res.table.loc[i]
 st.title(f"{row['name']}")
 lvl = int(row["level"])
-from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES  # noqa: E402
-
-st.markdown(
-    f"<div style='display:inline-block;padding:6px 14px;border-radius:6px;background:{LEVEL_COLORS[lvl]};"
-    f"color:{'#000' if lvl in (2, 0) else '#fff'};font-weight:600'>Level {lvl}: {LEVEL_NAMES[lvl]}</div>",
-    unsafe_allow_html=True)
+st.markdown(f"<div style='{level_badge_style(lvl)}'>Level {lvl}: {LEVEL_NAMES[lvl]}</div>", unsafe_allow_html=True)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Score (0-10)", f"{row['score']:.2f}", None if pd.isna(row["change"]) else f"{row['change']:+.2f}",
           delta_color="inverse", help=f"90% interval {row['ci_low']:.2f}-{row['ci_high']:.2f} (bootstrap over events)")
@@ -46,19 +41,17 @@ st.write(row["summary"])
 if res.matrix.meta["notes"]:
     st.caption("Data notes: " + "; ".join(res.matrix.meta["notes"]))
 
-contrib = res.contributions()
-mine = contrib[contrib["region_id"] == choice].copy()
+indicators = report.indicator_table(res, choice)
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.subheader("What drives the score")
-    st.plotly_chart(score_charts.contributions_bar(mine), width="stretch", key="contrib_bar")
+    st.plotly_chart(charts.contributions_bar(indicators), width="stretch", key="contrib_bar")
     for d in row["drivers"]:
         st.markdown(f"- {d}")
 with right:
     st.subheader("Indicators and where they come from")
-    detail = res.matrix.detail[res.matrix.detail["region_id"] == choice][["indicator", "value", "basis", "data_end", "source", "coverage"]]
-    show = mine.merge(detail, on="indicator", how="left")
-    show = show[["indicator_name", "pillar", "raw", "normalised", "weight", "points", "coverage_x", "basis", "data_end", "source"]]
+    show = indicators[["indicator_name", "pillar", "raw", "normalised", "weight", "points", "coverage", "basis",
+                       "data_end", "source"]]
     show.columns = ["indicator", "pillar", "value", "0-10", "weight", "points", "coverage", "based on", "data to", "source"]
     st.dataframe(show, hide_index=True, width="stretch",
                  column_config={"value": st.column_config.NumberColumn(format="%.2f"),
@@ -68,23 +61,23 @@ with right:
                                 "coverage": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
 
 st.subheader("Trend")
-tr = records.monthly_series(choice)
+tr = data.trend(choice)
 if tr.empty:
     st.info("No monthly official figures for this state.")
 else:
-    fig = score_charts.trend_lines(tr, "month", "rate", "series", y_title="per 100,000 people a year")
+    fig = charts.trend_lines(tr, "month", "rate", "series", y_title="per 100,000 people a year")
     st.plotly_chart(fig, width="stretch", key="trend_series")
     st.caption("Monthly SESNSP figures, annualised per 100,000 residents (victims for homicide, feminicide and "
                "kidnapping; investigation files for extortion and cargo theft). Gaps are months without data.")
-hist = scores.score_history(choice)
+hist = data.score_history(choice)
 if hist is not None and not hist.empty:
-    fig = score_charts.trend_lines(hist, "as_of", "score", "name", y_title="score (0-10)")
-    score_charts.level_bands(fig, res.profile.thresholds)
+    fig = charts.trend_lines(hist, "as_of", "score", "name", y_title="score (0-10)")
+    charts.level_bands(fig, res.profile.thresholds)
     st.plotly_chart(fig, width="stretch", key="trend_score")
 
 st.subheader("Events behind the score")
 opts = res.options
-ev = records.region_events(choice, "state", res.options.as_of, opts.window_days * 2)
+ev, cut = data.region_events(choice, "state", opts.as_of, opts.window_days * 2, opts.buffer_km)
 if ev.empty:
     st.info("No events recorded in this state in the two windows before the as-of date "
             "(UCDP data end in 2023; add events on the Events & data page).")
@@ -92,14 +85,16 @@ else:
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources", "notes"]],
                  hide_index=True, width="stretch", height=260,
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if cut:
+        st.caption(f"The newest {len(ev):,} events of the two windows before {opts.as_of}; more match "
+                   "(see Events & data for all of them).")
 
 g1, g2, g3 = st.columns(3)
 with g1:
     st.subheader("Armed groups named")
-    names_detail = res.matrix.detail
-    groups = names_detail[(names_detail["region_id"] == choice) & (names_detail["indicator"] == "armed_groups")]
-    st.write(groups["basis"].iat[0] if len(groups) else "No data.")
-    facts = records.group_presence(choice)
+    groups = report.armed_groups(res, choice)
+    st.write("No data." if groups is None else "; ".join(groups) if groups else "None named.")
+    facts = data.group_presence(choice)
     if len(facts):
         st.caption("From the seed articles: " + "; ".join(facts["metric"]))
 with g2:
@@ -113,12 +108,12 @@ with g2:
         st.write("None monitored.")
 with g3:
     st.subheader("Peer states")
-    peers = scores.peers(res)
+    peers = data.peers(res)
     mine_peers = peers.set_index("state_code").at[choice, "peers"]
     st.write(", ".join(names[p] for p in mine_peers[:5]) if mine_peers else "No close peers.")
     st.caption("States with a similar mix of pillar scores (k-means on the five pillars).")
 
 st.divider()
 # deferred: the brief inlines plotly.js (~4.7 MB), built only when the button is clicked
-st.download_button("Download a briefing (HTML)", lambda: brief.state_brief(res, choice, tr, ev), file_name=f"risk-brief-{choice}-{res.options.as_of}.html",
-                   mime="text/html", key="brief_dl")
+st.download_button("Download a briefing (HTML)", lambda: brief.state_brief(res, choice, tr, ev),
+                   file_name=f"risk-brief-{choice}-{res.options.as_of}.html", mime="text/html", key="brief_dl")

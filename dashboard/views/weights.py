@@ -1,4 +1,5 @@
-"""Weights & methods (for analysts): sliders, methods, thresholds; the ranking moves live."""
+"""Weights & methods (for analysts): sliders, methods, thresholds, a weights file to load or
+save; the map and ranking move live, with rank moves against the profile and rank ranges."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard import records, charts, controls, data, score_charts, scores
-from dashboard import state as ui
-from scoring.index import methods
+from dashboard import data, settings, sidebar
+from dashboard.figures import charts, maps
 from scoring.errors import RiskError
+from scoring.index import methods, report
 from scoring.index.weights import load_profile, profile_from_dict
 
-controls.sidebar("weights")
+sidebar.draw("weights")
 st.title("Weights & methods")
-reg = scores.registry()
-base = load_profile(ui.get("profile"))
+reg = data.registry()
+base = load_profile(settings.get("profile"))
 
 with st.sidebar:
     st.markdown("### Load or reset")
@@ -23,45 +24,45 @@ with st.sidebar:
     if up is not None and st.session_state.get("_w_loaded") != up.file_id:
         try:
             loaded = profile_from_dict(yaml.safe_load(up.getvalue().decode("utf-8")), where=up.name)
-            ui.put("pw", loaded.pillar_weights)
-            ui.put("iw", loaded.indicator_weights)
-            ui.put("norm", loaded.normalisation)
-            ui.put("agg", loaded.aggregation)
-            ui.put("th", tuple(loaded.thresholds))
+            settings.put("pw", loaded.pillar_weights)
+            settings.put("iw", loaded.indicator_weights)
+            settings.put("norm", loaded.normalisation)
+            settings.put("agg", loaded.aggregation)
+            settings.put("th", tuple(loaded.thresholds))
             st.session_state["_w_loaded"] = up.file_id
             st.success(f"Loaded {up.name}.")
         except (RiskError, yaml.YAMLError, UnicodeDecodeError) as exc:
             st.error(f"{up.name} was not loaded: {exc}")
     if st.button("Reset to the profile", key="w_reset"):
         for k in ("pw", "iw", "norm", "agg", "th"):
-            ui.put(k, {} if k in ("pw", "iw") else ("" if k in ("norm", "agg") else ()))
+            settings.put(k, {} if k in ("pw", "iw") else ("" if k in ("norm", "agg") else ()))
         for k in list(st.session_state):
             if k.startswith("wsl_"):
                 del st.session_state[k]
         st.rerun()
 
-pw = {**base.pillar_weights, **ui.get("pw")}
-iw = {**base.indicator_weights, **ui.get("iw")}
+pw = {**base.pillar_weights, **settings.get("pw")}
+iw = {**base.indicator_weights, **settings.get("iw")}
 st.caption(f"Starting from the **{base.name}** profile. Weights are relative: they are rescaled to sum to 1.")
 m1, m2, m3 = st.columns(3)
 norms = list(methods.NORMALISERS)
 aggs = list(methods.AGGREGATORS)
-norm = m1.selectbox("Normalisation", norms, index=norms.index(ui.get("norm") or base.normalisation), key="w_norm",
+norm = m1.selectbox("Normalisation", norms, index=norms.index(settings.get("norm") or base.normalisation), key="w_norm",
                     help="; ".join(f"{k}: {v[2]}" for k, v in methods.NORMALISERS.items()))
-agg = m2.selectbox("Aggregation", aggs, index=aggs.index(ui.get("agg") or base.aggregation), key="w_agg",
+agg = m2.selectbox("Aggregation", aggs, index=aggs.index(settings.get("agg") or base.aggregation), key="w_agg",
                    help="; ".join(f"{k}: {v[1]}" for k, v in methods.AGGREGATORS.items()))
-hl = m3.slider("Half-life (days)", 30, 730, int(ui.get("half_life")), step=15, key="w_hl",
+hl = m3.slider("Half-life (days)", 30, 730, int(settings.get("half_life")), step=15, key="w_hl",
                help="An event or month this old counts half as much as one at the as-of date.")
-ui.put("norm", "" if norm == base.normalisation else norm)
-ui.put("agg", "" if agg == base.aggregation else agg)
-ui.put("half_life", float(hl))
-th = ui.get("th") or tuple(base.thresholds)
+settings.put("norm", "" if norm == base.normalisation else norm)
+settings.put("agg", "" if agg == base.aggregation else agg)
+settings.put("half_life", float(hl))
+th = settings.get("th") or tuple(base.thresholds)
 st.markdown("**Level thresholds** (score at which each level starts)")
 tcols = st.columns(4)
 th_sel = tuple(c.number_input(f"{name} from", 0.1, 9.9, float(v), 0.1, key=f"w_th_{k}")
                for k, (c, name, v) in enumerate(zip(tcols, ["Moderate", "Medium", "High", "Extreme"], th)))
 if list(th_sel) == sorted(th_sel) and len(set(th_sel)) == 4:
-    ui.put("th", () if tuple(th_sel) == tuple(base.thresholds) else tuple(th_sel))
+    settings.put("th", () if tuple(th_sel) == tuple(base.thresholds) else tuple(th_sel))
 else:
     st.warning("Thresholds must increase from Moderate to Extreme; keeping the previous ones.")
 
@@ -76,44 +77,37 @@ with st.expander("Indicators (relative weight inside their pillar)"):
     for k, ind in enumerate(reg.indicators):
         new_iw[ind.id] = icols[k % 3].slider(ind.name, 0.0, 5.0, float(iw[ind.id]), 0.5, key=f"wsl_i_{ind.id}",
                                              help=ind.description)
-ui.put("pw", {k: v for k, v in new_pw.items() if abs(v - base.pillar_weights[k]) > 1e-9})
-ui.put("iw", {k: v for k, v in new_iw.items() if abs(v - base.indicator_weights[k]) > 1e-9})
-ui.to_url()
+settings.put("pw", {k: v for k, v in new_pw.items() if abs(v - base.pillar_weights[k]) > 1e-9})
+settings.put("iw", {k: v for k, v in new_iw.items() if abs(v - base.indicator_weights[k]) > 1e-9})
+settings.to_url()
 
-profile = scores.current_profile()
+profile = settings.profile()
 # the live view needs scores, levels and ranks only: no drivers, no bootstrap (kept fast)
-res = scores.run(profile, uncertainty=False, explain=False)
-ref = scores.run(base, uncertainty=False, explain=False)
+res = data.run(profile, uncertainty=False, explain=False)
+ref = data.run(base, uncertainty=False, explain=False)
 t = res.table
 states_now = t[t["region_type"] == "state"]
+moves = report.rank_moves(ref.table, t, "state")
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    fig = charts.state_map(data.state_geojson(), states_now.rename(columns={"region_id": "state_code"}), "level",
-                           scale="level", label="Risk level", name_col="name",
-                           hover={"score": "Score", "rank": "Rank"})
-    st.plotly_chart(fig, config=charts.PLOTLY_CONFIG, width="stretch", key="w_map")
+    fig = maps.state_map(data.state_geojson(), states_now.rename(columns={"region_id": "state_code"}), "level",
+                         scale="level", label="Risk level", name_col="name",
+                         hover={"score": "Score", "rank": "Rank"})
+    st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="w_map")
 with right:
-    rank_tab = states_now.sort_values("rank")[["rank", "name", "score", "level_name"]]
-    before = ref.table.set_index("region_id")["rank"]
-    rank_tab.insert(1, "moved", (before.reindex(states_now.sort_values("rank")["region_id"]).to_numpy()
-                                 - rank_tab["rank"].to_numpy()))
-    st.dataframe(rank_tab, hide_index=True, width="stretch", height=520, key="w_rank",
+    st.dataframe(moves[["rank", "moved", "name", "score", "level_name"]], hide_index=True, width="stretch",
+                 height=520, key="w_rank",
                  column_config={"score": st.column_config.NumberColumn(format="%.2f"),
                                 "moved": st.column_config.NumberColumn(help="places up (+) or down (-) vs the profile")})
 
 st.markdown("#### Who moved against the profile")
+st.write(report.moves_summary(moves))
 b = ref.table[ref.table["region_type"] == "state"]
-moved = (b.set_index("region_id")["rank"] - states_now.set_index("region_id")["rank"]).abs()
-st.write(f"{int((moved > 0).sum())} of 32 states changed rank; the largest move is {int(moved.max())} places."
-         if len(moved) else "")
-st.plotly_chart(score_charts.slope_chart(b, states_now, base.name, "adjusted"), width="stretch", key="w_slope")
+st.plotly_chart(charts.slope_chart(b, states_now, base.name, "adjusted"), width="stretch", key="w_slope")
 
 st.markdown("#### How robust is this ranking?")
-mc = scores.mc_ranks(profile)
-st_mc = states_now.assign(rank_low=mc.rank_low[: len(t)][t["region_type"].eq("state").to_numpy()],
-                          rank_high=mc.rank_high[t["region_type"].eq("state").to_numpy()],
-                          median_rank=mc.median_rank[t["region_type"].eq("state").to_numpy()])
-st.plotly_chart(score_charts.rank_ranges(st_mc), width="stretch", key="w_mc")
+st_mc = report.rank_ranges(res, data.mc_ranks(profile), "state")
+st.plotly_chart(charts.rank_ranges(st_mc), width="stretch", key="w_mc")
 st.caption("Each bar spans the 5th to 95th percentile of the state's rank over 500 draws: weights drawn from a "
            "Dirichlet distribution around these weights, and normalisation and aggregation drawn at random half "
            "the time. A long bar means the rank depends on method choices.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from scoring.index.registry import Registry
@@ -22,8 +24,33 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}"
 
 
-def drivers(i: int, scores, matrix, reg: Registry, top: int = 3) -> list[str]:
-    """The indicators that add most points to region ``i``'s score, in words."""
+@dataclass(frozen=True)
+class Driver:
+    """One indicator that adds points to a region's score, with what it says in words.
+
+    ``rank`` is the region's place among its peers (states or corridors) on the raw value,
+    1 = highest, None when the value is missing; ``of`` is how many peers have a value.
+    """
+
+    indicator: str
+    name: str
+    value: float
+    unit: str
+    rank: int | None
+    of: int
+    points: float
+
+    def describe(self, points: bool = True) -> str:
+        """In words, e.g. "Homicide victims: 98.1 per 100k per year, 1st highest of 32 (+1.20 points)"."""
+        where = f", {_ordinal(self.rank)} highest of {self.of}" if self.rank else ""
+        return f"{self.name}: {_fmt(self.value)} {self.unit}{where}" + (f" (+{self.points:.2f} points)" if points else "")
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+def driver_list(i: int, scores, matrix, reg: Registry, top: int = 3) -> list[Driver]:
+    """The indicators that add most points to region ``i``'s score, largest first."""
     c = scores.contributions[i]
     order = np.argsort(-c)
     st = matrix.is_state
@@ -37,12 +64,16 @@ def drivers(i: int, scores, matrix, reg: Registry, top: int = 3) -> list[str]:
         v = matrix.raw[i, j]
         rank = int(np.sum(col[np.isfinite(col)] > v) + 1) if np.isfinite(v) else None
         total = int(np.isfinite(col).sum())
-        where = f", {_ordinal(rank)} highest of {total}" if rank else ""
         unit = ind.unit.split(" (")[0] if st[i] else ind.unit.replace("per 100k per year (corridors: per 100 km)", "per 100 km a year")
         if not st[i] and ind.layer == "events" and "per 100 km" not in unit and ind.measure in ("count", "fatalities"):
             unit = unit.replace("per 100k per year", "per 100 km a year")
-        out.append(f"{ind.name}: {_fmt(v)} {unit}{where} (+{c[j]:.2f} points)")
+        out.append(Driver(ind.id, ind.name, float(v), unit, rank, total, float(c[j])))
     return out
+
+
+def drivers(i: int, scores, matrix, reg: Registry, top: int = 3) -> list[str]:
+    """The indicators that add most points to region ``i``'s score, in words."""
+    return [str(d) for d in driver_list(i, scores, matrix, reg, top)]
 
 
 def changes(i: int, now, before, reg: Registry, top: int = 2) -> str:
@@ -63,12 +94,17 @@ def changes(i: int, now, before, reg: Registry, top: int = 2) -> str:
     return head + (f", mostly from {', '.join(parts)}" if parts else "") + "."
 
 
-def summary(name: str, score: float, level_name: str, rank, n_peers: int, drv: list[str], change: str,
+def summary(name: str, score: float, level_name: str, rank, n_peers: int, drv: list[Driver | str], change: str,
             coverage: float) -> str:
+    """One paragraph: level, score, rank, the main driver (a :class:`Driver`, or its text), the change."""
     if not np.isfinite(score):
         return f"{name}: no score, too little data for this period."
     r = f"ranked {_ordinal(int(rank))} of {n_peers}" if rank == rank else "unranked"
-    lead = drv[0].split(":")[0].lower() if drv else "no single indicator"
+    lead = _driver_name(drv[0]).lower() if drv else "no single indicator"
     cov = "" if coverage >= 0.95 else f" Data cover {coverage:.0%} of the weighted indicators."
     return (f"{name} is at level {level_name} ({score:.1f}/10), {r}. "
             f"The main driver is {lead}. {change}{cov}").strip()
+
+
+def _driver_name(d: Driver | str) -> str:
+    return d.name if isinstance(d, Driver) else d.split(":")[0]

@@ -40,6 +40,9 @@ class Result:
     profile: Profile
     options: TimeOptions
     rank_stats: RankStats | None = None
+    # per region id, its drivers as structured records (the table's "drivers" holds their text)
+    driver_records: dict[str, list[explain_mod.Driver]] = dataclasses.field(default_factory=dict, repr=False,
+                                                                             compare=False)
     _contrib: pd.DataFrame | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def contributions(self) -> pd.DataFrame:
@@ -143,17 +146,18 @@ class RiskModel:
             t["ci_low"] = t["ci_high"] = t["score"]
             t["median_rank"] = t["rank_low"] = t["rank_high"] = t["rank"]
         m = prep.matrix
-        drv, summ = [], []
+        drv, summ, records = [], [], {}
         n_states = int(m.is_state.sum())
         for i in range(len(t) if explain else 0):
-            d = explain_mod.drivers(i, sc, m, self.reg)
+            d = explain_mod.driver_list(i, sc, m, self.reg)
             ch = explain_mod.changes(i, sc, prev, self.reg)
             peers = n_states if m.is_state[i] else len(t) - n_states
-            drv.append(d)
+            records[t["region_id"].iat[i]] = d
+            drv.append([str(x) for x in d])
             summ.append(explain_mod.summary(t["name"].iat[i], t["score"].iat[i], t["level_name"].iat[i], t["rank"].iat[i],
                                         peers, d, ch, t["coverage"].iat[i]))
         t["drivers"] = drv if explain else [[] for _ in range(len(t))]
         t["summary"] = summ if explain else ""
         pillars = [c for c in t.columns if c.startswith("pillar_")]
         t = t[OUTPUT_COLUMNS + pillars + ["drivers", "summary"]]
-        return Result(t, sc, m, prev, profile, opts, rs)
+        return Result(t, sc, m, prev, profile, opts, rs, records)

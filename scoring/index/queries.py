@@ -1,7 +1,7 @@
 """The heavy aggregation, in DuckDB: once per data and time choice.
 
 Everything here takes a ``db`` object with ``query(sql, params) -> DataFrame``
-(:class:`scoring.store.Store`, or :class:`ConQuery` around a connection) and returns
+(:class:`scoring.db.store.Store`, or :class:`ConQuery` around a connection) and returns
 small frames (regions x groups). Weights and methods then act on those in numpy.
 """
 
@@ -25,7 +25,7 @@ REPORT_ORIGINS = ("seed", "user")
 
 
 class ConQuery:
-    """Adapter: a DuckDB connection with the ``query`` method of :class:`scoring.store.Store`."""
+    """Adapter: a DuckDB connection with the ``query`` method of :class:`scoring.db.store.Store`."""
 
     def __init__(self, con):
         self.con = con
@@ -81,26 +81,49 @@ def population(db, year: int) -> pd.Series:
     return df.set_index("state_code")["pop_mid_year"].astype(float)
 
 
-def official_months(db, start: dt.date, end: dt.date) -> pd.DataFrame:
+def missing_month(q: str = "q", series: str | None = "series") -> str:
+    """SQL condition on a ``data_quality`` row ``q``: the month is missing, not zero.
+
+    The one statement of the rule: a month flagged ``reporting_gap`` is missing for every
+    series of its dataset; one flagged ``suspect_zero`` only for the homicide series.
+    ``series`` is the SQL expression of the series; None for a whole dataset's month
+    (where only a reporting gap counts).
+    """
+    if series is None:
+        return f"({q}.flag = 'reporting_gap')"
+    return f"({q}.flag = 'reporting_gap' OR ({q}.flag = 'suspect_zero' AND {series} = 'homicide'))"
+
+
+def official_months(db, start: dt.date, end: dt.date, *, state_code: str | None = None) -> pd.DataFrame:
     """Monthly totals per dataset, state and series for months starting in (start, end].
 
-    ``v`` is NULL when no cell of the series has a value, or when the month is flagged
-    as a reporting gap (or a suspect zero, for homicide): missing, not zero.
+    ``v`` is NULL when no cell of the series has a value, or when the month is missing by
+    :func:`missing_month` (a reporting gap, or a suspect zero for homicide): missing, not
+    zero. ``state_code`` keeps one state only.
     """
-    return db.query("""
+    one_state = "AND state_code = ?" if state_code is not None else ""
+    params = [start, end] + ([state_code] if state_code is not None else [])
+    return db.query(f"""
         WITH m AS (
             SELECT dataset, state_code, series, year, month,
                    CASE WHEN count(value) = 0 THEN NULL ELSE sum(value) END AS v
             FROM official_stats
             WHERE series IS NOT NULL AND make_date(year, month, 1) > ? AND make_date(year, month, 1) <= ?
+                  {one_state}
             GROUP BY ALL)
         SELECT m.dataset, m.state_code, m.series, m.year, m.month,
                CASE WHEN EXISTS (SELECT 1 FROM data_quality q
                                  WHERE q.dataset = m.dataset AND q.state_code = m.state_code
                                    AND q.year = m.year AND q.month = m.month
-                                   AND (q.flag = 'reporting_gap' OR (q.flag = 'suspect_zero' AND m.series = 'homicide')))
+                                   AND {missing_month("q", "m.series")})
                     THEN NULL ELSE m.v END AS v
-        FROM m""", [start, end])
+        FROM m""", params)
+
+
+def state_population(db, state_code: str) -> pd.Series:
+    """Mid-year population of one state, indexed by year (empty without a CONAPO table)."""
+    df = db.query("SELECT year, pop_mid_year FROM population WHERE state_code = ? ORDER BY year", [state_code])
+    return df.set_index("year")["pop_mid_year"].astype(float)
 
 
 def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
@@ -178,7 +201,7 @@ def event_contributions(db, windows: dict[str, dt.date], window_days: int, half_
 
 
 def events_for_region(db, region_id: str, region_type: str, end: dt.date, window_days: int,
-                      buffer_km: float = 25.0, limit: int = 500) -> pd.DataFrame:
+                      buffer_km: float, limit: int = 500) -> pd.DataFrame:
     """The events behind a region's event indicators, newest first, with their sources."""
     if region_type == "corridor":
         where = "e.event_id IN (SELECT event_id FROM event_corridor WHERE corridor_id = ? AND distance_km <= ?)"

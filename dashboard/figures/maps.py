@@ -1,4 +1,4 @@
-"""Figure builders for the dashboard. Each returns a ``go.Figure``; none imports streamlit.
+"""Map figures: the state choropleth with corridor lines and event points. No streamlit.
 
 Pages call ``st.plotly_chart(fig, config=PLOTLY_CONFIG, ...)``; tests build the figures
 directly. The state map is a ``go.Choropleth`` on our own GeoJSON (32 states, feature
@@ -22,19 +22,15 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from scoring.index.levels import LEVEL_LABELS
-
-# Risk levels, indexed by level number. 0 means the state has no score (not "no risk").
-LEVEL_NAMES: tuple[str, ...] = LEVEL_LABELS
-LEVEL_COLORS: tuple[str, ...] = ("#bdbdbd", "#2e7d32", "#f9d71c", "#f39c12", "#d32f2f", "#7b1e3a")
-NO_DATA_COLOR = LEVEL_COLORS[0]
-MAX_LEVEL = len(LEVEL_NAMES) - 1
-
-# Region / category colours: muted, distinct from the risk palette so that a category map is
-# never read as a risk map.
-CATEGORY_COLORS: tuple[str, ...] = (
-    "#8dd3c7", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd",
+from dashboard.figures.palette import (
+    CATEGORY_COLORS,
+    LEVEL_COLORS,
+    LEVEL_NAMES,
+    MAX_LEVEL,
+    NO_DATA_COLOR,
+    level_color,  # noqa: F401  (part of this module's interface)
 )
+from dashboard.figures.palette import as_level as _as_level
 
 # Corridor line style per corridor kind (scoring.schema.CORRIDOR_KINDS). Dark blues and
 # purples, so the lines stay visible on every fill of the risk palette.
@@ -78,19 +74,6 @@ def stepped_colorscale(colors: Sequence[str]) -> list[list]:
 def level_colorscale() -> list[list]:
     """The risk-level colour scale: levels 0 (no data) to 5 (extreme), use with zmin 0, zmax 5."""
     return stepped_colorscale(LEVEL_COLORS)
-
-
-def level_color(level) -> str:
-    """Colour of one level; missing or out-of-range values are "No data" grey."""
-    lv = _as_level(level)
-    return LEVEL_COLORS[lv]
-
-
-def _as_level(value) -> int:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return 0
-    lv = int(value)
-    return lv if 0 <= lv <= MAX_LEVEL else 0
 
 
 def _band_centres(n: int, zmin: float, zmax: float) -> list[float]:
@@ -211,7 +194,7 @@ def state_map(
     else:
         if scale == "level":
             z = [_as_level(v) for v in frame[color_col]]
-            names, colors = list(LEVEL_NAMES), list(LEVEL_COLORS)
+            names, steps = list(LEVEL_NAMES), level_colorscale()
             frame["_level_name"] = [LEVEL_NAMES[v] for v in z]
             lines = {"_level_name": label, **{c: lab for c, lab in hover.items() if c != color_col}}
         else:
@@ -222,9 +205,10 @@ def state_map(
                 names, colors = ["No data", *names], [NO_DATA_COLOR, *colors]
             index = {n: i for i, n in enumerate(names)}
             z = [index["No data"] if pd.isna(v) else index[str(v)] for v in frame[color_col]]
+            steps = stepped_colorscale(colors)
         zmax = max(len(names) - 1, 1)
         fig.add_trace(go.Choropleth(
-            locations=frame["_code"], z=z, zmin=0, zmax=zmax, colorscale=stepped_colorscale(colors),
+            locations=frame["_code"], z=z, zmin=0, zmax=zmax, colorscale=steps,
             text=_hover_text(frame, name_col, lines), name=label,
             colorbar=_colorbar(label, tickvals=_band_centres(len(names), 0, zmax), ticktext=names),
             marker=_outline(frame["_code"], selected), **common,

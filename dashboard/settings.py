@@ -1,10 +1,16 @@
 """What the user set, shared by every page and mirrored in the URL (query parameters).
 
+(Named ``settings``, not ``state``: elsewhere a "state" is one of Mexico's 32 states.)
+
 A page reads a setting with :func:`get`, builds its widget with that value, and writes
 the widget's result back with :func:`put`. :func:`init` seeds the settings from the URL
 once per session, and :func:`to_url` writes the non-default ones back, so a view can be
 shared and reopened. Widgets keep their own keys per page (Streamlit drops a widget's
 state when its page is left); the shared values live under ``_s_<name>``.
+
+:func:`profile` and :func:`time_options` turn the settings into what the scoring engine
+takes (a :class:`~scoring.index.weights.Profile` and a
+:class:`~scoring.index.matrix.TimeOptions`); the time defaults are the engine's own.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import math
 
 import streamlit as st
 
-from scoring.index.weights import profile_names
+from scoring.errors import RiskError
+from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS, TimeOptions
+from scoring.index.weights import Profile, load_profile, profile_from_dict, profile_names
 
 # name -> (default, parse from URL text, format to URL text)
 _DATE = (lambda s: dt.date.fromisoformat(s), lambda v: v.isoformat())
@@ -44,9 +52,9 @@ _TH = (lambda s: tuple(float(x) for x in s.split(",")), lambda v: ",".join(f"{x:
 SETTINGS: dict[str, tuple] = {
     "profile": ("analyst", *_STR),
     "as_of": (None, *_DATE),
-    "window": (365, *_INT),
-    "half_life": (180.0, *_FLOAT),
-    "buffer": (25.0, *_FLOAT),
+    "window": (DEFAULT_WINDOW_DAYS, *_INT),
+    "half_life": (float(DEFAULT_HALF_LIFE_DAYS), *_FLOAT),
+    "buffer": (float(DEFAULT_BUFFER_KM), *_FLOAT),
     "norm": ("", *_STR),        # '' = the profile's own
     "agg": ("", *_STR),
     "pw": ({}, _weights_parse, _weights_fmt),   # pillar weight overrides
@@ -61,7 +69,7 @@ SETTINGS: dict[str, tuple] = {
 
 def init() -> None:
     """Seed the shared settings from the URL, once per session. Bad values are ignored."""
-    if st.session_state.get("_state_ready"):
+    if st.session_state.get("_settings_ready"):
         return
     qp = st.query_params
     for name, (default, parse, _) in SETTINGS.items():
@@ -74,7 +82,7 @@ def init() -> None:
         st.session_state[f"_s_{name}"] = value
     if st.session_state["_s_profile"] not in profile_names():
         st.session_state["_s_profile"] = "analyst"
-    st.session_state["_state_ready"] = True
+    st.session_state["_settings_ready"] = True
 
 
 def get(name: str):
@@ -98,3 +106,30 @@ def to_url(names=None) -> None:
     current = {k: st.query_params[k] for k in st.query_params}
     if current != want:
         st.query_params.from_dict(want)
+
+
+def profile() -> Profile:
+    """The profile the user chose, with any weight, method or threshold overrides applied.
+
+    Overrides the engine refuses (e.g. every pillar weight at zero) show a warning and
+    fall back on the chosen profile as it is.
+    """
+    base = load_profile(get("profile"))
+    pw, iw, norm, agg, th = get("pw"), get("iw"), get("norm"), get("agg"), get("th")
+    if not (pw or iw or norm or agg or th):
+        return base
+    doc = {"name": f"{base.name} (adjusted)", "description": base.description,
+           "pillars": {**base.pillar_weights, **pw}, "indicators": {**base.indicator_weights, **iw},
+           "normalisation": norm or base.normalisation, "aggregation": agg or base.aggregation,
+           "thresholds": list(th) if th else list(base.thresholds)}
+    try:
+        return profile_from_dict(doc)
+    except RiskError as exc:
+        st.warning(f"The adjusted weights were refused ({exc}); showing the {base.name} profile.")
+        return base
+
+
+def time_options() -> TimeOptions:
+    """The as-of date, window, half-life and corridor buffer the user chose."""
+    return TimeOptions(as_of=get("as_of"), window_days=int(get("window")),
+                       half_life_days=float(get("half_life")), buffer_km=float(get("buffer")))

@@ -1,4 +1,5 @@
-"""A self-contained HTML briefing for one state: charts (plotly.js inlined) and tables.
+"""A self-contained HTML briefing for one state: level, score, drivers, charts (plotly.js
+inlined) and tables. No streamlit: the State profile page offers it as a download.
 
 Works offline: plotly.js is embedded once in the file, and no map is included (a geo
 figure would fetch a basemap from the network).
@@ -11,8 +12,8 @@ import html
 import pandas as pd
 import plotly.io as pio
 
-from dashboard import score_charts
-from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES
+from dashboard.figures import charts
+from dashboard.figures.palette import LEVEL_NAMES, level_badge_style
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -20,13 +21,14 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def state_brief(res, code: str, trend: pd.DataFrame, events: pd.DataFrame) -> str:
+    """The brief of state ``code`` from a result, its monthly trend and its recent events."""
     row = res.table.set_index("region_id").loc[code]
     contrib = res.contributions()
     mine = contrib[contrib["region_id"] == code]
-    figs = [score_charts.contributions_bar(mine, "Contributions to the score")]
+    figs = [charts.contributions_bar(mine, "Contributions to the score")]
     if not trend.empty:
-        figs.append(score_charts.trend_lines(trend, "month", "rate", "series", "Monthly figures",
-                                             "per 100,000 people a year"))
+        figs.append(charts.trend_lines(trend, "month", "rate", "series", "Monthly figures",
+                                       "per 100,000 people a year"))
     parts = []
     for k, f in enumerate(figs):
         parts.append(pio.to_html(f, full_html=False, include_plotlyjs=(k == 0), config={"displaylogo": False}))
@@ -34,16 +36,22 @@ def state_brief(res, code: str, trend: pd.DataFrame, events: pd.DataFrame) -> st
     ev = events[["date", "event_type", "fatalities", "place", "actors", "sources"]].head(50) if len(events) else events
     ind = mine[["indicator_name", "pillar", "raw", "normalised", "weight", "points", "coverage"]]
     notes = "; ".join(res.matrix.meta["notes"]) or "none"
+    n_states = int((res.table["region_type"] == "state").sum())
+    if pd.notna(row["rank"]):
+        rank = f"rank {int(row['rank'])} of {n_states}"
+        if pd.notna(row["rank_low"]):
+            rank += f" (range {int(row['rank_low'])}–{int(row['rank_high'])})"
+    else:
+        rank = "unranked"
     return f"""<!doctype html><html><head><meta charset="utf-8">
 <title>Risk brief: {html.escape(row['name'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:24px auto;color:#222}}
-.badge{{display:inline-block;padding:6px 14px;border-radius:6px;background:{LEVEL_COLORS[lvl]};
-color:{'#000' if lvl in (0, 2) else '#fff'};font-weight:600}} table.t{{border-collapse:collapse;font-size:13px}}
+.badge{{{level_badge_style(lvl)}}} table.t{{border-collapse:collapse;font-size:13px}}
 table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}}</style></head><body>
 <h1>{html.escape(row['name'])}</h1>
 <p><span class="badge">Level {lvl}: {LEVEL_NAMES[lvl]}</span>
  &nbsp; Score <b>{row['score']:.2f}</b>/10 (90% interval {row['ci_low']:.2f}–{row['ci_high']:.2f});
- rank {int(row['rank'])} of 32 (range {int(row['rank_low'])}–{int(row['rank_high'])}).</p>
+ {rank}.</p>
 <p>{html.escape(row['summary'])}</p>
 <p><small>Profile: {html.escape(res.profile.name)} · as of {res.options.as_of} · window {res.options.window_days} days ·
 half-life {res.options.half_life_days:g} days · normalisation {res.profile.normalisation} ·

@@ -1,4 +1,5 @@
-"""Figure builders for scores: contributions, pillars, trends, rank ranges, slope charts.
+"""Figures of scores and data: contributions, pillars, trends, rank ranges, slope charts,
+the events timeline and the coverage heatmap.
 
 Each returns a ``go.Figure``; none imports streamlit (tested without it).
 """
@@ -12,11 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import LEVEL_COLORS, LEVEL_NAMES
-
-PILLAR_COLORS = {"lethal": "#7b1e3a", "organised": "#d32f2f", "mobility": "#f39c12", "state": "#5d4037",
-                 "momentum": "#607d8b"}
-SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+from dashboard.figures.palette import LEVEL_COLORS, LEVEL_NAMES, PILLAR_COLORS, SERIES_COLORS, level_color
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
@@ -61,6 +58,7 @@ def pillar_bars(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str
 
 def pillar_radar(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str] | None = None,
                  title: str | None = None) -> go.Figure:
+    """One closed polygon per region over its pillar scores (0-10; missing drawn at 0)."""
     names = list(names or pillars)
     fig = go.Figure()
     for i, (_, r) in enumerate(table.iterrows()):
@@ -77,7 +75,7 @@ def rank_ranges(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=df["rank"], y=df["name"], mode="markers", name="rank",
-        marker=dict(size=10, color=[LEVEL_COLORS[int(l)] for l in df["level"]], line=dict(color="#333", width=1)),
+        marker=dict(size=10, color=[level_color(v) for v in df["level"]], line=dict(color="#333", width=1)),
         error_x=dict(type="data", symmetric=False, array=df["rank_high"] - df["rank"],
                      arrayminus=df["rank"] - df["rank_low"], color="#555", thickness=1.5),
         customdata=np.stack([df["rank_low"], df["rank_high"], df["median_rank"]], axis=1),
@@ -90,6 +88,7 @@ def rank_ranges(table: pd.DataFrame, title: str | None = None) -> go.Figure:
 
 def trend_lines(series: pd.DataFrame, x: str, y: str, group: str, title: str | None = None,
                 y_title: str | None = None) -> go.Figure:
+    """One line per ``group`` of ``series`` (NaN values leave gaps)."""
     fig = go.Figure()
     for i, (name, g) in enumerate(series.groupby(group, sort=False)):
         fig.add_scatter(x=g[x], y=g[y], mode="lines+markers", name=str(name)[:40],
@@ -156,3 +155,18 @@ def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig.update_layout(yaxis=dict(title="events", rangemode="tozero"),
                       yaxis2=dict(title="deaths", overlaying="y", side="right", rangemode="tozero"))
     return _layout(fig, title)
+
+
+def coverage_heatmap(coverage: pd.DataFrame, names: dict | None = None) -> go.Figure:
+    """States x months, the share of cells with a figure: grey = none, green = all.
+
+    ``coverage``: index state codes, columns months ("YYYY-MM"), values 0-1; ``names``
+    labels the states (code -> name).
+    """
+    names = names or {}
+    fig = go.Figure(go.Heatmap(z=coverage.to_numpy(), x=[str(c) for c in coverage.columns],
+                               y=[names.get(s, s) for s in coverage.index],
+                               colorscale=[[0, "#bdbdbd"], [0.01, "#fff3e0"], [1, "#2e7d32"]], zmin=0, zmax=1,
+                               colorbar=dict(title="share")))
+    fig.update_layout(height=720, margin=dict(l=10, r=10, t=10, b=10))
+    return fig

@@ -1,0 +1,43 @@
+"""The sidebar every scored page shares: profile, as-of date and window, mirrored in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import data, settings
+from scoring.index.weights import load_profile, profile_names
+
+WINDOWS = {"3 months": 91, "6 months": 182, "1 year": 365, "2 years": 730}
+EARLIEST_AS_OF = dt.date(2016, 1, 31)
+
+
+def draw(page: str) -> None:
+    """Draw the shared controls (widget keys are per page) and mirror them in the URL."""
+    settings.init()
+    latest = data.default_as_of()
+    names = profile_names()
+    with st.sidebar:
+        st.markdown("### View")
+        prof = st.selectbox("Profile", names, index=names.index(settings.get("profile")), key=f"{page}_profile",
+                            format_func=str.capitalize, help="Who the weights serve; see Weights & methods.")
+        if prof != settings.get("profile"):
+            settings.put("pw", {})
+            settings.put("iw", {})
+        settings.put("profile", prof)
+        st.caption(load_profile(prof).description)
+        as_of = settings.get("as_of") or latest
+        as_of = min(max(as_of, EARLIEST_AS_OF), latest)
+        picked = st.date_input("As of", value=as_of, min_value=EARLIEST_AS_OF, max_value=latest,
+                               key=f"{page}_as_of", help="Scores use the data up to this date. "
+                               f"Latest month with official data: {latest:%Y-%m}.")
+        settings.put("as_of", None if picked == latest else picked)
+        labels = list(WINDOWS)
+        current = next((k for k, v in WINDOWS.items() if v == int(settings.get("window"))), "1 year")
+        win = st.select_slider("Window", labels, value=current, key=f"{page}_window",
+                               help="How far back the data count; recent months weigh more (half-life).")
+        settings.put("window", WINDOWS[win])
+        if settings.get("pw") or settings.get("iw") or settings.get("norm") or settings.get("agg") or settings.get("th"):
+            st.info("Custom weights or methods are active (Weights & methods page).", icon="⚖️")
+    settings.to_url()

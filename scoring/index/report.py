@@ -1,0 +1,195 @@
+"""Read-outs of scores for people: gaps between regions, rank moves, histories, trends.
+
+Plain functions over :class:`~scoring.index.model.Result` objects (and, for the monthly
+trend, the store), shared by the dashboard's pages and the command line. No streamlit,
+no formatting for a particular screen: frames and numbers out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring.errors import OptionError
+from scoring.index import queries
+from scoring.index.explain import Driver
+from scoring.index.matrix import TimeOptions, per_100k_year
+from scoring.index.model import Result, RiskModel
+from scoring.index.weights import Profile
+
+# Monthly series on a state's trend chart: (label, dataset, series summed).
+TREND_SERIES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("Homicide victims", "victims", ("homicide",)),
+    ("Kidnapping victims", "victims", ("kidnapping",)),
+    ("Extortion files", "carpetas", ("extortion",)),
+    ("Cargo theft files", "carpetas", ("cargo_theft",)),
+]
+
+# Quarterly history: as-of dates this many days apart.
+QUARTER_DAYS = 91
+
+
+# -- one region ---------------------------------------------------------------------------------
+
+def find_region(res: Result, text: str) -> str:
+    """The region id of ``text``: an id ("11", "bajio-industrial-fed45") or a name, any case."""
+    t = res.table
+    if text in set(t["region_id"]):
+        return text
+    hits = t[t["name"].str.casefold() == text.casefold()]
+    if len(hits) == 1:
+        return str(hits["region_id"].iat[0])
+    raise OptionError(f"no state or corridor is called {text!r} (give an INEGI code, a corridor id or a name)")
+
+
+def indicator_table(res: Result, region_id: str) -> pd.DataFrame:
+    """One region's indicators: value, 0-10, weight, points, coverage and where they come from.
+
+    Columns: indicator, indicator_name, pillar, raw, normalised, weight, points, coverage,
+    basis, data_end, source (registry order).
+    """
+    contrib = res.contributions()
+    mine = contrib[contrib["region_id"] == region_id].drop(columns="region_id")
+    detail = res.matrix.detail
+    detail = detail[detail["region_id"] == region_id][["indicator", "basis", "data_end", "source"]]
+    return mine.merge(detail, on="indicator", how="left").reset_index(drop=True)
+
+
+def armed_groups(res: Result, region_id: str) -> list[str] | None:
+    """The armed groups named in a region's events in the window (sorted); None = no data."""
+    d = res.matrix.detail
+    row = d[(d["region_id"] == region_id) & (d["indicator"] == "armed_groups")]
+    if row.empty:
+        return None
+    basis = row["basis"].iat[0]
+    if not isinstance(basis, str) or basis == "none named":
+        return []
+    return [name.strip() for name in basis.split(";") if name.strip()]
+
+
+def top_drivers(res: Result) -> list[Driver | None]:
+    """Per row of ``res.table``, the indicator that adds most points (None: none, or not explained)."""
+    out = []
+    for rid in res.table["region_id"]:
+        d = res.driver_records.get(rid)
+        out.append(d[0] if d else None)
+    return out
+
+
+# -- two or more regions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Gap:
+    """Region ``a``'s score minus region ``b``'s, split into what each indicator adds."""
+
+    a: str
+    b: str
+    score_a: float
+    score_b: float
+    parts: pd.DataFrame   # indicator, indicator_name, pillar, points_a, points_b, difference
+
+    @property
+    def gap(self) -> float:
+        return self.score_a - self.score_b
+
+    def largest(self, n: int = 3) -> pd.DataFrame:
+        return self.parts.head(n)
+
+
+def gap(res: Result, a: str, b: str) -> Gap:
+    """What drives the difference between two regions' scores, largest difference first.
+
+    A score is the sum of its indicators' points (exactly under arithmetic aggregation;
+    under geometric the points are log-shares rescaled to the score), so the differences
+    sum to the score gap whenever both regions have a score.
+    """
+    contrib = res.contributions()
+    ca = contrib[contrib["region_id"] == a].set_index("indicator")
+    cb = contrib[contrib["region_id"] == b].set_index("indicator")
+    if ca.empty or cb.empty:
+        raise OptionError(f"no scores for {a if ca.empty else b!r}")
+    parts = pd.DataFrame({"indicator_name": ca["indicator_name"], "pillar": ca["pillar"],
+                          "points_a": ca["points"], "points_b": cb["points"],
+                          "difference": ca["points"] - cb["points"]})
+    parts = parts.sort_values("difference", key=abs, ascending=False, kind="stable").reset_index()
+    score = res.table.set_index("region_id")["score"]
+    return Gap(a, b, float(score[a]), float(score[b]), parts)
+
+
+def rank_moves(before: pd.DataFrame, after: pd.DataFrame, region_type: str = "state") -> pd.DataFrame:
+    """Ranks under ``after`` against ``before`` (two results' tables), best rank first.
+
+    Columns: region_id, name, rank, score, level_name, rank_before, moved (places up > 0,
+    down < 0; NaN where either rank is missing).
+    """
+    now = after[after["region_type"] == region_type].sort_values("rank", kind="stable")
+    prior = before.set_index("region_id")["rank"]
+    out = now[["region_id", "name", "rank", "score", "level_name"]].reset_index(drop=True)
+    out["rank_before"] = prior.reindex(out["region_id"]).to_numpy()
+    out["moved"] = out["rank_before"] - out["rank"]
+    return out
+
+
+def moves_summary(moves: pd.DataFrame) -> str:
+    """In words: how many regions changed rank, and the largest move."""
+    moved = moves["moved"].abs()
+    if not moved.notna().any():
+        return ""
+    return (f"{int((moved > 0).sum())} of {len(moves)} states changed rank; the largest move is "
+            f"{int(moved.max())} places.")
+
+
+def rank_ranges(res: Result, stats, region_type: str = "state") -> pd.DataFrame:
+    """``res.table``'s rows of one region type with Monte-Carlo rank ranges from ``stats``
+    (a :class:`~scoring.index.uncertainty.RankStats` over the same regions, in order)."""
+    keep = (res.table["region_type"] == region_type).to_numpy()
+    return res.table[keep].assign(rank_low=np.asarray(stats.rank_low)[keep],
+                                  rank_high=np.asarray(stats.rank_high)[keep],
+                                  median_rank=np.asarray(stats.median_rank)[keep])
+
+
+# -- over time ---------------------------------------------------------------------------------
+
+def score_history(model: RiskModel, profile: Profile, opts: TimeOptions | None = None,
+                  quarters: int = 8) -> pd.DataFrame:
+    """Every region's score at ``quarters`` as-of dates a quarter apart, ending at ``opts.as_of``
+    (the latest official month when None). Same profile, window and half-life throughout.
+
+    Columns: region_id, name, score, level, as_of; sorted by region and date.
+    """
+    opts = opts or TimeOptions()
+    end = opts.as_of or model.default_as_of()
+    rows = []
+    for k in range(quarters):
+        o = dataclasses.replace(opts, as_of=end - dt.timedelta(days=QUARTER_DAYS * k))
+        r = model.run(profile, o, uncertainty=False, compare=False, explain=False)
+        rows.append(r.table[["region_id", "name", "score", "level"]].assign(as_of=o.as_of))
+    return pd.concat(rows, ignore_index=True).sort_values(["region_id", "as_of"], ignore_index=True)
+
+
+def trend(db, state_code: str, months: int = 60) -> pd.DataFrame:
+    """A state's monthly official figures as yearly rates per 100,000 people, last ``months``.
+
+    One row per series (:data:`TREND_SERIES`) and month with figures; ``rate`` is NaN for
+    a month that is missing (:func:`scoring.index.queries.missing_month`): gaps stay gaps.
+    Columns: month, rate, series.
+    """
+    official = queries.official_months(db, dt.date(1900, 1, 1), dt.date(2999, 12, 31), state_code=state_code)
+    pop = queries.state_population(db, state_code)
+    frames = []
+    for label, dataset, series in TREND_SERIES:
+        sub = official[(official["dataset"] == dataset) & official["series"].isin(series)]
+        per = sub.groupby(["year", "month"])["v"].sum(min_count=1).reset_index()
+        per = per[per["year"].isin(pop.index)].tail(months)
+        if per.empty:
+            continue
+        rate = per_100k_year(per["v"].astype(float), pop.reindex(per["year"]).to_numpy())
+        frames.append(pd.DataFrame({"month": pd.to_datetime(dict(year=per["year"], month=per["month"], day=1)),
+                                    "rate": rate, "series": label}))
+    if not frames:
+        return pd.DataFrame(columns=["month", "rate", "series"])
+    return pd.concat(frames, ignore_index=True)
