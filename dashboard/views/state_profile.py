@@ -29,14 +29,24 @@ i = int(res.table.index[res.table["region_id"] == choice][0])
 row = res.table.loc[i]
 st.title(f"{row['name']}")
 lvl = int(row["level"])
-st.markdown(f"<div style='{level_badge_style(lvl)}'>Level {lvl}: {LEVEL_NAMES[lvl]}</div>", unsafe_allow_html=True)
+st.markdown(f"<div style='{level_badge_style(lvl)}'>{LEVEL_NAMES[lvl]}{f' · {lvl} of 5' if lvl else ''}</div>",
+            unsafe_allow_html=True)
+
+
+def _num(x, fmt: str = "{:.2f}") -> str:
+    """A figure, or a dash where there is none (a state without data has no score, rank or interval)."""
+    return "–" if x is None or pd.isna(x) else fmt.format(x)
+
+
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Score (0-10)", f"{row['score']:.2f}", None if pd.isna(row["change"]) else f"{row['change']:+.2f}",
-          delta_color="inverse", help=f"90% interval {row['ci_low']:.2f}-{row['ci_high']:.2f} (bootstrap over events)")
-c2.metric("90% interval", f"{row['ci_low']:.2f} – {row['ci_high']:.2f}")
-c3.metric("Rank of 32", f"{int(row['rank'])}", help="1 = highest risk")
-c4.metric("Rank range (5-95%)", f"{int(row['rank_low'])} – {int(row['rank_high'])}",
+c1.metric("Score (0-10)", _num(row["score"]), None if pd.isna(row["change"]) else f"{row['change']:+.2f}",
+          delta_color="inverse", help=f"90% interval {_num(row['ci_low'])}-{_num(row['ci_high'])} (bootstrap)")
+c2.metric("90% interval", f"{_num(row['ci_low'])} – {_num(row['ci_high'])}")
+c3.metric("Rank of 32", _num(row["rank"], "{:.0f}"), help="1 = highest risk")
+c4.metric("Rank range (5-95%)", f"{_num(row['rank_low'], '{:.0f}')} – {_num(row['rank_high'], '{:.0f}')}",
           help="Over 500 random draws of weights (Dirichlet around the profile) and methods")
+if not lvl:
+    st.warning("No score: none of the indicators has data for this state in the window.")
 st.write(row["summary"])
 if res.matrix.meta["notes"]:
     st.caption("Data notes: " + "; ".join(res.matrix.meta["notes"]))
@@ -67,8 +77,8 @@ if tr.empty:
 else:
     fig = charts.trend_lines(tr, "month", "rate", "series", y_title="per 100,000 people a year")
     st.plotly_chart(fig, width="stretch", key="trend_series")
-    st.caption("Monthly SESNSP figures, annualised per 100,000 residents (victims for homicide, feminicide and "
-               "kidnapping; investigation files for extortion and cargo theft). Gaps are months without data.")
+    st.caption("Monthly SESNSP investigation files (the series continued across the 2026 catalogue), annualised "
+               "per 100,000 residents. Gaps are months without data.")
 hist = data.score_history(choice)
 if hist is not None and not hist.empty:
     fig = charts.trend_lines(hist, "as_of", "score", "name", y_title="score (0-10)")

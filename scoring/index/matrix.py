@@ -346,6 +346,9 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
     fr.event_windows = {o: v.end for o, v in origins.items()}
     if not origins:
         fr.notes.append("events: no event data near the as-of date; the event indicators are missing")
+        for j, ind in ev_inds:
+            for r in fr.regions["region_id"]:
+                fr.detail.append((r, ind.id, np.nan, "no event source covers the window", None, "events", 0.0))
         return
     opts, regions, is_state, n = fr.opts, fr.regions, fr.is_state, len(fr.regions)
     windows = {o: v.end for o, v in origins.items()}

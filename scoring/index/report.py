@@ -23,10 +23,10 @@ from scoring.index.weights import Profile
 
 # Monthly series on a state's trend chart: (label, dataset, series summed).
 TREND_SERIES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("Homicide victims", "victims", ("homicide",)),
-    ("Kidnapping victims", "victims", ("kidnapping",)),
-    ("Extortion files", "carpetas", ("extortion",)),
-    ("Cargo theft files", "carpetas", ("cargo_theft",)),
+    ("Intentional homicide", "homologated", ("homicide",)),
+    ("Kidnapping", "homologated", ("kidnapping",)),
+    ("Extortion", "homologated", ("extortion",)),
+    ("Cargo theft", "homologated", ("cargo_theft",)),
 ]
 
 # Quarterly history: as-of dates this many days apart.
