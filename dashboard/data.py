@@ -306,10 +306,21 @@ def run(profile: Profile | None = None, opts: TimeOptions | None = None, *, unce
 
 
 def default_as_of() -> dt.date:
-    """The latest month every official dataset covers (the as-of date when none is chosen)."""
+    """The end of the latest month with official data (the as-of date when none is chosen)."""
     path, mtime = _db_key()
     with _LOCK:
         return _guarded(lambda: _model(path, mtime).default_as_of(), path)
+
+
+def freshness() -> list[report.Freshness]:
+    """How fresh each source is (:func:`scoring.index.report.freshness`), per database version."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _freshness(path, mtime), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _freshness(path: str, mtime: int) -> list[report.Freshness]:
+    return report.freshness(_store(path))
 
 
 @st.cache_resource(show_spinner="Scoring the previous quarters...", max_entries=16)

@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import data, settings
+from scoring.index import report
 from scoring.index.weights import load_profile, profile_names
 
 WINDOWS = {"3 months": 91, "6 months": 182, "1 year": 365, "2 years": 730}
@@ -27,11 +28,13 @@ def draw(page: str) -> None:
             settings.put("iw", {})
         settings.put("profile", prof)
         st.caption(load_profile(prof).description)
+        # a date past the data is honoured (each source's lag is shown), never clamped back
+        today = dt.date.today()
         as_of = settings.get("as_of") or latest
-        as_of = min(max(as_of, EARLIEST_AS_OF), latest)
-        picked = st.date_input("As of", value=as_of, min_value=EARLIEST_AS_OF, max_value=latest,
-                               key=f"{page}_as_of", help="Scores use the data up to this date. "
-                               f"Latest month with official data: {latest:%Y-%m}.")
+        as_of = min(max(as_of, EARLIEST_AS_OF), max(today, latest))
+        picked = st.date_input("As of", value=as_of, min_value=EARLIEST_AS_OF, max_value=max(today, latest),
+                               key=f"{page}_as_of", help="Scores use the data up to this date; each source is "
+                               f"scored on its own latest window. Latest month with official data: {latest:%Y-%m}.")
         settings.put("as_of", None if picked == latest else picked)
         labels = list(WINDOWS)
         current = next((k for k, v in WINDOWS.items() if v == int(settings.get("window"))), "1 year")
@@ -40,4 +43,9 @@ def draw(page: str) -> None:
         settings.put("window", WINDOWS[win])
         if settings.get("pw") or settings.get("iw") or settings.get("norm") or settings.get("agg") or settings.get("th"):
             st.info("Custom weights or methods are active (Weights & methods page).", icon="⚖️")
+        fresh = data.freshness()
+        st.caption("Data: " + report.freshness_line(fresh) + ".")
+    warning = report.stale_warning(fresh)
+    if warning:
+        st.warning(warning, icon="🕒")
     settings.to_url()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scoring.db.schema import STAT_DATASETS
 from scoring.errors import OptionError
 from scoring.index import queries
 from scoring.index.explain import Driver
@@ -193,3 +194,55 @@ def trend(db, state_code: str, months: int = 60) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["month", "rate", "series"])
     return pd.concat(frames, ignore_index=True)
+
+
+# --- how fresh each source is ------------------------------------------------------------------
+
+SOURCE_LABELS = {
+    "homologated": "official crime statistics (SESNSP)",
+    "federal": "federal crimes (SESNSP)",
+    "rnpdno": "register of people missing (RNPDNO)",
+    "victims": "victims (SESNSP)",
+    "carpetas": "detailed crime files with modality (SESNSP)",
+    "events:ucdp": "conflict events (UCDP)",
+    "events:acled": "conflict events (ACLED, your export)",
+    "events:synthetic": "synthetic benchmark events",
+}
+# The official statistics are "old" when their newest month ends this long before today.
+STALE_DAYS = 92
+
+
+@dataclass(frozen=True)
+class Freshness:
+    source: str          # a key of SOURCE_LABELS, or "user" for a user's own events
+    label: str
+    through: dt.date
+
+
+def freshness(db) -> list[Freshness]:
+    """Each source and the day its data run through, newest first: the official datasets, each
+    systematic event source, and the user's own events (if any)."""
+    ends = queries.source_ends(db)
+    out = [Freshness(k, SOURCE_LABELS[k], v) for k, v in ends.items() if k in SOURCE_LABELS]
+    user = db.query("SELECT max(date) AS d FROM events WHERE origin = 'user'")
+    if len(user) and pd.notna(user["d"].iat[0]):
+        out.append(Freshness("user", "your imported events", pd.Timestamp(user["d"].iat[0]).date()))
+    return sorted(out, key=lambda f: f.through, reverse=True)
+
+
+def freshness_line(items: list[Freshness]) -> str:
+    """"official crime statistics (SESNSP) through July 2026; conflict events (UCDP) through December 2023; ..."."""
+    return "; ".join(f"{f.label} through {f.through:%B %Y}" for f in items)
+
+
+def stale_warning(items: list[Freshness], today: dt.date | None = None) -> str | None:
+    """A plain warning when the newest official month ends more than :data:`STALE_DAYS` before today."""
+    today = today or dt.date.today()
+    official = [f.through for f in items if f.source in STAT_DATASETS]
+    if not official:
+        return "There are no official statistics in this database: scores rest on events alone."
+    newest = max(official)
+    if (today - newest).days > STALE_DAYS:
+        return (f"The newest official figures are for {newest:%B %Y}, {(today - newest).days} days before today: "
+                "scores describe that time, not today. Import the latest SESNSP release to bring them up to date.")
+    return None
