@@ -1,4 +1,4 @@
-"""Command line: ``python -m scoring {build,ingest,rejects,derive,score,history,compare,find}``.
+"""Command line: ``python -m scoring {build,ingest,rejects,derive,score,history,compare,assessments,find}``.
 
 Errors the user can fix print one line to stderr and exit 2; no traceback reaches the
 user (set ``RISK_DEBUG=1`` to see one for a bug).
@@ -191,6 +191,29 @@ def _compare(args) -> int:
     return 0
 
 
+def _assessments(args) -> int:
+    from scoring.index import queries, report
+
+    store, model, profile, opts = _open_model(args)
+    try:
+        res = model.run(profile, opts, uncertainty=False, compare=False)
+        ratings = queries.assessments(store)
+    finally:
+        store.close()
+    found = report.assessment_agreement(res, ratings)
+    if not found:
+        print("no external assessment in the database (import one with: ingest FILE --format assessment)")
+        return 0
+    print(f"profile {profile.name}; as of {res.options.as_of}. References are compared with, never scored from.")
+    for a in found:
+        print(f"\n{a.assessor} ({a.as_of}): Spearman's rho {a.rho:+.2f} over {a.n} states")
+        print("largest divergences (percentile rank, ours minus theirs):")
+        for r in a.table.head(args.top).itertuples(index=False):
+            theirs = f"{r.their_level} of {r.their_max}" + (f" {r.their_name}" if isinstance(r.their_name, str) else "")
+            print(f"  {r.divergence:+.2f}  {r.name}: we {r.level_name} (rank {int(r.rank)}), they {theirs}; {r.reason}")
+    return 0
+
+
 def _scoring_options(sp) -> None:
     """The profile and time options of score, history and compare."""
     from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS
@@ -249,6 +272,11 @@ def parser() -> argparse.ArgumentParser:
     co.add_argument("--top", type=int, default=5, help="indicators listed per gap")
     _scoring_options(co)
     co.set_defaults(func=_compare)
+
+    asm = sub.add_parser("assessments", help="agreement with external ratings (Spearman's rho, largest divergences)")
+    asm.add_argument("--top", type=int, default=5, help="divergences listed per assessor")
+    _scoring_options(asm)
+    asm.set_defaults(func=_assessments)
 
     f = sub.add_parser("find", help="find a state, municipality, town or corridor by name (accents and case ignored)")
     f.add_argument("text")

@@ -204,6 +204,17 @@ TABLES: dict[str, str] = {
             batch_id VARCHAR NOT NULL,
             PRIMARY KEY (state_code, year)
         )""",
+    "assessments": """
+        CREATE TABLE assessments (
+            state_code VARCHAR NOT NULL,
+            assessor VARCHAR NOT NULL,           -- e.g. 'US Department of State travel advisory'
+            as_of DATE NOT NULL,                 -- the date of the assessment
+            level SMALLINT NOT NULL,             -- 1 = lowest; never feeds a score
+            level_max SMALLINT NOT NULL,         -- the assessor's top level (4 for the US advisory)
+            level_name VARCHAR,                  -- the assessor's own words for the level
+            batch_id VARCHAR NOT NULL,
+            PRIMARY KEY (assessor, as_of, state_code)
+        )""",
     "data_quality": """
         CREATE TABLE data_quality (
             dataset VARCHAR NOT NULL,            -- carpetas | victims | ucdp | ...

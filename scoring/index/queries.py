@@ -217,3 +217,11 @@ def events_for_region(db, region_id: str, region_type: str, end: dt.date, window
         WHERE {where} AND e.date > ?::DATE - to_days(?::INTEGER) AND e.date <= ?::DATE
         GROUP BY ALL ORDER BY e.date DESC, e.event_id LIMIT {int(limit)}""",
         params + [end, window_days, end])
+
+
+def assessments(db) -> pd.DataFrame:
+    """External ratings (compared with, never scored from): state_code, assessor, as_of, level,
+    level_max, level_name; the latest assessment of each assessor only."""
+    return db.query("""SELECT state_code, assessor, as_of, level, level_max, level_name FROM assessments
+                       QUALIFY as_of = max(as_of) OVER (PARTITION BY assessor)
+                       ORDER BY assessor, state_code""")

@@ -246,3 +246,71 @@ def stale_warning(items: list[Freshness], today: dt.date | None = None) -> str |
         return (f"The newest official figures are for {newest:%B %Y}, {(today - newest).days} days before today: "
                 "scores describe that time, not today. Import the latest SESNSP release to bring them up to date.")
     return None
+
+
+# --- reference assessments beside ours ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Agreement:
+    assessor: str
+    as_of: dt.date
+    rho: float                    # Spearman's rank correlation of our score with their level
+    n: int                        # states compared
+    table: pd.DataFrame           # per state: ours and theirs, the divergence and its reason
+
+
+def _reason(res: Result, region_id: str, higher: bool) -> str:
+    """Why we rate a state above (``higher``) or below a reference, from our own indicators."""
+    t = indicator_table(res, region_id)
+    t = t[t["weight"] > 0]
+    if higher:
+        top = t.sort_values("points", ascending=False).head(2)
+        parts = [f"{r.indicator_name} {r.normalised:.1f}/10" for r in top.itertuples() if np.isfinite(r.normalised)]
+        return "we weigh high: " + ", ".join(parts) if parts else "no indicator stands out"
+    low = t[np.isfinite(t["normalised"])].sort_values("normalised").head(2)
+    parts = [f"{r.indicator_name} {r.normalised:.1f}/10" for r in low.itertuples()]
+    missing = t[~np.isfinite(t["normalised"])]["indicator_name"].tolist()
+    text = "low on " + ", ".join(parts) if parts else "no indicator is high"
+    if missing:
+        text += "; without data here: " + ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
+    return text
+
+
+def assessment_agreement(res: Result, ratings: pd.DataFrame) -> list[Agreement]:
+    """Our scores against each assessor's latest levels: Spearman's rho over the states both rate,
+    and per state the divergence (our percentile rank minus theirs, -1..1) with its reason."""
+    states = res.table[res.table["region_type"] == "state"].set_index("region_id")
+    out = []
+    for assessor, r in ratings.groupby("assessor", sort=True):
+        r = r.set_index("state_code")
+        both = [c for c in r.index if c in states.index and np.isfinite(states.at[c, "score"])]
+        if len(both) < 3:
+            continue
+        ours = states.loc[both, "score"].astype(float)
+        theirs = r.loc[both, "level"].astype(float)
+        p_ours = ours.rank(pct=True, method="average")
+        p_theirs = theirs.rank(pct=True, method="average")
+        rho = float(ours.rank().corr(theirs.rank()))
+        tab = pd.DataFrame({
+            "state_code": both, "name": states.loc[both, "name"].to_numpy(),
+            "score": ours.to_numpy().round(2), "rank": states.loc[both, "rank"].to_numpy(),
+            "level_name": states.loc[both, "level_name"].to_numpy(),
+            "their_level": theirs.astype(int).to_numpy(), "their_max": r.loc[both, "level_max"].astype(int).to_numpy(),
+            "their_name": r.loc[both, "level_name"].to_numpy(),
+            "divergence": (p_ours - p_theirs).round(3).to_numpy(),
+        })
+        tab["reason"] = [_reason(res, c, d > 0) for c, d in zip(tab["state_code"], tab["divergence"])]
+        tab = tab.reindex(tab["divergence"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+        out.append(Agreement(assessor, pd.Timestamp(r["as_of"].iloc[0]).date(), rho, len(both), tab))
+    return out
+
+
+def beside(res: Result, ratings: pd.DataFrame, region_id: str) -> list[str]:
+    """"we: High, 4 of 5; US Department of State travel advisory: Reconsider Travel, 3 of 4" lines."""
+    row = res.table.set_index("region_id").loc[region_id]
+    ours = f"we: {row['level_name']}" + (f", {int(row['level'])} of 5" if row["level"] else "")
+    out = []
+    for r in ratings[ratings["state_code"] == region_id].itertuples(index=False):
+        name = f"{r.level_name}, " if isinstance(r.level_name, str) and r.level_name else ""
+        out.append(f"{ours}; {r.assessor} ({r.as_of:%d %b %Y}): {name}{r.level} of {r.level_max}")
+    return out

@@ -70,6 +70,18 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
         finally:
             con.unregister("_stage")
         return len(df) - newer, newer
+    if parsed.table == "assessments":
+        # an assessor's rating of a state on a date is replaced by a later file giving it again
+        df = df.assign(batch_id=batch_id)
+        con.register("_stage", df)
+        try:
+            con.execute("""DELETE FROM assessments a USING _stage s
+                           WHERE a.assessor = s.assessor AND a.as_of = s.as_of AND a.state_code = s.state_code""")
+            con.execute("""INSERT INTO assessments SELECT state_code, assessor, as_of, level, level_max, level_name,
+                           batch_id FROM _stage""")
+        finally:
+            con.unregister("_stage")
+        return len(df), 0
     if parsed.table == "population":
         df = df.assign(release=release, batch_id=batch_id)
         con.register("_stage", df)

@@ -37,6 +37,7 @@ from scoring.load.batch import write_rows
 from scoring.load.geo import state_polygons
 from scoring.load.names import StateNames
 from scoring.load.parse.acled import parse_acled
+from scoring.load.parse.assessment import parse_assessment
 from scoring.load.parse.common import Parsed
 from scoring.load.parse.events import parse_events
 from scoring.load.parse.population import parse_population
@@ -70,7 +71,7 @@ class BatchResult:
 
 
 FORMATS = ("sesnsp", "sesnsp-victims", "sesnsp-homologated", "sesnsp-federal", "rnpdno", "ucdp", "acled", "events",
-           "population")
+           "population", "assessment")
 
 
 def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
@@ -105,6 +106,8 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
                 crime_map = read_crime_map()
             parsed = parse_sesnsp(df, victims=fmt == "sesnsp-victims", names=names, crime_map=crime_map, say=say,
                                   homologated=fmt == "sesnsp-homologated", federal=fmt == "sesnsp-federal")
+        elif fmt == "assessment":
+            parsed = parse_assessment(df, names=names, say=say)
         elif fmt == "rnpdno":
             parsed = parse_rnpdno(df, names=names, say=say)
         elif fmt == "ucdp":

@@ -164,6 +164,33 @@ def load_corridors(con, ref: Path, codes: set[str], polygons: geo.StatePolygons 
     return df
 
 
+ASSESSMENT_FIELDS = [
+    Field("state_code", required=True, pattern=rules.STATE_CODE),
+    Field("state_name"),
+    Field("assessor", required=True),
+    Field("as_of", "date", required=True),
+    Field("level", "int", required=True, min=1, max=10),
+    Field("level_max", "int", required=True, min=2, max=10),
+    Field("level_name"),
+]
+
+
+def load_assessments(con, ref: Path) -> int:
+    """External ratings to compare with (``data/reference/assessments/*.csv``); never scored from."""
+    n = 0
+    for path in sorted((ref / "assessments").glob("*.csv")):
+        df = load_checked(path, ASSESSMENT_FIELDS)
+        over = df["level"] > df["level_max"]
+        if over.any():
+            raise DataError(rel(path), "level is above level_max", line=int(df.loc[over, "_line"].iloc[0]),
+                            field="level")
+        df["batch_id"] = f"build:assessments:{path.stem}"
+        store.insert_df(con, "assessments", df[["state_code", "assessor", "as_of", "level", "level_max",
+                                                "level_name", "batch_id"]])
+        n += len(df)
+    return n
+
+
 def read_crime_map(path: Path | None = None) -> pd.DataFrame:
     """SESNSP's crime rows (type, subtype, modality) and the project series each feeds."""
     path = path or paths.REFERENCE / "sesnsp_crime_map.csv"
@@ -199,4 +226,5 @@ def load_reference(con, root: Path | None = None, *, full: bool = True, polygons
     geojson = (root / "data" / "geo" / "mx_states.geojson") if root else paths.GEO / "mx_states.geojson"
     outlines = geo.state_polygons(str(geojson)) if polygons and geojson.exists() else None
     corridors = load_corridors(con, ref, codes, outlines)
+    load_assessments(con, ref)
     return Reference(codes, states, places, corridors)
