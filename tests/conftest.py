@@ -16,10 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import browser_support
-
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT, browser_support
 
 
 def pytest_configure(config):
@@ -102,7 +99,7 @@ def db_copy(built_db, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def ref_db_template(tmp_path_factory) -> Path:
     """A small database: reference tables and seeds, no official statistics (built once)."""
-    from datahelpers import fill_reference
+    from support.datahelpers import fill_reference
 
     from scoring.db import store
 

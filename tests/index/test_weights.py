@@ -9,10 +9,14 @@ import pytest
 
 from scoring import paths
 from scoring.errors import OptionError
-from scoring.index.registry import load_registry
 from scoring.index.levels import DEFAULT_THRESHOLDS, LEVEL_NAMES, level_of
-from scoring.index.weights import (load_profile, load_weights_file,
-                             profile_from_dict, profile_names)
+from scoring.index.registry import load_registry
+from scoring.index.weights import (
+    load_profile,
+    load_weights_file,
+    profile_from_dict,
+    profile_names,
+)
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from support import ROOT
 
 from dashboard import charts
 
-ROOT = Path(__file__).resolve().parents[1]
 CODES = [f"{i:02d}" for i in range(1, 33)]
 
 

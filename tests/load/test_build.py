@@ -18,16 +18,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support.datahelpers import ROOT, file_sha, fresh_con, query, table_digest, table_dump
 
-from datahelpers import ROOT, file_sha, query, table_digest, table_dump
+from scoring import cli, paths
+from scoring.db import schema, store
+from scoring.errors import DataError, FormatError
 from scoring.load import build as build_mod
 from scoring.load import reference
 from scoring.load import seeds as seeds_mod
-from scoring import cli
-from scoring import paths
-from scoring.db import schema
-from scoring.db import store
-from scoring.errors import DataError, FormatError
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -84,12 +82,6 @@ def point_paths_at(monkeypatch, root: Path) -> None:
     monkeypatch.setattr(paths, "SEEDS", root / "seeds")
     monkeypatch.setattr(paths, "DERIVED", root / "data" / "derived")
     monkeypatch.setattr(paths, "GEO", root / "data" / "geo")
-
-
-def fresh_con():
-    con = duckdb.connect()
-    schema.create_all(con)
-    return con
 
 
 # --- loaders, one by one ---------------------------------------------------------------------------

@@ -20,12 +20,21 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support.datahelpers import (
+    CARPETAS,
+    CONAPO,
+    FIXTURES,
+    ROOT,
+    SHARED,
+    UCDP,
+    VICTIMS,
+    WIDE_FIXTURE,
+)
 
-from datahelpers import CARPETAS, CONAPO, FIXTURES, ROOT, SHARED, UCDP, VICTIMS, WIDE_FIXTURE
 from scoring import cli
-from scoring.load import ingest
 from scoring.db import store
 from scoring.errors import RiskError
+from scoring.load import ingest
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=False,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -7,10 +7,9 @@ import datetime as dt
 import duckdb
 import numpy as np
 import pytest
-from scoring_synth import make_matrix, small_registry
+from support.scoring_synth import make_matrix, small_registry
 
-from scoring.index import matrix, scores
-from scoring.index import uncertainty
+from scoring.index import matrix, scores, uncertainty
 from scoring.index.queries import ConQuery
 from scoring.index.registry import load_registry
 from scoring.index.weights import load_profile, profile_from_dict

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scoring_synth import make_matrix
-from test_engine import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
+from support.golden import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
+from support.scoring_synth import make_matrix
 
-from scoring.index import matrix, scores
-from scoring.index import explain
+from scoring.index import explain, scores
 from scoring.index.weights import profile_from_dict
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")

@@ -14,8 +14,7 @@ import io
 import re
 
 import pytest
-
-from datahelpers import (
+from support.datahelpers import (
     CARPETAS,
     CONAPO,
     FIXTURES,
@@ -27,10 +26,11 @@ from datahelpers import (
     shared_file,
     table_digest,
 )
+
 from scoring import cli
-from scoring.load import ingest
 from scoring.db import store
 from scoring.errors import FormatError, RiskError
+from scoring.load import ingest
 
 MONTHS = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre", "Octubre",
           "Noviembre", "Diciembre"]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import ROOT, SHARED
 
 from scoring.load.names import Gazetteer, PlaceMatch, StateNames, normalise_name
 
-ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "data" / "reference"
 GEOJSON = ROOT / "data" / "geo" / "mx_states.geojson"
-SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 CODES = [f"{i:02d}" for i in range(1, 33)]
 
 
