@@ -16,6 +16,7 @@ from support.scoring_synth import make_matrix, regions_frame, run
 
 from scoring.index import matrix, scores
 from scoring.index.model import RiskModel
+from scoring.index import queries
 from scoring.index.queries import ConQuery
 from scoring.index.registry import load_registry, parse_registry
 from scoring.index.weights import load_profile, profile_from_dict, profile_names
@@ -241,6 +242,14 @@ def test_a_deadly_event_raises_a_quiet_state(built_db, tmp_path):
         con.close()
 
 
-def test_regions_frame_helper_matches_the_engine_columns():
-    # the synthetic frames have the columns queries.regions returns
-    assert list(regions_frame(2, 1).columns) == ["region_id", "region_type", "name", "pop_2020", "length_km"]
+def test_regions_frame_helper_matches_the_engine_columns(built_db):
+    # the synthetic frames have the columns (and region types) queries.regions returns
+    con = duckdb.connect(str(built_db), read_only=True)
+    try:
+        real = queries.regions(ConQuery(con))
+    finally:
+        con.close()
+    fake = regions_frame(2, 1)
+    assert list(fake.columns) == list(real.columns)
+    assert set(fake["region_type"]) == set(real["region_type"]) == {"state", "corridor"}
+    assert (real["region_type"] == "state").sum() == 32 and (real["region_type"] == "corridor").sum() == 15

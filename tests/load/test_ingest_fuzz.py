@@ -183,6 +183,29 @@ def fuzz_con(fuzz_dir):
 
 
 _counter = iter(range(10**9))
+TARGET = {"sesnsp": "official_stats", "sesnsp-victims": "official_stats", "population": "population"}
+
+
+def assert_batch_accounted_for(con, fmt: str, res, data: bytes) -> None:
+    """What the result reports is what the database holds: every loaded row is in its table
+    under the batch id, every rejected row is recorded once with a line of the file, and the
+    batch record repeats the counts."""
+    table = TARGET.get(fmt, "events")
+    stored = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?", [res.batch_id]).fetchall()[0][0]
+    assert stored == res.loaded, f"{res.loaded} reported loaded, {stored} stored"
+    lines = [r[0] for r in con.execute("SELECT line FROM rejected_rows WHERE batch_id = ?", [res.batch_id]).fetchall()]
+    assert len(lines) == res.rejected
+    assert len(set(lines)) == len(lines), f"a line rejected twice: {sorted(lines)}"
+    physical = data.count(b"\n") + data.count(b"\r") + 1          # an upper bound on any encoding's line count
+    assert all(2 <= ln <= physical for ln in lines), (lines, physical)   # the header (line 1) is never a row
+    batch = con.execute("SELECT rows_read, rows_loaded, rows_rejected, rows_superseded FROM ingest_batches "
+                        "WHERE batch_id = ?", [res.batch_id]).fetchall()
+    assert batch == [(res.rows_read, res.loaded, res.rejected, res.superseded)]
+    if table == "events":                                            # each loaded event keeps its sources
+        orphans = con.execute("""SELECT count(*) FROM events e WHERE batch_id = ? AND NOT EXISTS
+                                 (SELECT 1 FROM event_sources s WHERE s.event_id = e.event_id)""",
+                              [res.batch_id]).fetchall()[0][0]
+        assert orphans == 0
 
 
 def ingest_never_crashes(fuzz_dir: Path, con, fmt: str, data: bytes) -> None:
@@ -195,10 +218,10 @@ def ingest_never_crashes(fuzz_dir: Path, con, fmt: str, data: bytes) -> None:
         assert path.name in str(exc), f"error does not name the file: {exc}"
     else:
         event(f"{fmt}: loaded" + (" with rejects" if res.rejected else ""))
-        assert res.loaded >= 0 and res.rejected >= 0
-        if not res.already_loaded:
-            stored = con.execute("SELECT count(*) FROM rejected_rows WHERE batch_id = ?", [res.batch_id]).fetchall()
-            assert stored[0][0] == res.rejected
+        if res.already_loaded:
+            assert (res.loaded, res.rejected) == (0, 0)
+        else:
+            assert_batch_accounted_for(con, fmt, res, data)
     finally:
         path.unlink()
     # the connection is still usable: no half-open transaction left behind
