@@ -26,7 +26,7 @@ JSON_KEYS = {"region_id", "region_type", "name", "score", "level", "level_name",
 
 
 def score_cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scoring", "score", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "scoring", "score", *map(str, args)], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 

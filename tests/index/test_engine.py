@@ -14,9 +14,8 @@ import pytest
 from support.golden import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
 from support.scoring_synth import make_matrix, regions_frame, run
 
-from scoring.index import matrix, scores
+from scoring.index import matrix, queries, scores
 from scoring.index.model import RiskModel
-from scoring.index import queries
 from scoring.index.queries import ConQuery
 from scoring.index.registry import load_registry, parse_registry
 from scoring.index.weights import load_profile, profile_from_dict, profile_names
@@ -116,8 +115,8 @@ def test_transform_caps_at_the_states_quantile():
 
 def test_time_options_are_validated():
     from scoring.errors import OptionError
-    for bad in (dict(window_days=10), dict(half_life_days=float("nan")), dict(half_life_days=1),
-                dict(buffer_km=0), dict(buffer_km=80), dict(compare_days=-1)):
+    for bad in ({"window_days": 10}, {"half_life_days": float("nan")}, {"half_life_days": 1},
+                {"buffer_km": 0}, {"buffer_km": 80}, {"compare_days": -1}):
         with pytest.raises(OptionError):
             matrix.TimeOptions(**bad).validated()
 

@@ -37,7 +37,7 @@ def test_corridor_drivers_rank_among_corridors(golden):
 
 
 def test_changes_names_the_movers(golden):
-    m, s = golden
+    _m, s = golden
     raw = np.array(GOLDEN_RAW, float)
     raw[0, 1] = 6.0           # A's y rises to the states' top: 5 -> 10 normalised, +2.25 points
     m2 = make_matrix(raw, GOLDEN_REG, n_states=4)

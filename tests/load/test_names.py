@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pandas as pd
@@ -216,7 +217,7 @@ def test_place_match_is_frozen(gaz):
 # --------------------------------------------------------------------------- geometry
 
 def _signed_area(ring) -> float:
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:])) / 2
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring)) / 2
 
 
 def test_geojson_states():

@@ -25,7 +25,7 @@ def frame(text: str) -> pd.DataFrame:
 # --- decoding --------------------------------------------------------------------------------
 
 def test_decode_utf8_with_and_without_bom():
-    assert decode_bytes("Año,ñ\n".encode("utf-8"), "f") == "Año,ñ\n"
+    assert decode_bytes("Año,ñ\n".encode(), "f") == "Año,ñ\n"
     assert decode_bytes("\ufeffAño\n".encode("utf-8"), "f") == "Año\n"
 
 
