@@ -5,7 +5,7 @@
 * ``fresh_streamlit_caches``: empties ``st.cache_data`` / ``st.cache_resource``, which
   otherwise survive from one AppTest to the next in the same process.
 * ``streamlit_server``, ``chromium``, ``browser_page``: a real server and Debian's Chromium
-  for tests marked ``browser`` (see ``browser_support.py``); skipped when Chromium or the
+  for tests marked ``browser`` (see ``support/browser_support.py``); skipped when Chromium or the
   playwright package is missing.
 """
 
@@ -84,7 +84,7 @@ def browser_page(chromium, streamlit_server):
         context.close()
 
 
-# --- databases for the build and importer tests (tests/test_build.py, test_ingest*.py) ---------
+# --- databases for the build and importer tests (tests/load/test_build.py, test_ingest*.py) ----
 
 @pytest.fixture
 def db_copy(built_db, tmp_path) -> Path:

@@ -1,4 +1,4 @@
-"""Plain-words explanations (scoring/explain.py), on the golden example of test_engine.py."""
+"""Plain-words explanations (scoring/explain.py), on the golden example (tests/support/golden.py)."""
 
 from __future__ import annotations
 
