@@ -154,7 +154,7 @@ def _check(at) -> None:
 
 def time_map_loads(db: Path, log: Path) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
-    import browser_support as bs
+    from support import browser_support as bs
 
     reason = bs.browser_unavailable()
     if reason:

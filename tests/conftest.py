@@ -5,7 +5,7 @@
 * ``fresh_streamlit_caches``: empties ``st.cache_data`` / ``st.cache_resource``, which
   otherwise survive from one AppTest to the next in the same process.
 * ``streamlit_server``, ``chromium``, ``browser_page``: a real server and Debian's Chromium
-  for tests marked ``browser`` (see ``browser_support.py``); skipped when Chromium or the
+  for tests marked ``browser`` (see ``support/browser_support.py``); skipped when Chromium or the
   playwright package is missing.
 """
 
@@ -16,10 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import browser_support
-
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT, browser_support
 
 
 def pytest_configure(config):
@@ -30,7 +27,7 @@ def pytest_configure(config):
 def built_db(tmp_path_factory) -> Path:
     """Path of a freshly built database (``python -m scoring build``), shared by the session."""
     path = tmp_path_factory.mktemp("db") / "risk.duckdb"
-    done = subprocess.run([sys.executable, "-m", "scoring", "build", "--db", str(path)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "scoring", "build", "--db", str(path)], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0 or not path.is_file():
         pytest.fail(f"python -m scoring build failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -87,7 +84,7 @@ def browser_page(chromium, streamlit_server):
         context.close()
 
 
-# --- databases for the build and importer tests (tests/test_build.py, test_ingest*.py) ---------
+# --- databases for the build and importer tests (tests/load/test_build.py, test_ingest*.py) ----
 
 @pytest.fixture
 def db_copy(built_db, tmp_path) -> Path:
@@ -102,7 +99,7 @@ def db_copy(built_db, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def ref_db_template(tmp_path_factory) -> Path:
     """A small database: reference tables and seeds, no official statistics (built once)."""
-    from datahelpers import fill_reference
+    from support.datahelpers import fill_reference
 
     from scoring.db import store
 

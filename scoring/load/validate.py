@@ -190,6 +190,8 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         shaped = s.str.match(rx)
         padded = s.where(s.str.len() > 7, s + "-01")
         parsed = pd.to_datetime(padded.where(~blank & shaped), format="%Y-%m-%d", errors="coerce")
+        # pandas 3 parses year 0 (microsecond resolution), which no Python date can hold
+        parsed = parsed.where(parsed.dt.year >= 1)
         want = "YYYY-MM-DD" if f.kind == "date" else "YYYY-MM"
         flag(~blank & parsed.isna(), f"is not a valid date ({want}): " + s.map(repr))
         value = parsed.dt.date if f.kind == "date" else s

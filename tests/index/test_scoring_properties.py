@@ -13,11 +13,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scoring_synth import flip_direction, make_matrix, small_registry
+from support.scoring_synth import flip_direction, make_matrix, small_registry
 
-from scoring.index import matrix, scores
-from scoring.index import methods
-from scoring.index import uncertainty
+from scoring.index import methods, scores, uncertainty
 from scoring.index.registry import load_registry
 from scoring.index.weights import profile_from_dict
 

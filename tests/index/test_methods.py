@@ -14,7 +14,9 @@ from scoring.index import methods
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
-col = lambda *v: np.array(v, float)[:, None]  # noqa: E731  a one-column matrix
+def col(*v):
+    """A one-column matrix."""
+    return np.array(v, float)[:, None]
 
 
 # --- normalisers: values worked out by hand ---------------------------------------------------

@@ -14,8 +14,7 @@ import io
 import re
 
 import pytest
-
-from datahelpers import (
+from support.datahelpers import (
     CARPETAS,
     CONAPO,
     FIXTURES,
@@ -27,10 +26,11 @@ from datahelpers import (
     shared_file,
     table_digest,
 )
+
 from scoring import cli
-from scoring.load import ingest
 from scoring.db import store
 from scoring.errors import FormatError, RiskError
+from scoring.load import ingest
 
 MONTHS = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre", "Octubre",
           "Noviembre", "Diciembre"]
@@ -406,7 +406,7 @@ def test_real_conapo_population(empty_db):
     with open(path, newline="", encoding="utf-8") as f:
         src = {(r["state_code"], int(r["year"])): int(r["pop_mid_year"]) for r in csv.DictReader(f)
                if r["sex"] == "Total"}
-    got = dict(((s, y), p) for s, y, p in query(empty_db, "SELECT state_code, year, pop_mid_year FROM population"))
+    got = {(s, y): p for s, y, p in query(empty_db, "SELECT state_code, year, pop_mid_year FROM population")}
     assert got == {k: v for k, v in src.items() if k[0] != "00"}  # national rows dropped, values unchanged
 
 
@@ -532,7 +532,7 @@ def test_coverage_view_counts_cells_per_state_month(built_db):
         ('(homologated)', 'CODIGO PENAL FEDERAL', 'OTRAS LEYES Y CODIGOS', 'Personas desaparecidas y no localizadas')""")[0][0]
     rows = query(built_db, """SELECT dataset, count(*), min(cells), max(cells), count(DISTINCT state_code)
                               FROM coverage GROUP BY dataset ORDER BY dataset""")
-    carpetas = [r for r in rows if r[0] == "carpetas"][0]
+    carpetas = next(r for r in rows if r[0] == "carpetas")
     assert carpetas[1] == 32 * 119           # 2015-01 .. 2024-11
     assert carpetas[2] == carpetas[3] == mapped and carpetas[4] == 32
     oax = query(built_db, "SELECT month, cells_with_value, total FROM coverage WHERE dataset = 'carpetas' "
@@ -575,7 +575,7 @@ def test_cli_errors_exit_2_naming_the_file(empty_db, tmp_path, capsys):
     ]
     before = table_digest(empty_db)
     for argv, message in cases:
-        code, out, err = run_cli(capsys, *argv)
+        code, _out, err = run_cli(capsys, *argv)
         assert code == 2, (argv, err)
         assert err.startswith("error: ") and message in err, err
     assert table_digest(empty_db) == before
@@ -626,8 +626,8 @@ def test_a_locked_database_is_a_user_error(empty_db, tmp_path, capsys):
     import sys
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
-                               "time.sleep(60)", str(empty_db)], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+                               "time.sleep(60)"), str(empty_db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
         path = small_tidy(tmp_path / "a.csv", 1)

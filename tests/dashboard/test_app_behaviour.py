@@ -13,8 +13,9 @@ import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from support import ROOT
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+ENTRY = str(ROOT / "dashboard" / "app.py")
 PAGES = ["risk_map", "state_profile", "compare", "corridors", "weights", "events_data"]
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")

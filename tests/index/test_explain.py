@@ -1,14 +1,13 @@
-"""Plain-words explanations (scoring/explain.py), on the golden example of test_engine.py."""
+"""Plain-words explanations (scoring/explain.py), on the golden example (tests/support/golden.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scoring_synth import make_matrix
-from test_engine import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
+from support.golden import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
+from support.scoring_synth import make_matrix
 
-from scoring.index import matrix, scores
-from scoring.index import explain
+from scoring.index import explain, scores
 from scoring.index.weights import profile_from_dict
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -38,7 +37,7 @@ def test_corridor_drivers_rank_among_corridors(golden):
 
 
 def test_changes_names_the_movers(golden):
-    m, s = golden
+    _m, s = golden
     raw = np.array(GOLDEN_RAW, float)
     raw[0, 1] = 6.0           # A's y rises to the states' top: 5 -> 10 normalised, +2.25 points
     m2 = make_matrix(raw, GOLDEN_REG, n_states=4)

@@ -9,10 +9,21 @@ import pytest
 
 from scoring import paths
 from scoring.errors import OptionError
+from scoring.index.levels import (
+    DEFAULT_THRESHOLDS,
+    LEVEL_MEANINGS,
+    LEVEL_NAMES,
+    NO_DATA,
+    level_name,
+    level_of,
+)
 from scoring.index.registry import load_registry
-from scoring.index.levels import DEFAULT_THRESHOLDS, LEVEL_NAMES, level_of
-from scoring.index.weights import (load_profile, load_weights_file,
-                             profile_from_dict, profile_names)
+from scoring.index.weights import (
+    load_profile,
+    load_weights_file,
+    profile_from_dict,
+    profile_names,
+)
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -122,7 +133,21 @@ def test_level_of_thresholds_and_missing():
     s = np.array([0.0, 1.5, 1.49, 3.2, 4.5, 9.9, np.nan])
     # cut-offs 1.5, 3, 4, 5: a score equal to a cut-off is in the level above
     assert level_of(s, DEFAULT_THRESHOLDS).tolist() == [1, 2, 1, 3, 4, 5, 0]
-    assert len(LEVEL_NAMES) == 5
+
+
+@pytest.mark.parametrize("thresholds", [DEFAULT_THRESHOLDS, (1, 6.1, 7, 7.5), (0.5, 1, 9, 9.9)])
+def test_every_named_level_is_reached_once_in_score_order(thresholds):
+    """Scores 0..10 pass through every level 1..5 in order, each cut-off starting the next level,
+    and every level reached has a name and a meaning (no level without words, none unreachable)."""
+    grid = np.round(np.linspace(0, 10, 10001), 6)
+    lv = level_of(grid, thresholds)
+    assert (np.diff(lv) >= 0).all()
+    assert sorted(set(lv.tolist())) == list(range(1, len(LEVEL_NAMES) + 1))
+    starts = [grid[np.argmax(lv == k)] for k in range(2, len(LEVEL_NAMES) + 1)]
+    assert starts == pytest.approx(list(thresholds))
+    assert [level_name(k) for k in range(1, len(LEVEL_NAMES) + 1)] == list(LEVEL_NAMES)
+    assert set(LEVEL_MEANINGS) == set(lv.tolist())
+    assert level_name(level_of(np.nan)) == NO_DATA
 
 
 def test_level_of_ignores_floating_point_noise_at_a_cut_off():

@@ -7,7 +7,7 @@ import copy
 import csv
 
 import pytest
-from scoring_synth import SMALL_REGISTRY_DOC
+from support.scoring_synth import SMALL_REGISTRY_DOC
 
 from scoring import paths
 from scoring.db import schema

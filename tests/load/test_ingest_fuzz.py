@@ -20,13 +20,24 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support.datahelpers import (
+    CARPETAS,
+    CONAPO,
+    FEDERAL,
+    FIXTURES,
+    HOMOLOGATED,
+    RNPDNO,
+    ROOT,
+    SHARED,
+    UCDP,
+    VICTIMS,
+    WIDE_FIXTURE,
+)
 
-from datahelpers import (CARPETAS, CONAPO, FEDERAL, FIXTURES, HOMOLOGATED, RNPDNO, ROOT, SHARED, UCDP, VICTIMS,
-                         WIDE_FIXTURE)
 from scoring import cli
-from scoring.load import ingest
 from scoring.db import store
 from scoring.errors import RiskError
+from scoring.load import ingest
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=False,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -45,19 +56,19 @@ SYNTHETIC = {
         f"Rango de edad,{MONTHS}\n"
         "2024,8,Chihuahua,La vida,Homicidio,Homicidio doloso,Con arma de fuego,Hombre,Adultos,5,6,,,,,,,,,,\n"
         "2024,8,Chihuahua,La vida,Homicidio,Homicidio doloso,Con arma de fuego,Mujer,Adultos,1,0,,,,,,,,,,\n"
-    ).encode("utf-8")],
-    "population": [b"year,state_code,state_name,sex,pop_start_of_year,pop_mid_year\n"
-                   b"2020,01,Aguascalientes,Total,1000,1100\n2020,00,Nacional,Total,9,9\n"],
+    ).encode()],
+    "population": [(b"year,state_code,state_name,sex,pop_start_of_year,pop_mid_year\n"
+                   b"2020,01,Aguascalientes,Total,1000,1100\n2020,00,Nacional,Total,9,9\n")],
     "events": [(
-        "event_id,date,date_precision,state_code,geo_precision,event_type,fatalities,source_ids,latitude,longitude\n"
-        "U1,2025-01-01,day,25,state,killing,2,MyNotes,,\nU2,2025-01-02,day,11,exact,armed_clash,,A000,20.6,-101.3\n"
-    ).encode("utf-8")],
+        b"event_id,date,date_precision,state_code,geo_precision,event_type,fatalities,source_ids,latitude,longitude\n"
+        b"U1,2025-01-01,day,25,state,killing,2,MyNotes,,\nU2,2025-01-02,day,11,exact,armed_clash,,A000,20.6,-101.3\n"
+    )],
     "ucdp": [(
-        "id,type_of_violence,date_start,date_end,adm_1,latitude,longitude,best,low,high,side_a,side_b,where_prec,"
-        "date_prec,event_clarity,conflict_name,where_coordinates\n"
-        "1,2,2020-01-01,2020-01-01,Guanajuato state,20.5,-101.2,3,3,4,Cartel A,Cartel B,1,1,1,A - B,Celaya town\n"
-        "2,3,2020-01-02,2020-01-03,,19.4,-99.1,1,1,1,Cartel A,Civilians,1,1,1,A - Civilians,Mexico city\n"
-    ).encode("utf-8")],
+        b"id,type_of_violence,date_start,date_end,adm_1,latitude,longitude,best,low,high,side_a,side_b,where_prec,"
+        b"date_prec,event_clarity,conflict_name,where_coordinates\n"
+        b"1,2,2020-01-01,2020-01-01,Guanajuato state,20.5,-101.2,3,3,4,Cartel A,Cartel B,1,1,1,A - B,Celaya town\n"
+        b"2,3,2020-01-02,2020-01-03,,19.4,-99.1,1,1,1,Cartel A,Civilians,1,1,1,A - Civilians,Mexico city\n"
+    )],
     "acled": [],
     "sesnsp-homologated": [(
         "year,month,state_code,crime,unit,count\n2026,1,25,Homicidio doloso,carpetas,120\n"
@@ -186,6 +197,29 @@ def fuzz_con(fuzz_dir):
 
 
 _counter = iter(range(10**9))
+TARGET = {"sesnsp": "official_stats", "sesnsp-victims": "official_stats", "population": "population"}
+
+
+def assert_batch_accounted_for(con, fmt: str, res, data: bytes) -> None:
+    """What the result reports is what the database holds: every loaded row is in its table
+    under the batch id, every rejected row is recorded once with a line of the file, and the
+    batch record repeats the counts."""
+    table = TARGET.get(fmt, "events")
+    stored = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?", [res.batch_id]).fetchall()[0][0]
+    assert stored == res.loaded, f"{res.loaded} reported loaded, {stored} stored"
+    lines = [r[0] for r in con.execute("SELECT line FROM rejected_rows WHERE batch_id = ?", [res.batch_id]).fetchall()]
+    assert len(lines) == res.rejected
+    assert len(set(lines)) == len(lines), f"a line rejected twice: {sorted(lines)}"
+    physical = data.count(b"\n") + data.count(b"\r") + 1          # an upper bound on any encoding's line count
+    assert all(2 <= ln <= physical for ln in lines), (lines, physical)   # the header (line 1) is never a row
+    batch = con.execute("SELECT rows_read, rows_loaded, rows_rejected, rows_superseded FROM ingest_batches "
+                        "WHERE batch_id = ?", [res.batch_id]).fetchall()
+    assert batch == [(res.rows_read, res.loaded, res.rejected, res.superseded)]
+    if table == "events":                                            # each loaded event keeps its sources
+        orphans = con.execute("""SELECT count(*) FROM events e WHERE batch_id = ? AND NOT EXISTS
+                                 (SELECT 1 FROM event_sources s WHERE s.event_id = e.event_id)""",
+                              [res.batch_id]).fetchall()[0][0]
+        assert orphans == 0
 
 
 def ingest_never_crashes(fuzz_dir: Path, con, fmt: str, data: bytes) -> None:
@@ -198,10 +232,10 @@ def ingest_never_crashes(fuzz_dir: Path, con, fmt: str, data: bytes) -> None:
         assert path.name in str(exc), f"error does not name the file: {exc}"
     else:
         event(f"{fmt}: loaded" + (" with rejects" if res.rejected else ""))
-        assert res.loaded >= 0 and res.rejected >= 0
-        if not res.already_loaded:
-            stored = con.execute("SELECT count(*) FROM rejected_rows WHERE batch_id = ?", [res.batch_id]).fetchall()
-            assert stored[0][0] == res.rejected
+        if res.already_loaded:
+            assert (res.loaded, res.rejected) == (0, 0)
+        else:
+            assert_batch_accounted_for(con, fmt, res, data)
     finally:
         path.unlink()
     # the connection is still usable: no half-open transaction left behind
@@ -258,7 +292,7 @@ def test_cli_exits_2_naming_the_file_or_0(fuzz_dir, case):
 def test_cli_subprocess_never_shows_a_traceback(name, data, fmt, ref_db, tmp_path):
     path = tmp_path / name
     path.write_bytes(data)
-    done = subprocess.run([sys.executable, "-m", "scoring", "ingest", str(path), "--format", fmt, "--db", str(ref_db)],
+    done = subprocess.run([sys.executable, "-m", "scoring", "ingest", str(path), "--format", fmt, "--db", str(ref_db)], check=False,
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr

@@ -11,8 +11,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from browser_support import MAP, STATE_SHAPES
+from support.browser_support import MAP, STATE_SHAPES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the build and importer tests (no fixtures here: see conftest.py).
+"""Helpers shared by the loader, importer and query tests (no fixtures here: see conftest.py).
 
 The real data lives in ``../shared/data`` (not in the repository); tests that need it skip
 with a clear reason when it is absent.
@@ -13,14 +13,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from scoring import paths
+from scoring.db import schema, store
 from scoring.load.reference import load_reference
 from scoring.load.seeds import load_seeds
-from scoring import paths
-from scoring.db import store
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from support import FIXTURES, ROOT, SHARED  # noqa: F401  (re-exported for the tests)
 
 CARPETAS = "sesnsp_carpetas_state_month_2015-01_2024-11.csv"
 VICTIMS = "sesnsp_victims_state_month_2015-01_2025-06.csv"
@@ -91,3 +88,32 @@ def write_csv(path: Path, text: str, *, encoding: str = "utf-8", newline: str = 
     """Write CSV text (written with '\\n') in the given encoding and line ending."""
     path.write_bytes(text.replace("\n", newline).encode(encoding))
     return path
+
+
+# --- small hand-made databases (in memory) ----------------------------------------------------
+
+def fresh_con():
+    """An in-memory DuckDB with the project's schema and nothing else: for tests that write a
+    handful of rows by hand and check a query or a loader against them."""
+    con = duckdb.connect()
+    schema.create_all(con)
+    return con
+
+
+def add_event(con, event_id: str, date, *, state_code: str = "01", event_type: str = "killing",
+              fatalities: int | None = None, actors: str | None = None, origin: str = "ucdp",
+              latitude: float | None = None, longitude: float | None = None, batch_id: str | None = None) -> None:
+    """Insert one event with the required columns filled in (source 'D:test')."""
+    con.execute("""INSERT INTO events (event_id, origin, date, date_precision, state_code, latitude, longitude,
+                                       geo_precision, event_type, fatalities, actors, source_id, batch_id)
+                   VALUES (?, ?, ?, 'day', ?, ?, ?, 'exact', ?, ?, ?, 'D:test', ?)""",
+                [event_id, origin, date, state_code, latitude, longitude, event_type, fatalities, actors, batch_id])
+
+
+def add_stat(con, dataset: str, state_code: str, year: int, month: int, series: str | None, value,
+             *, crime_type: str | None = None) -> None:
+    """Insert one official_stats cell (one crime row per series unless ``crime_type`` says otherwise)."""
+    con.execute("""INSERT INTO official_stats (dataset, state_code, year, month, crime_type, subtype, modality,
+                                               series, value, release, batch_id)
+                   VALUES (?, ?, ?, ?, ?, '-', '-', ?, ?, '2025-01', 'test')""",
+                [dataset, state_code, year, month, crime_type or f"crime {series}", series, value])

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from support import ROOT
 
 from dashboard.figures import maps as charts
+from scoring.index import levels
 
-ROOT = Path(__file__).resolve().parents[1]
 CODES = [f"{i:02d}" for i in range(1, 33)]
 
 
@@ -54,9 +55,18 @@ def color_at(scale: list[list], t: float) -> str:
 
 
 class TestLevelPalette:
-    def test_level_names_and_colors_cover_no_data_to_extreme(self):
-        assert charts.LEVEL_NAMES == ("No data", "Low", "Moderate", "Medium", "High", "Extreme")
-        assert charts.LEVEL_COLORS == ("#bdbdbd", "#2e7d32", "#f9d71c", "#f39c12", "#d32f2f", "#7b1e3a")
+    def test_every_level_a_score_can_get_has_its_own_name_and_color(self):
+        scores = np.append(np.linspace(0, 10, 1001), np.nan)
+        got = levels.level_of(scores)
+        reached = sorted(set(got.tolist()))
+        assert reached == list(range(len(charts.LEVEL_NAMES)))          # 0 (no data) to the top, none missing
+        for lv in reached:
+            assert charts.LEVEL_NAMES[lv] == levels.level_name(lv)      # the chart and the engine agree
+        assert charts.LEVEL_NAMES[got[-1]] == levels.NO_DATA and charts.level_color(got[-1]) == charts.NO_DATA_COLOR
+        colors = [charts.level_color(lv) for lv in reached]
+        assert len(set(colors)) == len(colors)                          # no two levels look the same
+        # a higher score never shows an earlier level
+        assert (np.diff(got[:-1]) >= 0).all()
 
     def test_level_colorscale_is_stepped_from_0_to_1(self):
         scale = charts.level_colorscale()

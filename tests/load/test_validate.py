@@ -25,7 +25,7 @@ def frame(text: str) -> pd.DataFrame:
 # --- decoding --------------------------------------------------------------------------------
 
 def test_decode_utf8_with_and_without_bom():
-    assert decode_bytes("Año,ñ\n".encode("utf-8"), "f") == "Año,ñ\n"
+    assert decode_bytes("Año,ñ\n".encode(), "f") == "Año,ñ\n"
     assert decode_bytes("\ufeffAño\n".encode("utf-8"), "f") == "Año\n"
 
 
@@ -153,6 +153,7 @@ def test_float_field_bounds():
 @pytest.mark.parametrize("value, ok", [
     ("2020-02-29", True), ("2021-02-29", False), ("2020-13-01", False), ("2020-1-1", False),
     ("17/10/2019", False), ("2020-01", False), ("yesterday", False),
+    ("0000-01-01", False), ("0001-01-01", True), ("9999-12-31", True),   # year 0 crashed (found by the fuzz tests)
 ])
 def test_date_field(value, ok):
     c = check_frame(frame(f"d\n{value}\n"), [Field("d", "date", required=True)])

@@ -11,62 +11,22 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_synth import make_matrix, regions_frame, run
+from support.golden import GOLDEN_PROFILE, GOLDEN_RAW, GOLDEN_REG
+from support.scoring_synth import make_matrix, regions_frame, run
 
-from scoring.index import matrix, scores
-from scoring.load import proximity
+from scoring.index import matrix, queries, scores
 from scoring.index.model import RiskModel
 from scoring.index.queries import ConQuery
 from scoring.index.registry import load_registry, parse_registry
 from scoring.index.weights import load_profile, profile_from_dict, profile_names
+from scoring.load import proximity
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 AS_OF = dt.date(2023, 12, 31)   # inside UCDP's coverage, so events count
 
-# --- golden example --------------------------------------------------------------------------
-#
-# Two pillars: p1 = {x (official, weight 1), y (official, weight 3)}, p2 = {z (events, direction -1)}.
-# Pillar weights 0.6 and 0.4. Four states A-D and two corridors E-F.
-#
-#          x     y     z
-#    A     0     4     1
-#    B     5     2     3
-#    C    10     6     2
-#    D     5     -   1.5      (y missing)
-#    E    20     4     7      (corridor)
-#    F   2.5     3     9      (corridor)
-#
-# Min-max, fitted on the states (x, y: official) or on each region type (z: events):
-#   x: states 0..10          -> A 0, B 5, C 10, D 5; E 20 clipped -> 10; F 2.5
-#   y: states 2..6           -> A 5, B 0, C 10, D -; E 5; F 2.5
-#   z: states 1..3           -> A 0, B 10, C 5, D 2.5  -> reversed (10 - z): A 10, B 0, C 5, D 7.5
-#      corridors 7..9        -> E 0, F 10              -> reversed: E 10, F 0
-# p1 = (1 x + 3 y) / 4, missing values dropped and the rest rescaled:
-#   A (0 + 15)/4 = 3.75, B (5 + 0)/4 = 1.25, C (10 + 30)/4 = 10, D x alone = 5,
-#   E (10 + 15)/4 = 6.25, F (2.5 + 7.5)/4 = 2.5
-# p2 = reversed z: A 10, B 0, C 5, D 7.5, E 10, F 0
-# score = 0.6 p1 + 0.4 p2:
-#   A 2.25 + 4 = 6.25; B 0.75 + 0 = 0.75; C 6 + 2 = 8; D 3 + 3 = 6; E 3.75 + 4 = 7.75; F 1.5 + 0 = 1.5
-# Thresholds 1, 6.1, 7, 7.5 -> levels A 3, B 1, C 5, D 2, E 5, F 2
-# Ranks (within type): states C 1, A 2, D 3, B 4; corridors E 1, F 2
-# Effective weights: x 0.6 * 1/4 = 0.15, y 0.6 * 3/4 = 0.45, z 0.4 -> D's coverage 0.15 + 0.4 = 0.55
-# Contributions (pillar weight x share in pillar x value):
-#   A: x 0, y 0.6 * 0.75 * 5 = 2.25, z 0.4 * 10 = 4      (sum 6.25)
-#   D: x 0.6 * 1 * 5 = 3 (y's share goes to x), y 0, z 0.4 * 7.5 = 3   (sum 6)
+# --- golden example (worked by hand in tests/support/golden.py) ----------------------------
 
-GOLDEN_REG = parse_registry({
-    "pillars": {"p1": {"name": "P1", "description": "First."}, "p2": {"name": "P2", "description": "Second."}},
-    "indicators": [
-        {"id": "x", "name": "X", "description": "X.", "pillar": "p1", "layer": "official", "dataset": "victims",
-         "series": ["homicide"], "unit": "u", "transform": "none", "direction": 1, "weight": 1},
-        {"id": "y", "name": "Y", "description": "Y.", "pillar": "p1", "layer": "official", "dataset": "carpetas",
-         "series": ["extortion"], "unit": "u", "transform": "none", "direction": 1, "weight": 3},
-        {"id": "z", "name": "Z", "description": "Z.", "pillar": "p2", "layer": "events", "event_types": ["seizure"],
-         "unit": "u", "transform": "none", "direction": -1, "weight": 1},
-    ]}, "golden.yml")
-GOLDEN_RAW = [[0, 4, 1], [5, 2, 3], [10, 6, 2], [5, np.nan, 1.5], [20, 4, 7], [2.5, 3, 9]]
-GOLDEN_PROFILE = {"pillars": {"p1": 0.6, "p2": 0.4}, "thresholds": [1, 6.1, 7, 7.5]}
 
 
 def _golden(**changes):
@@ -155,8 +115,8 @@ def test_transform_caps_at_the_states_quantile():
 
 def test_time_options_are_validated():
     from scoring.errors import OptionError
-    for bad in (dict(window_days=10), dict(half_life_days=float("nan")), dict(half_life_days=1),
-                dict(buffer_km=0), dict(buffer_km=80), dict(compare_days=-1)):
+    for bad in ({"window_days": 10}, {"half_life_days": float("nan")}, {"half_life_days": 1},
+                {"buffer_km": 0}, {"buffer_km": 80}, {"compare_days": -1}):
         with pytest.raises(OptionError):
             matrix.TimeOptions(**bad).validated()
 
@@ -293,6 +253,14 @@ def test_a_deadly_event_raises_a_quiet_state(built_db, tmp_path):
         con.close()
 
 
-def test_regions_frame_helper_matches_the_engine_columns():
-    # the synthetic frames have the columns queries.regions returns
-    assert list(regions_frame(2, 1).columns) == ["region_id", "region_type", "name", "pop_2020", "length_km"]
+def test_regions_frame_helper_matches_the_engine_columns(built_db):
+    # the synthetic frames have the columns (and region types) queries.regions returns
+    con = duckdb.connect(str(built_db), read_only=True)
+    try:
+        real = queries.regions(ConQuery(con))
+    finally:
+        con.close()
+    fake = regions_frame(2, 1)
+    assert list(fake.columns) == list(real.columns)
+    assert set(fake["region_type"]) == set(real["region_type"]) == {"state", "corridor"}
+    assert (real["region_type"] == "state").sum() == 32 and (real["region_type"] == "corridor").sum() == 15

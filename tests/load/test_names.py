@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import ROOT, SHARED
 
 from scoring.load.names import Gazetteer, PlaceMatch, StateNames, normalise_name
 
-ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "data" / "reference"
 GEOJSON = ROOT / "data" / "geo" / "mx_states.geojson"
-SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 CODES = [f"{i:02d}" for i in range(1, 33)]
 
 
@@ -218,7 +217,7 @@ def test_place_match_is_frozen(gaz):
 # --------------------------------------------------------------------------- geometry
 
 def _signed_area(ring) -> float:
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:])) / 2
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring)) / 2
 
 
 def test_geojson_states():

@@ -16,18 +16,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
+from support.datahelpers import (
+    ROOT,
+    file_sha,
+    fresh_con,
+    query,
+    table_digest,
+    table_dump,
+)
 
-from datahelpers import ROOT, file_sha, query, table_digest, table_dump
+from scoring import cli, paths
+from scoring.db import store
+from scoring.errors import DataError, FormatError
 from scoring.load import build as build_mod
 from scoring.load import reference
 from scoring.load import seeds as seeds_mod
-from scoring import cli
-from scoring import paths
-from scoring.db import schema
-from scoring.db import store
-from scoring.errors import DataError, FormatError
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -84,12 +88,6 @@ def point_paths_at(monkeypatch, root: Path) -> None:
     monkeypatch.setattr(paths, "SEEDS", root / "seeds")
     monkeypatch.setattr(paths, "DERIVED", root / "data" / "derived")
     monkeypatch.setattr(paths, "GEO", root / "data" / "geo")
-
-
-def fresh_con():
-    con = duckdb.connect()
-    schema.create_all(con)
-    return con
 
 
 # --- loaders, one by one ---------------------------------------------------------------------------
@@ -338,7 +336,7 @@ def test_cli_build_subprocess_bad_seed(repo_copy, tmp_path):
         "paths.DERIVED = root / 'data' / 'derived'; paths.GEO = root / 'data' / 'geo'\n"
         f"sys.exit(cli.main(['build', '--db', {str(db)!r}]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     _expect_located(done.stderr, "events.csv", line, "state_code", "is not one of")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from support import ROOT
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+ENTRY = str(ROOT / "dashboard" / "app.py")
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 

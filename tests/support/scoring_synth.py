@@ -1,6 +1,6 @@
 """Synthetic matrices and registries for the stage-2 tests (no database needed).
 
-Used by test_engine.py, test_scoring_properties.py and test_sensitivity.py. Not a test
+Used by index/test_engine.py, index/test_scoring_properties.py and index/test_uncertainty.py. Not a test
 module itself (pytest only collects ``test_*.py``).
 """
 
