@@ -4,16 +4,17 @@ One home for every rule about levels: the engine assigns them (:func:`level_of`)
 dashboard, the briefs and the command line name and describe them from here.
 
 Scores are relative to the Mexican states (min-max by default), so the cut-offs are set
-where the analyst profile reproduces roughly the spread of the US State Department's state
-levels (a handful of states at the top, two at the bottom). Level 0 means "no score" (no
-data), never "no risk".
+where the analyst profile at the default as-of date (2026-07) spreads the 32 states roughly
+as the US State Department's advisory of 12 August 2025 does: six at the top level, eight at
+the next, and the rest below. This matches the *spread* only, never which state is where (see
+docs/METHODS.md, "Levels"). Level 0 means "no score" (no data), never "no risk".
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_THRESHOLDS: tuple[float, ...] = (1.5, 3.0, 4.0, 5.0)
+DEFAULT_THRESHOLDS: tuple[float, ...] = (2.4, 3.5, 4.6, 5.9)
 LEVEL_NAMES: tuple[str, ...] = ("Low", "Moderate", "Medium", "High", "Extreme")
 NO_DATA = "No data"
 # Indexed by level number 0-5 (0 = no data): the form tables and charts use.

@@ -52,8 +52,11 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
         contrib = pd.DataFrame({"region_id": [], "event_type": [], "f": [], "w": []})
     else:
         opts = m.meta["options"]
-        contrib = queries.event_contributions(db, m.meta["event_windows"], opts.window_days, opts.half_life_days,
-                                              opts.buffer_km)
+        windows = m.meta.get("event_windows")
+        if windows is None:  # a matrix made by hand: every origin's window ends at the events' data end
+            end = pd.Timestamp(max(m.detail.loc[m.detail["source"] == "events", "data_end"])).date()
+            windows = {o: end for o in queries.SYSTEMATIC_ORIGINS + queries.REPORT_ORIGINS}
+        contrib = queries.event_contributions(db, windows, opts.window_days, opts.half_life_days, opts.buffer_km)
     pos = {r: i for i, r in enumerate(m.regions["region_id"])}
     ridx = contrib["region_id"].map(pos).to_numpy()
     ok = ~pd.isna(ridx)

@@ -49,9 +49,11 @@ def test_source_ends_ignore_empty_cells_unmapped_rows_and_non_systematic_events(
     add_event(con, "U2", dt.date(2023, 6, 30), origin="acled")
     add_event(con, "S1", dt.date(2024, 8, 1), origin="seed")             # seeds are not systematic
     ends = queries.source_ends(ConQuery(con))
+    # each systematic origin has its own span; "events" is the latest end, "events_start" the earliest start
     assert ends == {"carpetas": dt.date(2024, 11, 30), "victims": dt.date(2025, 2, 28),
+                    "events:ucdp": dt.date(2020, 3, 4), "events_start:ucdp": dt.date(2020, 3, 4),
+                    "events:acled": dt.date(2023, 6, 30), "events_start:acled": dt.date(2023, 6, 30),
                     "events": dt.date(2023, 6, 30), "events_start": dt.date(2020, 3, 4)}
-    assert queries.latest_official_month(ConQuery(con)) == dt.date(2024, 11, 30)
 
 
 def test_source_ends_without_systematic_events_has_no_events_key(con):
@@ -126,7 +128,7 @@ def test_event_groups_sum_decay_weights_by_hand(con):
     add_event(con, "E", END - dt.timedelta(days=200), fatalities=50)                # older still: out
     add_event(con, "F", END + dt.timedelta(days=1), fatalities=50)                  # after the end: out
     add_event(con, "G", END, state_code="02", event_type="kidnapping")
-    df = queries.event_groups(ConQuery(con), END, 90, 30.0, [3], 25.0)
+    df = queries.event_groups(ConQuery(con), {"ucdp": END}, 90, 30.0, [3], 25.0)
     key = ["region_id", "event_type", "bucket", "period"]
     got = df.set_index(key).sort_index()
     assert set(got.index) == {("01", "killing", 0, 0), ("01", "killing", 3, 0), ("01", "killing", 0, 1),
@@ -146,11 +148,11 @@ def test_event_groups_count_corridor_events_within_the_buffer_only(con):
     add_event(con, "A", END, fatalities=1)
     add_event(con, "B", END, fatalities=2)
     con.execute("INSERT INTO event_corridor VALUES ('A', 'C1', 10.0), ('B', 'C1', 40.0), ('B', 'C2', 0.5)")
-    df = queries.event_groups(ConQuery(con), END, 90, 30.0, [], 25.0)
+    df = queries.event_groups(ConQuery(con), {"ucdp": END}, 90, 30.0, [], 25.0)
     cors = df[df["region_type"] == "corridor"].set_index("region_id")
     assert cors["n"].to_dict() == {"C1": 1, "C2": 1}
     assert cors["f"].to_dict() == {"C1": 1, "C2": 2}
-    wide = queries.event_groups(ConQuery(con), END, 90, 30.0, [], 50.0)
+    wide = queries.event_groups(ConQuery(con), {"ucdp": END}, 90, 30.0, [], 50.0)
     assert wide.loc[wide["region_id"] == "C1", "n"].item() == 2
 
 
@@ -162,6 +164,20 @@ def test_distinct_actors_count_named_groups_and_exclude_government_forces(con):
     add_event(con, "E", END, actors="La Familia Michoacana", event_type="protest")     # type not asked for
     add_event(con, "F", END - dt.timedelta(days=100), actors="Los Zetas")             # before the window
     add_event(con, "G", END, state_code="02", actors="Police Forces of Mexico")       # only forces
-    df = queries.distinct_actors(ConQuery(con), END, 90, ["killing", "armed_clash"], 25.0)
+    df = queries.distinct_actors(ConQuery(con), {"ucdp": END}, 90, ["killing", "armed_clash"], 25.0)
     assert df[["region_id", "region_type", "groups", "names"]].values.tolist() == [
         ["01", "state", 2, "CJNG; Sinaloa Cartel"]]
+
+
+def test_event_groups_give_each_origin_its_own_window(con):
+    # UCDP stops early; a user's report is recent: each is counted in the window ending at its own end
+    add_event(con, "U", dt.date(2023, 3, 1), fatalities=3)                        # ucdp
+    add_event(con, "R", END, fatalities=1, origin="user")
+    windows = {"ucdp": dt.date(2023, 3, 31), "user": END}
+    df = queries.event_groups(ConQuery(con), windows, 90, 30.0, [], 25.0)
+    got = df.set_index("origin")
+    assert got.at["ucdp", "period"] == 0 and got.at["ucdp", "w"] == pytest.approx(0.5)   # 30 days before its end
+    assert got.at["user", "period"] == 0 and got.at["user", "w"] == pytest.approx(1.0)
+    # with one common window at END, the UCDP event would fall outside it
+    only_end = queries.event_groups(ConQuery(con), {"ucdp": END, "user": END}, 90, 30.0, [], 25.0)
+    assert set(only_end["origin"]) == {"user"}

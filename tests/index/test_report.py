@@ -196,9 +196,9 @@ def flagged_db(built_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("flagged") / "risk.duckdb"
     shutil.copy(built_db, path)
     with duckdb.connect(str(path)) as con:
-        con.execute("DELETE FROM data_quality WHERE dataset = 'victims' AND state_code = '11'")
-        con.execute("INSERT INTO data_quality VALUES ('victims', '11', 2024, 3, 'reporting_gap', 'test'), "
-                    "('victims', '11', 2024, 5, 'suspect_zero', 'test')")
+        con.execute("DELETE FROM data_quality WHERE dataset = 'homologated' AND state_code = '11'")
+        con.execute("INSERT INTO data_quality VALUES ('homologated', '11', 2024, 3, 'reporting_gap', 'test'), "
+                    "('homologated', '11', 2024, 5, 'suspect_zero', 'test')")
         con.execute("CHECKPOINT")
     s = Store(path)
     yield s
@@ -211,25 +211,27 @@ def test_trend_follows_the_missing_month_rule(flagged_db):
     rate = tr.assign(month=pd.to_datetime(tr["month"])).set_index(["series", "month"])["rate"]
     march, may, april = pd.Timestamp(2024, 3, 1), pd.Timestamp(2024, 5, 1), pd.Timestamp(2024, 4, 1)
     # a reporting gap: missing for every series of the dataset
-    assert np.isnan(rate["Homicide victims", march]) and np.isnan(rate["Kidnapping victims", march])
+    assert np.isnan(rate["Intentional homicide", march]) and np.isnan(rate["Kidnapping", march])
+    assert np.isnan(rate["Extortion", march])
     # a suspect zero: missing for homicide only
-    assert np.isnan(rate["Homicide victims", may]) and np.isfinite(rate["Kidnapping victims", may])
-    assert np.isfinite(rate["Homicide victims", april])
-    assert np.isfinite(rate["Extortion files", march])          # another dataset is not touched
-    # the engine's monthly figures say the same
+    assert np.isnan(rate["Intentional homicide", may]) and np.isfinite(rate["Kidnapping", may])
+    assert np.isfinite(rate["Intentional homicide", april])
+    # the engine's monthly figures say the same, and another dataset is not touched
     om = queries.official_months(flagged_db, dt.date(2024, 1, 1), dt.date(2024, 6, 1), state_code="11")
-    om = om[om["dataset"] == "victims"].set_index(["series", "month"])["v"]
-    assert pd.isna(om["homicide", 3]) and pd.isna(om["kidnapping", 3])
-    assert pd.isna(om["homicide", 5]) and pd.notna(om["kidnapping", 5])
+    hom = om[om["dataset"] == "homologated"].set_index(["series", "month"])["v"]
+    assert pd.isna(hom["homicide", 3]) and pd.isna(hom["kidnapping", 3])
+    assert pd.isna(hom["homicide", 5]) and pd.notna(hom["kidnapping", 5])
+    vic = om[om["dataset"] == "victims"].set_index(["series", "month"])["v"]
+    assert pd.notna(vic["homicide", 3])
 
 
 def test_trend_rates_are_the_engines_annualisation(store):
     tr = report.trend(store, "11", months=12)
-    hom = tr[tr["series"] == "Homicide victims"].reset_index(drop=True)
+    hom = tr[tr["series"] == "Intentional homicide"].reset_index(drop=True)
     assert 0 < len(hom) <= 12
     m = pd.Timestamp(hom["month"].iat[-1])
     om = queries.official_months(store, dt.date(1900, 1, 1), dt.date(2999, 12, 31), state_code="11")
-    v = om[(om["dataset"] == "victims") & (om["series"] == "homicide") & (om["year"] == m.year)
+    v = om[(om["dataset"] == "homologated") & (om["series"] == "homicide") & (om["year"] == m.year)
            & (om["month"] == m.month)]["v"].sum()
     pop = queries.state_population(store, "11")[m.year]
     assert hom["rate"].iat[-1] == pytest.approx(float(per_100k_year(v, pop)))

@@ -132,7 +132,7 @@ def test_missing_weights_file():
 def test_level_of_thresholds_and_missing():
     s = np.array([0.0, 1.5, 1.49, 3.2, 4.5, 9.9, np.nan])
     # cut-offs 1.5, 3, 4, 5: a score equal to a cut-off is in the level above
-    assert level_of(s, DEFAULT_THRESHOLDS).tolist() == [1, 2, 1, 3, 4, 5, 0]
+    assert level_of(s, (1.5, 3.0, 4.0, 5.0)).tolist() == [1, 2, 1, 3, 4, 5, 0]
 
 
 @pytest.mark.parametrize("thresholds", [DEFAULT_THRESHOLDS, (1, 6.1, 7, 7.5), (0.5, 1, 9, 9.9)])
@@ -152,4 +152,4 @@ def test_every_named_level_is_reached_once_in_score_order(thresholds):
 
 def test_level_of_ignores_floating_point_noise_at_a_cut_off():
     # 5 computed as 4.999999999999999 (e.g. after rescaling weights) is still level 5
-    assert level_of(np.array([4.999999999999999, 5.000000000000001]), DEFAULT_THRESHOLDS).tolist() == [5, 5]
+    assert level_of(np.array([4.999999999999999, 5.000000000000001]), (1.5, 3.0, 4.0, 5.0)).tolist() == [5, 5]

@@ -19,6 +19,9 @@ from scoring.load.reference import load_reference
 DERIVED = ROOT / "data" / "derived"
 TARGET = {"sesnsp_carpetas": ("official_stats", "dataset = 'carpetas'"),
           "sesnsp_victims": ("official_stats", "dataset = 'victims'"),
+          "sesnsp_homologated": ("official_stats", "dataset = 'homologated'"),
+          "sesnsp_federal": ("official_stats", "dataset = 'federal'"),
+          "rnpdno_missing": ("official_stats", "dataset = 'rnpdno'"),
           "population": ("population", "true"),
           "ucdp_ged": ("events", "origin = 'ucdp'")}
 

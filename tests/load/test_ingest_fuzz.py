@@ -73,13 +73,15 @@ SYNTHETIC = {
     "sesnsp-homologated": [(
         "year,month,state_code,crime,unit,count\n2026,1,25,Homicidio doloso,carpetas,120\n"
         "2026,2,25,Extorsión,carpetas,\n2026,2,14,Secuestro,carpetas,3\n"
-    ).encode("utf-8")],
+    ).encode()],
     "sesnsp-federal": [(
         f"AÑO,INEGI,ENTIDAD,LEY,CONCEPTO,TIPO,{MONTHS.upper()}\r\n"
         "2025,25,SINALOA,CODIGO PENAL FEDERAL,CONTRA LA SALUD,POSESION,4,5,6,,,,,,,,,\r\n"
         "2025,,EXTRANJERO,CODIGO PENAL FEDERAL,CONTRA LA SALUD,TRAFICO,1,0,0,,,,,,,,,\r\n"
     ).encode("latin-1")],
     "rnpdno": [b"state_code,state_name,as_of,active_total\n28,Tamaulipas,2026-06-03,13000\n14,Jalisco,2026-06-03,15000\n"],
+    "assessment": [b"state,assessor,as_of,level,level_max,level_name\nSinaloa,Test,2025-08-12,4,4,Do Not Travel\n"
+                   b"Yucatan,Test,2025-08-12,1,4,\n"],
 }
 
 
@@ -95,6 +97,8 @@ def _real_heads() -> dict[str, list[bytes]]:
                 with open(path, "rb") as f:
                     heads[fmt].append(f.read(HEAD_BYTES))
     heads["acled"].append((FIXTURES / "acled_mexico_fictitious.csv").read_bytes())
+    heads["assessment"].append((ROOT / "data" / "reference" / "assessments" / "us_state_dept_mexico_2025-08-12.csv")
+                               .read_bytes())
     heads["events"].append((ROOT / "seeds" / "events.csv").read_bytes())
     return heads
 
@@ -197,7 +201,9 @@ def fuzz_con(fuzz_dir):
 
 
 _counter = iter(range(10**9))
-TARGET = {"sesnsp": "official_stats", "sesnsp-victims": "official_stats", "population": "population"}
+TARGET = {"sesnsp": "official_stats", "sesnsp-victims": "official_stats", "sesnsp-homologated": "official_stats",
+          "sesnsp-federal": "official_stats", "rnpdno": "official_stats", "population": "population",
+          "assessment": "assessments"}
 
 
 def assert_batch_accounted_for(con, fmt: str, res, data: bytes) -> None:

@@ -56,7 +56,7 @@ def test_the_buffer_decides_which_corridor_events_count(con):
     proximity.refresh(con)
 
     def corridor_deaths(buffer_km):
-        df = queries.event_groups(ConQuery(con), DAY, 90, 30.0, [], buffer_km)
+        df = queries.event_groups(ConQuery(con), {"ucdp": DAY}, 90, 30.0, [], buffer_km)
         return df.loc[df["region_type"] == "corridor", "f"].sum()
 
     assert corridor_deaths(50.0) == 3
