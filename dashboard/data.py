@@ -236,6 +236,17 @@ def _trend(path, mtime, state_code, months):
     return report.trend(_store(path), state_code, months)
 
 
+def spikes(as_of: dt.date, state_code: str) -> pd.DataFrame:
+    """Recent months far above the state's own history (:func:`scoring.index.report.spikes`)."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _spikes(path, mtime, as_of, state_code), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _spikes(path, mtime, as_of, state_code):
+    return report.spikes(_store(path), as_of, state_code)
+
+
 def coverage_matrix(dataset: str, start_year: int = 2015) -> pd.DataFrame:
     """Share of the tracked cells with a figure: states x months ("YYYY-MM"), 0 for missing months."""
     df = query("coverage", (dataset, start_year))

@@ -34,6 +34,16 @@ def built_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def store(built_db):
+    """A serving :class:`scoring.db.store.Store` on the session's database (read-only use)."""
+    from scoring.db.store import Store
+
+    s = Store(built_db)
+    yield s
+    s.close()
+
+
 @pytest.fixture
 def fresh_streamlit_caches():
     import streamlit as st

@@ -71,6 +71,11 @@ with right:
                                 "coverage": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
 
 st.subheader("Trend")
+recent = data.spikes(res.options.as_of, choice)
+if not recent.empty:
+    st.markdown("**Recent spikes** (months far above the state's previous two years):")
+    for line in recent["text"]:
+        st.text("• " + line)
 tr = data.trend(choice)
 if tr.empty:
     st.info("No monthly official figures for this state.")

@@ -20,6 +20,7 @@ from scoring.index import queries
 from scoring.index.explain import Driver
 from scoring.index.matrix import TimeOptions, per_100k_year
 from scoring.index.model import Result, RiskModel
+from scoring.index.peers import spike_flags
 from scoring.index.weights import Profile
 
 # Monthly series on a state's trend chart: (label, dataset, series summed).
@@ -314,3 +315,33 @@ def beside(res: Result, ratings: pd.DataFrame, region_id: str) -> list[str]:
         name = f"{r.level_name}, " if isinstance(r.level_name, str) and r.level_name else ""
         out.append(f"{ours}; {r.assessor} ({r.as_of:%d %b %Y}): {name}{r.level} of {r.level_max}")
     return out
+
+
+# --- spikes: recent months far above a state's own history --------------------------------------
+
+SPIKE_SERIES = [("intentional homicide", "homicide"), ("kidnapping", "kidnapping"), ("extortion", "extortion")]
+
+
+def spikes(db, as_of: dt.date, state_code: str | None = None, *, recent: int = 3) -> pd.DataFrame:
+    """Months among the last ``recent`` before ``as_of`` whose count is far above the state's
+    previous two years (robust z-score, :func:`scoring.index.peers.spike_flags`), per series.
+
+    Columns: state_code, series, month, value, baseline, z, text (the reason in words)."""
+    start = as_of - dt.timedelta(days=31 * (recent + 25))
+    om = queries.official_months(db, start, as_of, state_code=state_code)
+    om = om[om["dataset"] == "homologated"]
+    frames = []
+    for label, series in SPIKE_SERIES:
+        sub = om[om["series"] == series]
+        monthly = pd.DataFrame({"state_code": sub["state_code"], "value": sub["v"].astype(float),
+                                "month": pd.to_datetime(dict(year=sub["year"], month=sub["month"], day=1))})
+        flagged = spike_flags(monthly, recent=recent)
+        if len(flagged):
+            frames.append(flagged.assign(series=label))
+    cols = ["state_code", "series", "month", "value", "baseline", "z", "text"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    out["text"] = [f"{s} in {m:%B %Y}: {v:,.0f} files against a usual {b:,.0f} a month (robust z {z:.1f})"
+                   for s, m, v, b, z in zip(out["series"], out["month"], out["value"], out["baseline"], out["z"])]
+    return out[cols].sort_values(["state_code", "month"]).reset_index(drop=True)

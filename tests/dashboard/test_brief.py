@@ -11,17 +11,9 @@ import pytest
 
 from dashboard.figures import brief
 from dashboard.figures.palette import LEVEL_NAMES
-from scoring.db.store import Store
 from scoring.index import queries, report
 from scoring.index.model import RiskModel
 from scoring.index.weights import load_profile
-
-
-@pytest.fixture(scope="module")
-def store(built_db):
-    s = Store(built_db)
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

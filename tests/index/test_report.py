@@ -27,13 +27,6 @@ PAIRS = [("11", "12"), ("12", "11"), ("16", "03"), ("11", "bajio-industrial-fed4
 
 
 @pytest.fixture(scope="module")
-def store(built_db):
-    s = Store(built_db)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
 def model(store):
     return RiskModel(store)
 
@@ -276,3 +269,26 @@ def test_result_with_replaced_table_keeps_its_drivers(res):
     # the dashboard shares results between sessions: driver records travel with dataclasses.replace
     other = dataclasses.replace(res, table=res.table.copy())
     assert other.driver_records is res.driver_records
+
+
+def test_spikes_name_recent_months_far_above_the_states_history(store):
+    as_of = dt.date(2026, 7, 31)
+    got = report.spikes(store, as_of)
+    assert list(got.columns) == ["state_code", "series", "month", "value", "baseline", "z", "text"]
+    assert len(got) and (got["z"] >= 3.5).all() and (got["value"] > got["baseline"]).all()
+    assert (got["month"] > pd.Timestamp(2026, 4, 1)).all() and (got["month"] <= pd.Timestamp(as_of)).all()
+    # one state's own list is the same rows as the national list for that state
+    zac = report.spikes(store, as_of, "32")
+    assert zac["text"].tolist() == got.loc[got["state_code"] == "32", "text"].tolist()
+    assert all(t.startswith(("intentional homicide", "kidnapping", "extortion")) for t in got["text"])
+
+
+def test_freshness_lists_every_source_newest_first_and_warns_when_old(store):
+    items = report.freshness(store)
+    assert [f.through for f in items] == sorted((f.through for f in items), reverse=True)
+    assert items[0].source == "homologated" and items[0].through == dt.date(2026, 7, 31)
+    assert {"homologated", "federal", "rnpdno", "events:ucdp"} <= {f.source for f in items}
+    assert "official crime statistics (SESNSP) through July 2026" in report.freshness_line(items)
+    assert report.stale_warning(items, today=dt.date(2026, 9, 15)) is None
+    warn = report.stale_warning(items, today=dt.date(2026, 12, 1))
+    assert warn and "July 2026" in warn and "123 days" in warn
