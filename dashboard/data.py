@@ -36,10 +36,11 @@ from scoring.index import queries, report
 from scoring.index.matrix import TimeOptions
 from scoring.index.model import Result, RiskModel
 from scoring.index.peers import peer_groups
+from scoring.index.queries import ConQuery
 from scoring.index.registry import Registry, load_registry
 from scoring.index.uncertainty import monte_carlo_ranks
 from scoring.index.weights import Profile, profile_from_dict
-from scoring.load import geo
+from scoring.load import geo, upload
 
 # Most events the Events page lists (and counts) at once; it says so when a filter matches more.
 EVENT_ROWS_LIMIT = 20_000
@@ -81,7 +82,8 @@ QUERIES: dict[str, str] = {
         ORDER BY coalesce(fatalities, 0) DESC LIMIT ?""",
     "group_presence": "SELECT metric, article_ids, notes FROM facts WHERE kind = 'group_presence' AND state_code = ?",
     "batches": """
-        SELECT batch_id, file_name, format, release, rows_read, rows_loaded, rows_rejected, rows_superseded, note
+        SELECT batch_id, loaded_at, file_name, format, release, rows_read, rows_loaded, rows_rejected,
+               rows_superseded, note
         FROM ingest_batches ORDER BY loaded_at DESC, batch_id""",
     # A month missing for the whole dataset (scoring.index.queries.missing_month) has no coverage.
     "coverage": f"""
@@ -372,3 +374,29 @@ def peers(res: Result) -> pd.DataFrame:
     P = t[[f"pillar_{p}" for p in res.scores.pillar_ids]].to_numpy()
     key = (tuple(t["region_id"]), tuple(np.round(np.nan_to_num(P, nan=-1), 6).ravel()))
     return _peers(key, P, tuple(t["region_id"]))
+
+
+# -- imports from the page: a trial first, then the import; removal ------------------------------
+
+def preview_upload(file_name: str, payload: bytes, fmt: str, release: str | None, say=lambda m: None):
+    """What importing this file would change, tried on a throw-away copy: (Upload, moves), where
+    ``moves`` lists the regions whose level, rank or score would move (current profile and options).
+    Nothing is written to the served database."""
+    profile, opts = settings.profile(), settings.time_options()
+    before = run(profile, opts)          # the scores the pages show now (cached)
+
+    def score(con):
+        return RiskModel(ConQuery(con)).run(profile, opts, uncertainty=False, compare=False, explain=False)
+
+    up, after = upload.trial_upload(db_file(), file_name, payload, fmt, score, release=release, say=say)
+    return up, report.import_effect(before, after)
+
+
+def import_file(file_name: str, payload: bytes, fmt: str, release: str | None, say=lambda m: None):
+    """Import for real (on a copy swapped in); caches keyed on the file's version refresh by themselves."""
+    return upload.import_upload(db_file(), file_name, payload, fmt, release=release, say=say)
+
+
+def remove_batch(batch_id: str) -> dict[str, int]:
+    """Take one imported batch out of the served database."""
+    return upload.remove_upload(db_file(), batch_id)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m scoring {build,ingest,rejects,derive,score,history,compare,assessments,find}``.
+"""Command line: ``python -m scoring {build,ingest,rejects,batches,remove,derive,score,history,compare,assessments,find}``.
 
 Errors the user can fix print one line to stderr and exit 2; no traceback reaches the
 user (set ``RISK_DEBUG=1`` to see one for a bug).
@@ -109,6 +109,36 @@ def _score(args) -> int:
             print(f"{r.region_type:<8} {rank}{rr:<9} {r.score:5.2f} ({r.ci_low:4.2f}-{r.ci_high:4.2f}) "
                   f"{r.level_name:<8} {r.name[:60]}")
     return 0
+
+
+def _batches(args) -> int:
+    from scoring.load.ingest import batches
+
+    df = batches(args.db)
+    if args.format == "csv":
+        df.to_csv(sys.stdout, index=False)
+        return 0
+    if df.empty:
+        print("no batches")
+        return 0
+    for r in df.itertuples(index=False):
+        print(f"{r.batch_id:<48} {r.kind:<8} {r.loaded_at:%Y-%m-%d %H:%M}  {r.format:<18} release {r.release or '-':<8}"
+              f" loaded {r.rows_loaded:>9,}  rejected {r.rows_rejected:>6,}  {_plain(r.file_name)}")
+    return 0
+
+
+def _remove(args) -> int:
+    from scoring.load.ingest import remove
+
+    counts = remove(args.batch, args.db)
+    moved = ", ".join(f"{v:,} {k}" for k, v in counts.items() if v and k != "restored_event_ids")
+    print(f"removed batch {args.batch}: {moved or 'no rows'}; quality flags and corridor distances refreshed")
+    return 0
+
+
+def _plain(text) -> str:
+    """A user's text for a terminal: control characters (escape sequences) shown, not obeyed."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 def _find(args) -> int:
@@ -272,6 +302,16 @@ def parser() -> argparse.ArgumentParser:
     co.add_argument("--top", type=int, default=5, help="indicators listed per gap")
     _scoring_options(co)
     co.set_defaults(func=_compare)
+
+    ba = sub.add_parser("batches", help="every imported batch: id, when, file, format, release, rows")
+    ba.add_argument("--db")
+    ba.add_argument("--format", choices=("table", "csv"), default="table")
+    ba.set_defaults(func=_batches)
+
+    rm = sub.add_parser("remove", help="take an imported batch out again (rows it replaced come back)")
+    rm.add_argument("batch")
+    rm.add_argument("--db")
+    rm.set_defaults(func=_remove)
 
     asm = sub.add_parser("assessments", help="agreement with external ratings (Spearman's rho, largest divergences)")
     asm.add_argument("--top", type=int, default=5, help="divergences listed per assessor")

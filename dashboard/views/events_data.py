@@ -11,7 +11,7 @@ from dashboard import data, settings
 from dashboard.figures import charts
 from scoring.db import schema
 from scoring.errors import RiskError
-from scoring.load import ingest, upload
+from scoring.load import ingest
 
 settings.init()
 st.title("Events & data")
@@ -54,17 +54,44 @@ with tab_up:
     release = st.text_input("Release (YYYY-MM, optional)", key="up_release",
                             help="Publication month; a newer release supersedes an older one's figures.")
     up = st.file_uploader("CSV file", type=["csv", "txt"], key="up_file")
-    if up is not None and st.button("Import", key="up_go", type="primary"):
-        with st.status(f"Importing {up.name}...", expanded=True) as status:
+    rel = release.strip() or None
+    if up is not None and st.button("Check what it would change", key="up_check", type="primary"):
+        with st.status(f"Trying {up.name} on a copy of the database...", expanded=True) as status:
             try:
-                done = upload.import_upload(data.db_file(), up.name, up.getvalue(), fmt,
-                                            release=release.strip() or None, say=status.write)
-                st.session_state["up_report"] = (done.result, done.rejects)
-                status.update(label=done.result.summary(), state="complete")
+                trial, moves = data.preview_upload(up.name, up.getvalue(), fmt, rel, say=status.write)
+                st.session_state["up_trial"] = (up.name, up.size, fmt, rel, trial.result, moves)
+                status.update(label=f"Trial: {trial.result.summary()} (nothing written yet)", state="complete")
             except RiskError as exc:
-                st.session_state["up_report"] = None
-                status.update(label="Not imported", state="error")
+                st.session_state["up_trial"] = None
+                status.update(label="This file cannot be imported", state="error")
                 st.error(str(exc))
+    trial = st.session_state.get("up_trial")
+    if trial and up is not None and trial[:4] == (up.name, up.size, fmt, rel):
+        _, _, _, _, res, moves = trial
+        if moves.empty:
+            st.success(f"Importing it would load {res.loaded:,} rows and reject {res.rejected:,}; no region's "
+                       "level, rank or score would move.")
+        else:
+            st.warning(f"Importing it would load {res.loaded:,} rows and reject {res.rejected:,}, and move "
+                       f"{len(moves):,} region(s) (current profile and options):")
+            show = moves.rename(columns={"name": "region", "score_before": "score now", "score_after": "score after",
+                                         "level_name_before": "level now", "level_name_after": "level after",
+                                         "rank_before": "rank now", "rank_after": "rank after"})
+            st.dataframe(show.drop(columns=["region_id", "region_type"]), hide_index=True, width="stretch",
+                         column_config={"score now": st.column_config.NumberColumn(format="%.2f"),
+                                        "score after": st.column_config.NumberColumn(format="%.2f"),
+                                        "change": st.column_config.NumberColumn(format="%+.2f")})
+        if st.button("Import it", key="up_go"):
+            with st.status(f"Importing {up.name}...", expanded=True) as status:
+                try:
+                    done = data.import_file(up.name, up.getvalue(), fmt, rel, say=status.write)
+                    st.session_state["up_report"] = (done.result, done.rejects)
+                    st.session_state["up_trial"] = None
+                    status.update(label=done.result.summary(), state="complete")
+                except RiskError as exc:
+                    st.session_state["up_report"] = None
+                    status.update(label="Not imported", state="error")
+                    st.error(str(exc))
     report = st.session_state.get("up_report")
     if report:
         res, rejects = report
@@ -80,7 +107,19 @@ with tab_up:
             st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False),
                                f"rejected-{res.batch_id}.csv", "text/csv", key="up_rej_dl")
     st.markdown("**Import history**")
-    st.dataframe(data.batches(), hide_index=True, width="stretch")
+    hist = data.batches()
+    st.dataframe(hist, hide_index=True, width="stretch")
+    removable = [b for b in hist["batch_id"] if not str(b).startswith(("derived:", "build:"))]
+    if removable:
+        gone = st.selectbox("Remove an imported batch", removable, index=None, key="rm_batch",
+                            placeholder="Choose a batch", help="Its rows go; the rows it replaced come back.")
+        if gone and st.button("Remove this batch", key="rm_go"):
+            try:
+                counts = data.remove_batch(gone)
+                st.success(f"Removed {gone}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()
+                                                            if v and k != "restored_event_ids"))
+            except RiskError as exc:
+                st.error(str(exc))
 
 with tab_cov:
     ds = st.radio("Dataset", ["victims", "carpetas"], horizontal=True, key="cov_ds")

@@ -262,6 +262,14 @@ VIEWS: dict[str, str] = {
 }
 
 
+# Rows a newer batch replaced are kept, with the id of the batch that replaced them, so that
+# removing that batch puts them back exactly (scoring.load.batch.remove_batch).
+REPLACEABLE = ("official_stats", "population", "events", "event_sources", "assessments")
+for _name in REPLACEABLE:
+    TABLES[f"replaced_{_name}"] = (f"CREATE TABLE replaced_{_name} AS "
+                                   f"SELECT *, CAST(NULL AS VARCHAR) AS replaced_by FROM {_name} LIMIT 0")
+
+
 def create_all(con) -> None:
     """Create every table and view on a DuckDB connection (an empty database)."""
     for ddl in TABLES.values():

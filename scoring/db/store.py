@@ -179,3 +179,21 @@ def apply_to_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object]):
         finally:
             _remove(tmp)
             _remove(Path(str(tmp) + ".wal"))
+
+
+def try_on_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object]):
+    """Run ``fn`` on a private copy of the database and throw the copy away: a trial of a write
+    (what would an import change?) that never touches the served file."""
+    import shutil
+    import tempfile
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix=".trial-", dir=path.parent) as tmp:
+        copy = Path(tmp) / path.name
+        with _file_lock(path):       # a consistent file: no writer swaps it in mid-copy
+            shutil.copyfile(path, copy)
+        con = connect(copy)
+        try:
+            return fn(con)
+        finally:
+            con.close()

@@ -345,3 +345,24 @@ def spikes(db, as_of: dt.date, state_code: str | None = None, *, recent: int = 3
     out["text"] = [f"{s} in {m:%B %Y}: {v:,.0f} files against a usual {b:,.0f} a month (robust z {z:.1f})"
                    for s, m, v, b, z in zip(out["series"], out["month"], out["value"], out["baseline"], out["z"])]
     return out[cols].sort_values(["state_code", "month"]).reset_index(drop=True)
+
+
+# --- what an import changes ------------------------------------------------------------------------
+
+def import_effect(before: Result, after: Result, *, min_change: float = 0.05) -> pd.DataFrame:
+    """Regions whose level or rank moves, or whose score moves by ``min_change`` or more, between
+    two results (before and after an import), biggest score change first."""
+    cols = ["region_id", "region_type", "name", "score", "level_name", "rank"]
+    b = before.table[cols].set_index(["region_id", "region_type"])
+    a = after.table[cols].set_index(["region_id", "region_type"])
+    both = b.join(a, lsuffix="_before", rsuffix="_after", how="outer")
+    both["name"] = both["name_after"].fillna(both["name_before"])
+    both["change"] = (both["score_after"] - both["score_before"]).round(2)
+    moved = ((both["level_name_before"] != both["level_name_after"])
+             | (both["rank_before"].fillna(-1) != both["rank_after"].fillna(-1))
+             | (both["change"].abs() >= min_change)
+             | (both["score_before"].isna() != both["score_after"].isna()))
+    out = both[moved].reset_index()
+    out = out.reindex(out["change"].abs().sort_values(ascending=False, na_position="first").index)
+    return out[["region_id", "region_type", "name", "score_before", "score_after", "change", "level_name_before",
+                "level_name_after", "rank_before", "rank_after"]].reset_index(drop=True)

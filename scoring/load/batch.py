@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.db import store
+from scoring.errors import FormatError
 from scoring.load import rules
 from scoring.load.parse.common import Parsed
 
@@ -46,6 +47,13 @@ def _rank(alias: str) -> str:
     return f"(CASE WHEN regexp_full_match({alias}.release, '[0-9]{{4}}-[0-9]{{2}}') THEN {alias}.release ELSE '' END)"
 
 
+def _keep_replaced(con, table: str, replaced: str, batch_id: str) -> None:
+    """Copy the rows a batch is about to replace (``replaced``: a FROM ... clause over alias o)."""
+    # the DELETE form "FROM t o USING s WHERE ..." read as a join for the SELECT
+    con.execute(f"INSERT INTO replaced_{table} SELECT DISTINCT o.*, ? {replaced.replace(' USING ', ', ', 1)}",
+                [batch_id])
+
+
 def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str) -> tuple[int, int]:
     """Write parsed rows with the supersession rule; returns (rows written, cells kept newer)."""
     df = parsed.rows
@@ -61,8 +69,10 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
             # Cells a newer (or same-release, earlier-arrived... no: same release, later file wins) release holds stay.
             newer = con.execute(f"SELECT count(*) FROM _stage s JOIN official_stats o ON {key} "
                                 f"WHERE {_rank('o')} > {_rank('s')} OR (s.value IS NULL AND o.value IS NOT NULL)").fetchall()[0][0]
-            con.execute(f"DELETE FROM official_stats o USING _stage s WHERE {key} "
+            replaced = (f"FROM official_stats o USING _stage s WHERE {key} "
                         f"AND {_rank('o')} <= {_rank('s')} AND NOT (s.value IS NULL AND o.value IS NOT NULL)")
+            _keep_replaced(con, "official_stats", replaced, batch_id)
+            con.execute(f"DELETE {replaced}")
             con.execute(f"""INSERT INTO official_stats
                 SELECT s.dataset, s.state_code, s.year, s.month, s.crime_type, s.subtype, s.modality, s.series,
                        s.value, s.value_male, s.value_female, s.release, s.batch_id
@@ -75,8 +85,10 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
         df = df.assign(batch_id=batch_id)
         con.register("_stage", df)
         try:
-            con.execute("""DELETE FROM assessments a USING _stage s
-                           WHERE a.assessor = s.assessor AND a.as_of = s.as_of AND a.state_code = s.state_code""")
+            replaced = ("FROM assessments o USING _stage s "
+                        "WHERE o.assessor = s.assessor AND o.as_of = s.as_of AND o.state_code = s.state_code")
+            _keep_replaced(con, "assessments", replaced, batch_id)
+            con.execute(f"DELETE {replaced}")
             con.execute("""INSERT INTO assessments SELECT state_code, assessor, as_of, level, level_max, level_name,
                            batch_id FROM _stage""")
         finally:
@@ -88,7 +100,9 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
         try:
             key = "o.state_code = s.state_code AND o.year = s.year"
             newer = con.execute(f"SELECT count(*) FROM _stage s JOIN population o ON {key} WHERE {_rank('o')} > {_rank('s')}").fetchall()[0][0]
-            con.execute(f"DELETE FROM population o USING _stage s WHERE {key} AND {_rank('o')} <= {_rank('s')}")
+            replaced = f"FROM population o USING _stage s WHERE {key} AND {_rank('o')} <= {_rank('s')}"
+            _keep_replaced(con, "population", replaced, batch_id)
+            con.execute(f"DELETE {replaced}")
             con.execute(f"""INSERT INTO population SELECT s.state_code, s.year, s.pop_mid_year, s.pop_start_of_year,
                 s.release, s.batch_id FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM population o WHERE {key})""")
         finally:
@@ -100,9 +114,87 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
     newer_ids = set(old.loc[old["release"].map(_release_rank) > _release_rank(release), "event_id"])
     replace = list(set(old["event_id"]) - newer_ids)
     if replace:
-        con.execute("DELETE FROM event_sources WHERE event_id IN (SELECT unnest(?))", [replace])
-        con.execute("DELETE FROM events WHERE event_id IN (SELECT unnest(?))", [replace])
+        for table in ("event_sources", "events"):
+            where = f"FROM {table} o WHERE o.event_id IN (SELECT unnest(?))"
+            con.execute(f"INSERT INTO replaced_{table} SELECT o.*, ? {where}", [batch_id, replace])
+            con.execute(f"DELETE {where}", [replace])
     df = df.loc[~df["event_id"].isin(newer_ids)]
     origin_name = {"ucdp": "ucdp", "acled": "acled"}.get(origin, "user")
     n = insert_events(con, df, origin=origin_name, batch_id=batch_id)
     return n, len(newer_ids)
+
+
+
+# --- listing and removing batches ---------------------------------------------------------------
+
+# The key of each replaceable table: a replaced row comes back only where no other batch holds it.
+_KEYS = {
+    "official_stats": ("dataset", "state_code", "year", "month", "crime_type", "subtype", "modality"),
+    "population": ("state_code", "year"),
+    "assessments": ("assessor", "as_of", "state_code"),
+    "events": ("event_id",),
+}
+EMBEDDED_PREFIXES = ("build:", "derived:")
+
+
+def list_batches(con) -> pd.DataFrame:
+    """Every batch, newest first: id, when, file, format, release, rows, and whether it is part of
+    the embedded data (rebuilt, not removed) or an import (removable)."""
+    df = con.execute("""SELECT batch_id, loaded_at, file_name, format, release, rows_read, rows_loaded,
+                               rows_rejected, rows_superseded, note FROM ingest_batches
+                        ORDER BY loaded_at DESC, batch_id""").df()
+    df.insert(1, "kind", ["embedded" if b.startswith(EMBEDDED_PREFIXES) else "import" for b in df["batch_id"]])
+    return df
+
+
+def remove_batch(con, batch_id: str) -> dict[str, int]:
+    """Take one imported batch out, as if it had never been imported: its rows go, the rows it
+    replaced come back (unless a later batch holds them), its rejects and record go. The caller
+    holds the transaction and refreshes what derives from the tables (quality flags, proximity).
+    Returns rows removed and restored per table."""
+    found = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
+    if not found and not batch_id.startswith(EMBEDDED_PREFIXES):
+        raise FormatError(f"no batch {batch_id!r}; `python -m scoring batches` lists them")
+    if batch_id.startswith(EMBEDDED_PREFIXES):
+        raise FormatError(f"batch {batch_id!r} is part of the embedded data; rebuild instead "
+                          "(python -m scoring build)")
+    counts: dict[str, int] = {}
+    ev_ids = [r[0] for r in con.execute("SELECT event_id FROM events WHERE batch_id = ?", [batch_id]).fetchall()]
+    if ev_ids:
+        con.execute("DELETE FROM event_corridor WHERE event_id IN (SELECT unnest(?))", [ev_ids])
+        con.execute("DELETE FROM event_sources WHERE event_id IN (SELECT unnest(?))", [ev_ids])
+    restored_events = [r[0] for r in con.execute(
+        "SELECT event_id FROM replaced_events WHERE replaced_by = ?", [batch_id]).fetchall()]
+    for table, key in _KEYS.items():
+        counts[f"{table} removed"] = _count(con, f"SELECT count(*) FROM {table} WHERE batch_id = ?", batch_id)
+        con.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id])
+        con.execute(f"DELETE FROM replaced_{table} WHERE batch_id = ?", [batch_id])   # its own, replaced later
+        match = " AND ".join(f"o.{k} = r.{k}" for k in key)
+        # a row this batch replaced whose key a later batch now holds is now replaced by that batch
+        con.execute(f"""UPDATE replaced_{table} r SET replaced_by = o.batch_id FROM {table} o
+                        WHERE r.replaced_by = ? AND {match}""", [batch_id])
+        cols = ", ".join(c for c in _columns(con, table))
+        counts[f"{table} restored"] = _count(con, f"SELECT count(*) FROM replaced_{table} WHERE replaced_by = ?",
+                                             batch_id)
+        con.execute(f"INSERT INTO {table} SELECT {cols} FROM replaced_{table} WHERE replaced_by = ?", [batch_id])
+        con.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ?", [batch_id])
+    # the sources of restored events come back with them
+    cols = ", ".join(_columns(con, "event_sources"))
+    con.execute(f"""INSERT INTO event_sources SELECT {cols} FROM replaced_event_sources
+                    WHERE replaced_by = ? AND event_id IN (SELECT event_id FROM events)""", [batch_id])
+    con.execute("DELETE FROM replaced_event_sources WHERE replaced_by = ?", [batch_id])
+    con.execute("""DELETE FROM sources WHERE kind = 'user_file' AND provenance = ?
+                   AND source_id NOT IN (SELECT source_id FROM event_sources)""", [f"imported in batch {batch_id}"])
+    con.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
+    con.execute("DELETE FROM ingest_batches WHERE batch_id = ?", [batch_id])
+    counts["restored_event_ids"] = len(restored_events)
+    return counts
+
+
+def _count(con, sql: str, *params) -> int:
+    return con.execute(sql, list(params)).fetchall()[0][0]
+
+
+def _columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                      "ORDER BY column_index", [table]).fetchall()]

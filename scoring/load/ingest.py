@@ -33,7 +33,7 @@ from scoring import paths
 from scoring.db import store
 from scoring.errors import FormatError
 from scoring.load import proximity, quality
-from scoring.load.batch import write_rows
+from scoring.load.batch import list_batches, remove_batch, write_rows
 from scoring.load.geo import state_polygons
 from scoring.load.names import StateNames
 from scoring.load.parse.acled import parse_acled
@@ -70,6 +70,8 @@ class BatchResult:
 
 
 
+# Formats taken whole or not at all: half an assessment would skew every agreement figure.
+WHOLE_FILE_FORMATS = ("assessment",)
 FORMATS = ("sesnsp", "sesnsp-victims", "sesnsp-homologated", "sesnsp-federal", "rnpdno", "ucdp", "acled", "events",
            "population", "assessment")
 
@@ -120,6 +122,11 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
             parsed = parse_population(df, names=names, say=say)
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
+    if fmt in WHOLE_FILE_FORMATS and parsed.rejects:
+        first = parsed.rejects[0]
+        more = f" (and {len(parsed.rejects) - 1} more bad row(s))" if len(parsed.rejects) > 1 else ""
+        raise FormatError(f"{first.message(path)}{more}; an assessment is taken whole or not at all: "
+                          "nothing was imported")
     return parsed, checksum
 
 
@@ -194,3 +201,32 @@ def list_rejects(db=None, batch: str | None = None) -> pd.DataFrame:
         return con.execute("SELECT batch_id, line, field, reason, raw FROM rejected_rows ORDER BY batch_id, line").df()
     finally:
         con.close()
+
+
+def batches(db=None) -> pd.DataFrame:
+    """Every batch in the database (:func:`scoring.load.batch.list_batches`)."""
+    con = _open(paths.db_path(db), read_only=True)
+    try:
+        return list_batches(con)
+    finally:
+        con.close()
+
+
+def remove(batch_id: str, db=None, *, con=None) -> dict[str, int]:
+    """Remove one imported batch in one transaction, then refresh what derives from the tables
+    (quality flags; corridor distances of restored events). All or nothing."""
+    own = con is None
+    if own:
+        con = _open(paths.db_path(db))
+    try:
+        with store.transaction(con):
+            counts = remove_batch(con, batch_id)
+            quality.flag_all(con)
+            if _has_table(con, "corridor_waypoints"):
+                for (b,) in con.execute("""SELECT DISTINCT batch_id FROM events WHERE event_id NOT IN
+                                           (SELECT event_id FROM event_corridor)""").fetchall():
+                    proximity.refresh(con, b)
+        return counts
+    finally:
+        if own:
+            con.close()

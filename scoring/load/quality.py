@@ -67,6 +67,13 @@ def flag_all(con) -> int:
     con.execute("""INSERT INTO data_quality VALUES ('ucdp', NULL, NULL, NULL, 'undercount',
         'UCDP counts only deaths attributed to identified organised actors: a fraction of SESNSP homicides '
         || '(2021: about 17,000 vs about 33,000 victims), uneven across states; used for patterns, not totals')""")
+    # The January 2026 catalogue: the detailed rows change; the homologated series carries on.
+    con.execute("""INSERT INTO data_quality
+        SELECT DISTINCT 'carpetas', NULL, year, NULL, 'catalogue_break',
+               'from January 2026 SESNSP publishes the RNID catalogue (114 rows a state, 79 subtypes, against 98 '
+               || 'and 55): detailed rows do not continue 2025; the homologated series sums them under SESNSP''s '
+               || 'comparability rules'
+        FROM official_stats WHERE dataset = 'carpetas' AND year >= 2026""")
     con.execute("""INSERT INTO data_quality VALUES ('carpetas', NULL, NULL, NULL, 'unit',
         'carpetas count investigation files, not victims: one carpeta can have several victims')""")
     return con.execute("SELECT count(*) FROM data_quality").fetchall()[0][0]

@@ -29,6 +29,37 @@ class Upload:
     rejects: pd.DataFrame
 
 
+def _run(con, path: Path, fmt: str, release, say) -> Upload:
+    res = ingest.ingest(path, fmt, con=con, release=release or None, say=say)
+    rejects = con.execute("SELECT line, field, reason, raw FROM rejected_rows WHERE batch_id = ? "
+                          "ORDER BY line", [res.batch_id]).df()
+    return Upload(res, rejects)
+
+
+def trial_upload(db, file_name: str, payload: bytes, fmt: str, after: Callable, *, release: str | None = None,
+                 say: Callable[[str], object] = lambda m: None):
+    """What an import *would* do: it runs on a throw-away copy of the database, then ``after(con)``
+    (e.g. scores the copy) runs on it too. Returns (Upload, after's result); the served database
+    is never touched."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file_name).name
+        path.write_bytes(payload)
+
+        def work(con):
+            up = _run(con, path, fmt, release, say)
+            return up, after(con)
+
+        try:
+            return store.try_on_copy(db, work)
+        except RiskError as exc:
+            raise RiskError(str(exc).replace(str(path), file_name)) from exc
+
+
+def remove_upload(db, batch_id: str) -> dict[str, int]:
+    """Take an imported batch out of a served database (on a copy swapped in, like an import)."""
+    return store.apply_to_copy(db, lambda con: ingest.remove(batch_id, con=con))
+
+
 def import_upload(db, file_name: str, payload: bytes, fmt: str, *, release: str | None = None,
                   say: Callable[[str], object] = lambda m: None) -> Upload:
     """Import ``payload`` (the uploaded file ``file_name``) as one batch of format ``fmt``.
@@ -40,13 +71,7 @@ def import_upload(db, file_name: str, payload: bytes, fmt: str, *, release: str 
         path = Path(tmp) / Path(file_name).name
         path.write_bytes(payload)
 
-        def work(con) -> Upload:
-            res = ingest.ingest(path, fmt, con=con, release=release or None, say=say)
-            rejects = con.execute("SELECT line, field, reason, raw FROM rejected_rows WHERE batch_id = ? "
-                                  "ORDER BY line", [res.batch_id]).df()
-            return Upload(res, rejects)
-
         try:
-            return store.apply_to_copy(db, work)
+            return store.apply_to_copy(db, lambda con: _run(con, path, fmt, release, say))
         except RiskError as exc:
             raise RiskError(str(exc).replace(str(path), file_name)) from exc

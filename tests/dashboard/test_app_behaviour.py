@@ -109,12 +109,14 @@ def writable_db(db_copy, monkeypatch) -> Path:
     return db_copy
 
 
-def upload(at: AppTest, fmt: str, name: str, payload: bytes) -> AppTest:
+def upload(at: AppTest, fmt: str, name: str, payload: bytes, *, confirm: bool = True) -> AppTest:
     at.switch_page("views/events_data.py").run()
     at.selectbox(key="up_fmt").set_value(fmt)
     at.file_uploader(key="up_file").set_value((name, payload, "text/csv"))
-    at.run()  # the Import button appears once a file is chosen
-    at.button(key="up_go").click().run()
+    at.run()  # the check button appears once a file is chosen
+    at.button(key="up_check").click().run()   # a trial on a copy first: what would it change?
+    if confirm:
+        at.button(key="up_go").click().run()  # then the import itself
     return at
 
 
@@ -128,6 +130,27 @@ def test_upload_of_a_bad_events_file_shows_its_rejected_rows(writable_db, monkey
     assert list(zip(rejected["line"], rejected["field"])) == [(4, "state_code"), (5, "date"), (6, "fatalities")]
     assert any(m.value == "**Rejected rows**" for m in at.markdown)
     assert at.download_button(key="up_rej_dl").label == "Download the rejected rows (CSV)"
+
+
+def test_the_trial_of_an_upload_shows_what_would_move_and_writes_nothing(writable_db, monkeypatch):
+    from support.datahelpers import table_digest
+
+    before = table_digest(writable_db)
+    at = new_app(writable_db, monkeypatch).run()
+    at.switch_page("views/events_data.py").run()
+    at.selectbox(key="up_fmt").set_value("sesnsp-homologated")
+    payload = b"year,month,state_code,crime,unit,count\n2026,7,31,Homicidio doloso,carpetas,900\n"
+    at.file_uploader(key="up_file").set_value(("revision.csv", payload, "text/csv"))
+    at.text_input(key="up_release").set_value("2026-10")
+    at.run()
+    at.button(key="up_check").click().run()
+    no_exception(at)
+    moves = at.session_state["up_trial"][5]
+    assert "31" in set(moves["region_id"])                  # Yucatán: 900 homicides in a month would move it
+    row = moves.set_index("region_id").loc["31"]
+    assert row["change"] > 0 and row["rank_after"] < row["rank_before"]
+    assert any("and move" in w.value for w in at.warning)
+    assert table_digest(writable_db) == before                # nothing written by the trial
 
 
 def test_upload_keeps_the_good_rows_and_other_readers_keep_working(writable_db, monkeypatch):
@@ -162,10 +185,11 @@ def test_upload_keeps_the_good_rows_and_other_readers_keep_working(writable_db, 
 def test_upload_in_the_wrong_format_is_refused_and_changes_nothing(writable_db, monkeypatch):
     before = writable_db.stat().st_mtime_ns
     at = new_app(writable_db, monkeypatch).run()
-    upload(at, "ucdp", "my_events.csv", BAD_EVENTS_CSV)
+    upload(at, "ucdp", "my_events.csv", BAD_EVENTS_CSV, confirm=False)   # refused at the trial
     assert not at.exception, at.exception[0].value
     assert len(at.error) == 1 and "my_events.csv" in at.error[0].value
-    assert at.session_state["up_report"] is None
+    assert at.session_state["up_trial"] is None and "up_report" not in at.session_state
+    assert not [b for b in at.button if b.key == "up_go"]                   # no way to import it
     assert writable_db.stat().st_mtime_ns == before
 
 

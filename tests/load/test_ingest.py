@@ -138,16 +138,18 @@ def test_2026_catalogue_rows_are_loaded_unmapped_and_reported(empty_db, tmp_path
     rows = [[2026, "11", "Guanajuato", HOM, *months(80, 75)]] + [
         [2026, "11", "Guanajuato", crime, *months(3, 4)] for crime in NEW_2026]
     res = do_ingest(empty_db, wide_file(tmp_path / "idefc_2026.csv", rows), "sesnsp")
-    assert res.loaded == 36 and res.rejected == 0
+    # 36 cells as published, and 4 homologated cells (homicide and extortion, two months each)
+    assert res.loaded == 36 + 4 and res.rejected == 0
     unmapped = query(empty_db, "SELECT subtype, count(*), sum(value) FROM official_stats WHERE series IS NULL "
                                "GROUP BY ALL ORDER BY ALL")
     assert unmapped == [("Extorsión presencial", 12, 7.0), ("Tentativa de homicidio doloso", 12, 7.0)]
-    assert len(res.notes) == 1 and "2 crime row(s) not in data/reference/sesnsp_crime_map.csv" in res.notes[0]
+    assert len(res.notes) == 2 and "2 crime row(s) not in data/reference/sesnsp_crime_map.csv" in res.notes[0]
+    assert "comparability rules" in res.notes[1]
     assert "Extorsión presencial" in res.notes[0] and "Tentativa de homicidio doloso" in res.notes[0]
     note = query(empty_db, "SELECT note FROM ingest_batches WHERE batch_id = ?", [res.batch_id])[0][0]
     assert "Extorsión presencial" in note
     # unmapped rows are kept but not counted as covered cells of a scored series
-    assert query(empty_db, "SELECT max(cells) FROM coverage")[0][0] == 1
+    assert query(empty_db, "SELECT max(cells) FROM coverage WHERE dataset = 'carpetas'")[0][0] == 1
 
 
 def test_official_victims_layout_sums_over_age(empty_db, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scoring import paths
 from scoring.errors import FormatError
 from scoring.load.names import StateNames
 from scoring.load.parse.common import Parsed, header_key, number, one_per_line, rejects_from, resolve_states
@@ -100,6 +101,10 @@ def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_ma
         notes.append(f"{len(unknown)} crime row(s) not in data/reference/sesnsp_crime_map.csv were loaded "
                      f"unmapped (series empty) and will not be scored until mapped: {listed}"
                      + (" ..." if len(unknown) > 8 else ""))
+    if dataset == "carpetas":
+        homologated, more = _homologated_from_rnid(long, crime_map)
+        notes += more
+        long = pd.concat([long, homologated], ignore_index=True) if len(homologated) else long
     with_value = long.loc[long["value"].notna()]
     release = None
     if len(with_value):
@@ -107,6 +112,39 @@ def parse_sesnsp(df: pd.DataFrame, *, victims: bool, names: StateNames, crime_ma
         release = f"{int(y):04d}-{int(m):02d}"
     cols = key[1:] + ["dataset", "series", "value"] + (["value_male", "value_female"] if victims else [])
     return Parsed("official_stats", long[cols].reset_index(drop=True), rejects, read, release, notes)
+
+
+def read_rnid_map() -> pd.DataFrame:
+    """SESNSP's comparability rules: each 2026 (RNID) subtype and the 2015-2025 subtype it counts in."""
+    return pd.read_csv(paths.REFERENCE / "rnid_to_homologated.csv", dtype=str, keep_default_na=False)
+
+
+def _homologated_from_rnid(long: pd.DataFrame, crime_map: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """For a file in the 2026 catalogue (RNID), the same cells summed onto the 2015-2025 subtypes
+    under SESNSP's comparability rules, as rows of the ``homologated`` dataset: the series the
+    indicators read run on from the file's months. Cells of other catalogues give nothing."""
+    rules = read_rnid_map()
+    # subtypes that exist only in the 2026 catalogue mark a file as RNID
+    rnid_only = set(rules.loc[rules["rnid_subtype"] != rules["subtype_2015"], "rnid_subtype"])
+    if not long["subtype"].isin(rnid_only).any():
+        return long.iloc[0:0], []
+    mapped = long.merge(rules[["rnid_subtype", "subtype_2015"]], left_on="subtype", right_on="rnid_subtype",
+                        how="left")
+    unknown = sorted(set(mapped.loc[mapped["subtype_2015"].isna(), "subtype"]))
+    mapped = mapped[mapped["subtype_2015"].notna()]
+    g = mapped.groupby(["state_code", "year", "month", "subtype_2015"], sort=False)
+    out = g["value"].sum(min_count=1).reset_index().rename(columns={"subtype_2015": "subtype"})
+    out["_line"] = g["_line"].min().to_numpy()
+    out = out[out["value"].notna()]          # a month the file leaves empty is not published yet
+    out["crime_type"], out["modality"], out["dataset"] = HOMOLOGATED_TYPE, HOMOLOGATED_MODALITY, "homologated"
+    cm = crime_map[crime_map["crime_type"] == HOMOLOGATED_TYPE][["subtype", "series"]]
+    out = out.merge(cm, on="subtype", how="inner")      # only the subtypes a series of ours reads
+    notes = [f"2026 catalogue (RNID): {len(out):,} cells also written to the homologated series under SESNSP's "
+             "comparability rules (data/reference/rnid_to_homologated.csv)"]
+    if unknown:
+        notes.append(f"{len(unknown)} RNID subtype(s) have no comparability rule and stay out of the homologated "
+                     f"series: {'; '.join(unknown[:8])}" + (" ..." if len(unknown) > 8 else ""))
+    return out, notes
 
 
 def _sesnsp_wide_to_long(df, keys, *, victims):
