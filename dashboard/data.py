@@ -268,6 +268,17 @@ def batches() -> pd.DataFrame:
     return query("batches")
 
 
+def assessments() -> pd.DataFrame:
+    """External ratings, each assessor's latest (compared with, never scored from)."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _assessments(path, mtime), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _assessments(path: str, mtime: int) -> pd.DataFrame:
+    return queries.assessments(_store(path))
+
+
 def sources() -> pd.DataFrame:
     """Every source: datasets and articles, with publisher, licence and provenance."""
     return query("sources")

@@ -35,6 +35,11 @@ with c2:
                     width="stretch", key="cmp_radar")
 
 show = sel[["name", "region_type", "score", "ci_low", "ci_high", "level_name", "rank", "rank_low", "rank_high", "change"]]
+ratings = data.assessments()
+for assessor, r in ratings.groupby("assessor", sort=True):   # references beside ours, never in the score
+    r = r.set_index("state_code")
+    show = show.assign(**{assessor: [f"{r.at[c, 'level_name'] or ''} ({r.at[c, 'level']} of {r.at[c, 'level_max']})"
+                                     if c in r.index else "–" for c in sel["region_id"]]})
 show = show.rename(columns={"region_type": "kind", "ci_low": "90% low", "ci_high": "90% high", "level_name": "level",
                             "rank_low": "rank from", "rank_high": "rank to", "change": "change (quarter)"})
 st.dataframe(show, hide_index=True, width="stretch",

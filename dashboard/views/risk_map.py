@@ -46,6 +46,13 @@ with map_col:
     top = dict(zip(res.table["region_id"], report.top_drivers(res)))
     states_t = states_t.assign(driver=[top[c].describe(points=False) if top.get(c) else "–"
                                        for c in states_t["state_code"]])
+    ratings = data.assessments()
+    for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
+        r = r.set_index("state_code")
+        col = f"_ref{k}"
+        states_t[col] = [f"{r.at[c, 'level_name'] or ''} ({r.at[c, 'level']} of {r.at[c, 'level_max']})"
+                         if c in r.index else "–" for c in states_t["state_code"]]
+        hover[col] = f"{assessor} ({pd.Timestamp(r['as_of'].iloc[0]):%b %Y})"
     ev = data.map_events(as_of, res.options.window_days) if show_events else None
     fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label="Risk level",
                            name_col="name", hover=hover,

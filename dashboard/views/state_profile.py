@@ -48,6 +48,12 @@ c4.metric("Rank range (5-95%)", f"{_num(row['rank_low'], '{:.0f}')} – {_num(ro
 if not lvl:
     st.warning("No score: none of the indicators has data for this state in the window.")
 st.write(row["summary"])
+for line in report.beside(res, data.assessments(), choice):
+    st.caption("Beside ours: " + line + " (a reference, never part of the score)")
+missing = report.missing_indicators(res, choice)
+if missing:
+    st.caption("No data here for: " + ", ".join(missing) + ". Their weight went to the other indicators of "
+               "their pillar (or to the other pillars); the coverage shows how much of the weight had data.")
 if res.matrix.meta["notes"]:
     st.caption("Data notes: " + "; ".join(res.matrix.meta["notes"]))
 

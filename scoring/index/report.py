@@ -61,6 +61,12 @@ def indicator_table(res: Result, region_id: str) -> pd.DataFrame:
     return mine.merge(detail, on="indicator", how="left").reset_index(drop=True)
 
 
+def missing_indicators(res: Result, region_id: str) -> list[str]:
+    """Names of the indicators with weight in the profile but no value for this region."""
+    t = indicator_table(res, region_id)
+    return t.loc[(t["weight"] > 0) & t["raw"].isna(), "indicator_name"].tolist()
+
+
 def armed_groups(res: Result, region_id: str) -> list[str] | None:
     """The armed groups named in a region's events in the window (sorted); None = no data."""
     d = res.matrix.detail

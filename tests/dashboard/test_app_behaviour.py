@@ -272,3 +272,15 @@ def test_earliest_as_of_date_scores_on_every_page(built_db, monkeypatch):
     for page in PAGES:
         at.switch_page(f"views/{page}.py").run()
         no_exception(at)
+
+
+def test_profile_shows_the_reference_beside_ours_and_the_missing_indicators(app):
+    app.query_params["state"] = "25"
+    app.run()
+    app.switch_page("views/state_profile.py").run()
+    no_exception(app)
+    captions = [c.value for c in app.caption]
+    beside = [c for c in captions if c.startswith("Beside ours:")]
+    assert beside and "US Department of State travel advisory" in beside[0] and "Do Not Travel, 4 of 4" in beside[0]
+    missing = [c for c in captions if c.startswith("No data here for:")]
+    assert missing and "Organised-crime deaths" in missing[0]        # no event source is current at 2026-07
