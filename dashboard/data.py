@@ -268,6 +268,38 @@ def batches() -> pd.DataFrame:
     return query("batches")
 
 
+def death_certificate_line(state_code: str) -> str | None:
+    """How much of the death-certificate homicide count the police files cover, in words."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _dc_line(path, mtime, state_code), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _dc_line(path: str, mtime: int, state_code: str) -> str | None:
+    return report.death_certificate_line(_store(path), state_code)
+
+
+def death_certificate_table() -> pd.DataFrame:
+    """Per state: homicides on death certificates, police files and victims, and their ratios."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _dc_table(path, mtime), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _dc_table(path: str, mtime: int) -> pd.DataFrame:
+    s = _store(path)
+    f = queries.death_certificate_coverage(s, "homologated").set_index("state_code")
+    v = queries.death_certificate_coverage(s, "victims").set_index("state_code")
+    if f.empty:
+        return pd.DataFrame()
+    names = query("states").set_index("state_code")["name_common"]
+    out = pd.DataFrame({"state": names.reindex(f.index), "death certificates": f["deaths"],
+                        "police files": f["police"], "files per death": (f["police"] / f["deaths"]).round(2),
+                        "victims per death": (v["police"] / v["deaths"]).reindex(f.index).round(2),
+                        "years": f["first_year"].astype(int).astype(str) + "-" + f["last_year"].astype(int).astype(str)})
+    return out.sort_values("files per death").reset_index(drop=True)
+
+
 def assessments() -> pd.DataFrame:
     """External ratings, each assessor's latest (compared with, never scored from)."""
     path, mtime = _db_key()

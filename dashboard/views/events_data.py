@@ -122,11 +122,13 @@ with tab_up:
                 st.error(str(exc))
 
 with tab_cov:
-    ds = st.radio("Dataset", ["victims", "carpetas"], horizontal=True, key="cov_ds")
+    ds = st.radio("Dataset", ["homologated", "victims", "carpetas", "federal"], horizontal=True, key="cov_ds")
     cov = data.coverage_matrix(ds)
     st.caption("Share of the tracked crime rows with a figure, per state and month (grey = none; months "
                "flagged as reporting gaps count as missing).")
     st.plotly_chart(charts.coverage_heatmap(cov, names), width="stretch", key="cov_heat")
+    st.markdown("**Homicides the police files record, against death certificates** (INEGI, an independent count)")
+    st.dataframe(data.death_certificate_table(), hide_index=True, width="stretch", height=300)
     st.markdown("**Data-quality flags**")
     st.dataframe(data.quality_flags(), hide_index=True, width="stretch", height=300)
 

@@ -50,6 +50,9 @@ if not lvl:
 st.write(row["summary"])
 for line in report.beside(res, data.assessments(), choice):
     st.caption("Beside ours: " + line + " (a reference, never part of the score)")
+dc = data.death_certificate_line(choice)
+if dc:
+    st.caption("Data quality: " + dc)
 missing = report.missing_indicators(res, choice)
 if missing:
     st.caption("No data here for: " + ", ".join(missing) + ". Their weight went to the other indicators of "

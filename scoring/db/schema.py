@@ -37,8 +37,9 @@ CORRIDOR_KINDS = ("highway", "port_route", "border_crossing", "migrant_route", "
 SOURCE_KINDS = ("article", "dataset", "user_file")
 # carpetas: SESNSP investigation files by crime row (with modality); victims: SESNSP victims;
 # homologated: SESNSP carpetas by 2015-2025 subtype, continued across the 2026 catalogue;
-# federal: SESNSP federal crimes (fuero federal); rnpdno: people missing (a stock, by date).
-STAT_DATASETS = ("carpetas", "victims", "homologated", "federal", "rnpdno")
+# federal: SESNSP federal crimes (fuero federal); rnpdno: people missing (a stock, by date);
+# inegi: homicides from death certificates (an independent count, for the under-count figure).
+STAT_DATASETS = ("carpetas", "victims", "homologated", "federal", "rnpdno", "inegi")
 
 TABLES: dict[str, str] = {
     "states": """

@@ -51,6 +51,9 @@ class TimeOptions:
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     buffer_km: float = DEFAULT_BUFFER_KM
     compare_days: int = DEFAULT_COMPARE_DAYS
+    # Scale homicide files up (or down) by how many homicides the death certificates record
+    # for each file (INEGI): off by default, see docs/METHODS.md ("Under-count").
+    undercount: bool = False
 
     def validated(self) -> TimeOptions:
         if not (30 <= int(self.window_days) <= 3650):
@@ -256,6 +259,24 @@ def _stock_values(months, ind: Indicator, states, pop: np.ndarray):
     return np.where(c >= MIN_COVERAGE, val, np.nan), c, np.zeros(len(states)), basis
 
 
+# The under-count factor is clipped to this range: a state whose files and certificates differ
+# more than that has a recording problem the factor would not fix.
+UNDERCOUNT_CLIP = (0.5, 2.0)
+UNDERCOUNT_YEARS = 3
+
+
+def undercount_factors(db, states: list[str], dataset: str = "homologated") -> tuple[np.ndarray, str]:
+    """Per state: INEGI homicide deaths / SESNSP homicide figures (of ``dataset``) over the
+    latest ``UNDERCOUNT_YEARS`` whole years both cover, clipped to :data:`UNDERCOUNT_CLIP`;
+    1 where either is missing. Returns (factors, "2020-2022")."""
+    df = queries.death_certificate_coverage(db, dataset, UNDERCOUNT_YEARS)
+    if df.empty:
+        return np.ones(len(states)), "no years in common"
+    ratio = (df.set_index("state_code")["deaths"] / df.set_index("state_code")["police"]).reindex(states)
+    factor = np.clip(ratio.to_numpy(float), *UNDERCOUNT_CLIP)
+    return np.where(np.isfinite(factor), factor, 1.0), f"{int(df['first_year'].iat[0])}-{int(df['last_year'].iat[0])}"
+
+
 def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> None:
     ds_end = _official_ends(ends, fr.as_of, fr.notes)
     share_mat = _share_matrix(db, fr)
@@ -274,6 +295,11 @@ def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -
             month_cache[ind.dataset] = queries.official_months(db, end - dt.timedelta(days=back), end)
         val, c, rse_s, basis = _official_values(month_cache[ind.dataset], ind, end, fr.opts, fr.states,
                                                 pop.to_numpy())
+        if fr.opts.undercount and ind.undercount:
+            factor, years = undercount_factors(db, fr.states, ind.dataset)
+            val = val * factor
+            basis = [f"{b}; x{f:.2f} for the homicides death certificates record per file ({years})"
+                     for b, f in zip(basis, factor)]
         # corridors: length-share weighted over the states crossed (coverage likewise)
         has = np.isfinite(val).astype(float)
         num = share_mat @ np.where(np.isfinite(val), val, 0.0)

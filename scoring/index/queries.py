@@ -225,3 +225,22 @@ def assessments(db) -> pd.DataFrame:
     return db.query("""SELECT state_code, assessor, as_of, level, level_max, level_name FROM assessments
                        QUALIFY as_of = max(as_of) OVER (PARTITION BY assessor)
                        ORDER BY assessor, state_code""")
+
+
+def death_certificate_coverage(db, dataset: str = "homologated", years: int = 3) -> pd.DataFrame:
+    """Homicides on death certificates (INEGI) against SESNSP's homicide figures of ``dataset``
+    (files or victims) per state, over the latest ``years`` whole years both publish.
+    Columns: state_code, deaths, police, first_year, last_year (empty without INEGI data)."""
+    return db.query("""
+        WITH y AS (SELECT dataset, state_code, year, count(DISTINCT month) AS months, sum(value) AS v
+                   FROM official_stats
+                   WHERE value IS NOT NULL AND ((dataset = 'inegi' AND series = 'homicide_deaths')
+                                                OR (dataset = ? AND series = 'homicide'))
+                   GROUP BY ALL),
+        both_years AS (SELECT year FROM y WHERE months = 12 GROUP BY year HAVING count(DISTINCT dataset) = 2
+                       AND count(DISTINCT state_code) >= 30 ORDER BY year DESC LIMIT ?)
+        SELECT state_code, sum(v) FILTER (WHERE dataset = 'inegi') AS deaths,
+               sum(v) FILTER (WHERE dataset <> 'inegi') AS police,
+               (SELECT min(year) FROM both_years) AS first_year, (SELECT max(year) FROM both_years) AS last_year
+        FROM y WHERE year IN (SELECT year FROM both_years) GROUP BY state_code ORDER BY state_code""",
+        [dataset, years])

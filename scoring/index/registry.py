@@ -51,6 +51,8 @@ class Indicator:
     # events: the systematic sources that observe this kind of event (None = every one). Only
     # their coverage makes a region's zero a real zero; reports always add where they name.
     origins: tuple[str, ...] | None = None
+    # official: scaled by the death-certificate factor when the under-count option is on
+    undercount: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ def parse_registry(doc: dict, source: str = "indicators.yml", *, known_series: s
             measure=measure, dataset=d.get("dataset"), series=series, event_types=etypes,
             min_fatalities=int(mf), cap=cap,
             origins=tuple(d["origins"]) if d.get("origins") is not None else None,
+            undercount=bool(d.get("undercount", False)),
         ))
     if not inds:
         _fail(source, "declares no indicators")

@@ -61,6 +61,21 @@ def indicator_table(res: Result, region_id: str) -> pd.DataFrame:
     return mine.merge(detail, on="indicator", how="left").reset_index(drop=True)
 
 
+def death_certificate_line(db, state_code: str) -> str | None:
+    """"Police files record 67% of the 13,085 homicides on death certificates (INEGI, 2020-2022)"."""
+    files = queries.death_certificate_coverage(db, "homologated")
+    victims = queries.death_certificate_coverage(db, "victims")
+    if files.empty or state_code not in set(files["state_code"]):
+        return None
+    f = files.set_index("state_code").loc[state_code]
+    text = (f"Police files record {f['police'] / f['deaths']:.0%} of the {f['deaths']:,.0f} homicides on death "
+            f"certificates (INEGI, {int(f['first_year'])}-{int(f['last_year'])})")
+    if state_code in set(victims["state_code"]):
+        v = victims.set_index("state_code").loc[state_code]
+        text += f"; victims in the police files, {v['police'] / v['deaths']:.0%}"
+    return text + "."
+
+
 def missing_indicators(res: Result, region_id: str) -> list[str]:
     """Names of the indicators with weight in the profile but no value for this region."""
     t = indicator_table(res, region_id)

@@ -69,6 +69,14 @@ SOURCES = {
         "licence": "Mexican government open data; the extracting repository declares no licence",
         "unit": "people (a stock on one date, not a monthly flow)",
     },
+    "inegi_deaths": {
+        "file": "inegi_homicide_deaths_state_month_2000-2022.csv", "format": "inegi-deaths", "release": "2023-12",
+        "title": "INEGI homicides from death certificates (estadísticas vitales), by state and month, 2000-2022",
+        "publisher": "INEGI; compiled by Gargiulo, Aburto & Floridi (2024), thegargiulian/mexico-homicide-rates",
+        "licence": "CC BY 4.0 (cite Gargiulo, Aburto & Floridi 2024, OSF doi:10.17605/OSF.IO/U8DC3); data: INEGI",
+        "unit": "homicide deaths per state and month (by state of occurrence)",
+        "delimiter": "|",
+    },
     "population": {
         "file": "conapo2023_population_state_year_1990-2030.csv", "format": "population", "release": "2023-01",
         "title": "CONAPO 2023 Conciliación demográfica 1950-2019 y proyecciones 2020-2070, by state and year",
@@ -84,6 +92,16 @@ SOURCES = {
         "unit": "events of lethal organised violence with best/low/high death estimates",
     },
 }
+
+def _as_comma_csv(path: Path, delimiter: str, folder: Path) -> Path:
+    """A copy of a file with another delimiter, as the comma-separated CSV the importers read."""
+    import csv
+
+    out = folder / (path.stem + ".comma.csv")
+    with open(path, encoding="utf-8", newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        csv.writer(dst, lineterminator="\n").writerows(csv.reader(src, delimiter=delimiter))
+    return out
+
 
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -109,7 +127,10 @@ def derive(shared: Path | None = None, out: Path | None = None, say=print) -> di
         try:
             for name, meta in SOURCES.items():
                 src = shared / meta["file"]
-                res = ingest.ingest(src, meta["format"], con=con, release=meta["release"], say=say)
+                if not src.is_file():
+                    raise FormatError(f"{src}: missing from the original data folder")
+                readable = _as_comma_csv(src, meta["delimiter"], Path(tmp)) if "delimiter" in meta else src
+                res = ingest.ingest(readable, meta["format"], con=con, release=meta["release"], say=say)
                 say(res.summary())
                 record[name] = {**meta, "source_sha256": sha256(src), "rows_read": res.rows_read,
                                 "rows_loaded": res.loaded, "rows_rejected": res.rejected, "derived_file": OUT[name]}
@@ -134,6 +155,8 @@ DERIVATION = {
                       "in data/reference/sesnsp_crime_map.csv kept (federal drug crimes, organised-crime law, "
                       "firearms law)",
     "rnpdno_missing": "python -m scoring ingest --format rnpdno; active_total per state on the as_of date",
+    "inegi_deaths": "python -m scoring ingest --format inegi-deaths (the pipe-separated file read as CSV); "
+                    "state, year, month and homicides kept",
     "population": "python -m scoring ingest --format population; sex = Total rows, national rows dropped",
     "ucdp_ged": "python -m scoring ingest --format ucdp; adm_1 resolved to INEGI codes through "
                 "data/reference/state_names.csv; mapped to the project's events columns",
@@ -148,6 +171,7 @@ _EXPORTS = {
     "sesnsp_homologated": ("official_stats", "dataset = 'homologated' AND series IS NOT NULL", "ALL"),
     "sesnsp_federal": ("official_stats", "dataset = 'federal' AND series IS NOT NULL", "ALL"),
     "rnpdno_missing": ("official_stats", "dataset = 'rnpdno' AND series IS NOT NULL", "ALL"),
+    "inegi_deaths": ("official_stats", "dataset = 'inegi' AND series IS NOT NULL", "ALL"),
     "population": ("population", "true", "ALL"),
     "ucdp_ged": ("events", "origin = 'ucdp'", "date, event_id"),
 }

@@ -45,6 +45,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "sesnsp_homologated": ("sesnsp_homologated.csv.gz", _STATS_COLUMNS),
     "sesnsp_federal": ("sesnsp_federal.csv.gz", _STATS_COLUMNS),
     "rnpdno_missing": ("rnpdno_missing.csv", _STATS_COLUMNS),
+    "inegi_deaths": ("inegi_deaths.csv.gz", _STATS_COLUMNS),
     "population": ("population.csv", {"state_code": "VARCHAR", "year": "SMALLINT", "pop_mid_year": "BIGINT",
                                       "pop_start_of_year": "BIGINT"}),
     "ucdp_ged": ("ucdp_events.csv.gz", _UCDP_COLUMNS),
@@ -225,6 +226,7 @@ _LOADERS = {
     "sesnsp_homologated": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="homologated", victims=False),
     "sesnsp_federal": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="federal", victims=False),
     "rnpdno_missing": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="rnpdno", victims=False),
+    "inegi_deaths": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="inegi", victims=False),
     "population": _load_population,
     "ucdp_ged": _load_ucdp,
 }

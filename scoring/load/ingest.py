@@ -40,12 +40,13 @@ from scoring.load.parse.acled import parse_acled
 from scoring.load.parse.assessment import parse_assessment
 from scoring.load.parse.common import Parsed
 from scoring.load.parse.events import parse_events
+from scoring.load.parse.inegi import parse_inegi_deaths
 from scoring.load.parse.population import parse_population
 from scoring.load.parse.rnpdno import parse_rnpdno
 from scoring.load.parse.sesnsp import parse_sesnsp
 from scoring.load.parse.ucdp import parse_ucdp
 from scoring.load.reference import read_crime_map
-from scoring.load.validate import decode_bytes, parse_text_csv
+from scoring.load.validate import Reject, decode_bytes, parse_text_csv
 
 
 @dataclass
@@ -73,7 +74,7 @@ class BatchResult:
 # Formats taken whole or not at all: half an assessment would skew every agreement figure.
 WHOLE_FILE_FORMATS = ("assessment",)
 FORMATS = ("sesnsp", "sesnsp-victims", "sesnsp-homologated", "sesnsp-federal", "rnpdno", "ucdp", "acled", "events",
-           "population", "assessment")
+           "population", "assessment", "inegi-deaths")
 
 
 def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
@@ -108,6 +109,8 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
                 crime_map = read_crime_map()
             parsed = parse_sesnsp(df, victims=fmt == "sesnsp-victims", names=names, crime_map=crime_map, say=say,
                                   homologated=fmt == "sesnsp-homologated", federal=fmt == "sesnsp-federal")
+        elif fmt == "inegi-deaths":
+            parsed = parse_inegi_deaths(df, names=names, say=say)
         elif fmt == "assessment":
             parsed = parse_assessment(df, names=names, say=say)
         elif fmt == "rnpdno":
@@ -122,12 +125,26 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
             parsed = parse_population(df, names=names, say=say)
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
+    parsed.rejects = _one_per_line(parsed.rejects)
     if fmt in WHOLE_FILE_FORMATS and parsed.rejects:
         first = parsed.rejects[0]
         more = f" (and {len(parsed.rejects) - 1} more bad row(s))" if len(parsed.rejects) > 1 else ""
         raise FormatError(f"{first.message(path)}{more}; an assessment is taken whole or not at all: "
                           "nothing was imported")
     return parsed, checksum
+
+
+def _one_per_line(rejects: list[Reject]) -> list[Reject]:
+    """One reject per line of the file, in line order: a line refused for several reasons keeps
+    its first field and lists the others in its reason."""
+    by_line: dict[int, Reject] = {}
+    for r in rejects:
+        first = by_line.get(r.line)
+        if first is None:
+            by_line[r.line] = r
+        elif r.reason not in first.reason:
+            by_line[r.line] = Reject(first.line, first.field, f"{first.reason}; also {r.field}: {r.reason}", first.raw)
+    return [by_line[k] for k in sorted(by_line)]
 
 
 def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable = lambda m: None,

@@ -292,3 +292,20 @@ def test_freshness_lists_every_source_newest_first_and_warns_when_old(store):
     assert report.stale_warning(items, today=dt.date(2026, 9, 15)) is None
     warn = report.stale_warning(items, today=dt.date(2026, 12, 1))
     assert warn and "July 2026" in warn and "123 days" in warn
+
+
+def test_death_certificates_cover_each_state_and_scale_homicide_only_when_asked(store, model):
+    cov = queries.death_certificate_coverage(store, "homologated")
+    assert len(cov) == 32 and (cov["first_year"] == 2020).all() and (cov["last_year"] == 2022).all()
+    gto = cov.set_index("state_code").loc["11"]
+    assert gto["deaths"] == 13_085 and gto["police"] == 8_816           # Guanajuato 2020-2022, both sources
+    assert "67% of the 13,085 homicides" in report.death_certificate_line(store, "11")
+    plain = model.run(_profile("arithmetic"), TimeOptions(), uncertainty=False, compare=False)
+    scaled = model.run(_profile("arithmetic"), TimeOptions(undercount=True), uncertainty=False, compare=False)
+    j = plain.matrix.ids.index("homicide_rate")
+    ratio = scaled.matrix.raw[:32, j] / plain.matrix.raw[:32, j]
+    want = np.clip((cov["deaths"] / cov["police"]).to_numpy(), 0.5, 2.0)
+    assert np.allclose(ratio, want)
+    others = [k for k, i in enumerate(plain.matrix.ids) if i != "homicide_rate"]
+    assert np.array_equal(np.isnan(plain.matrix.raw[:, others]), np.isnan(scaled.matrix.raw[:, others]))
+    assert np.allclose(np.nan_to_num(plain.matrix.raw[:, others]), np.nan_to_num(scaled.matrix.raw[:, others]))

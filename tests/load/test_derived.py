@@ -22,6 +22,7 @@ TARGET = {"sesnsp_carpetas": ("official_stats", "dataset = 'carpetas'"),
           "sesnsp_homologated": ("official_stats", "dataset = 'homologated'"),
           "sesnsp_federal": ("official_stats", "dataset = 'federal'"),
           "rnpdno_missing": ("official_stats", "dataset = 'rnpdno'"),
+          "inegi_deaths": ("official_stats", "dataset = 'inegi'"),
           "population": ("population", "true"),
           "ucdp_ged": ("events", "origin = 'ucdp'")}
 

@@ -531,7 +531,8 @@ def test_failure_mid_event_import_leaves_the_database_unchanged(ref_db, monkeypa
 def test_coverage_view_counts_cells_per_state_month(built_db):
     # the crime rows of the fuero-común catalogue (the map also holds the homologated, federal and RNPDNO rows)
     mapped = query(built_db, """SELECT count(*) FROM crime_map WHERE crime_type NOT IN
-        ('(homologated)', 'CODIGO PENAL FEDERAL', 'OTRAS LEYES Y CODIGOS', 'Personas desaparecidas y no localizadas')""")[0][0]
+        ('(homologated)', 'CODIGO PENAL FEDERAL', 'OTRAS LEYES Y CODIGOS', 'Personas desaparecidas y no localizadas',
+         'Defunciones por homicidio (INEGI)')""")[0][0]
     rows = query(built_db, """SELECT dataset, count(*), min(cells), max(cells), count(DISTINCT state_code)
                               FROM coverage GROUP BY dataset ORDER BY dataset""")
     carpetas = next(r for r in rows if r[0] == "carpetas")

@@ -80,6 +80,8 @@ SYNTHETIC = {
         "2025,,EXTRANJERO,CODIGO PENAL FEDERAL,CONTRA LA SALUD,TRAFICO,1,0,0,,,,,,,,,\r\n"
     ).encode("latin-1")],
     "rnpdno": [b"state_code,state_name,as_of,active_total\n28,Tamaulipas,2026-06-03,13000\n14,Jalisco,2026-06-03,15000\n"],
+    "inegi-deaths": [b"cve_ent,year,month,homicides,pop_est,homicide_rate\n01,2021,1,5,1400000.5,0.35\n"
+                     b"32,2021,2,80,1600000,5.0\n"],
     "assessment": [b"state,assessor,as_of,level,level_max,level_name\nSinaloa,Test,2025-08-12,4,4,Do Not Travel\n"
                    b"Yucatan,Test,2025-08-12,1,4,\n"],
 }
@@ -203,7 +205,7 @@ def fuzz_con(fuzz_dir):
 _counter = iter(range(10**9))
 TARGET = {"sesnsp": "official_stats", "sesnsp-victims": "official_stats", "sesnsp-homologated": "official_stats",
           "sesnsp-federal": "official_stats", "rnpdno": "official_stats", "population": "population",
-          "assessment": "assessments"}
+          "assessment": "assessments", "inegi-deaths": "official_stats"}
 
 
 def assert_batch_accounted_for(con, fmt: str, res, data: bytes) -> None:
