@@ -65,6 +65,7 @@ SETTINGS: dict[str, tuple] = {
     "compare": ([], *_LIST),    # regions on the Compare page
     "events": (False, lambda s: s == "1", lambda v: "1" if v else "0"),
     "uc": (False, lambda s: s == "1", lambda v: "1" if v else "0"),   # the under-count adjustment
+    "base": (False, lambda s: s == "1", lambda v: "1" if v else "0"),  # leave imported batches out
 }
 
 
@@ -134,4 +135,4 @@ def time_options() -> TimeOptions:
     """The as-of date, window, half-life and corridor buffer the user chose."""
     return TimeOptions(as_of=get("as_of"), window_days=int(get("window")),
                        half_life_days=float(get("half_life")), buffer_km=float(get("buffer")),
-                       undercount=bool(get("uc")))
+                       undercount=bool(get("uc")), embedded_only=bool(get("base")))

@@ -41,6 +41,10 @@ def draw(page: str) -> None:
         win = st.select_slider("Window", labels, value=current, key=f"{page}_window",
                                help="How far back the data count; recent months weigh more (half-life).")
         settings.put("window", WINDOWS[win])
+        base = st.toggle("Leave out imported batches", value=bool(settings.get("base")), key=f"{page}_base",
+                         help="Score the data as built (official statistics, UCDP, seed articles) without any "
+                              "file imported since: a view, nothing is removed.")
+        settings.put("base", base)
         if settings.get("pw") or settings.get("iw") or settings.get("norm") or settings.get("agg") or settings.get("th"):
             st.info("Custom weights or methods are active (Weights & methods page).", icon="⚖️")
         fresh = data.freshness()

@@ -173,7 +173,7 @@ def _open_model(args):
         raise FormatError(f"{db}: no database here; run `python -m scoring build` first")
     profile = load_weights_file(args.weights) if args.weights else load_profile(args.profile)
     opts = TimeOptions(as_of=args.as_of, window_days=args.window_days, half_life_days=args.half_life_days,
-                       buffer_km=args.buffer_km, undercount=args.undercount)
+                       buffer_km=args.buffer_km, undercount=args.undercount, embedded_only=args.embedded_only)
     store = Store(db)
     return store, RiskModel(store), profile, opts
 
@@ -258,6 +258,7 @@ def _scoring_options(sp) -> None:
     sp.add_argument("--buffer-km", type=float, default=DEFAULT_BUFFER_KM, help="corridor buffer (1-50 km)")
     sp.add_argument("--undercount", action="store_true",
                     help="scale homicide files by the deaths INEGI's death certificates record per file (off by default)")
+    sp.add_argument("--embedded-only", action="store_true", help="leave every imported batch out (the data as built)")
 
 
 def parser() -> argparse.ArgumentParser:

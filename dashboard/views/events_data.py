@@ -11,10 +11,12 @@ from dashboard import data, settings
 from dashboard.figures import charts
 from scoring.db import schema
 from scoring.errors import RiskError
+from scoring.index import report
 from scoring.load import ingest
 
 settings.init()
 st.title("Events & data")
+st.caption("Data: " + report.freshness_line(data.freshness()) + ".")
 tab_ev, tab_up, tab_cov, tab_src = st.tabs(["Events", "Upload", "Coverage", "Sources & licences"])
 
 with tab_ev:

@@ -54,6 +54,8 @@ class TimeOptions:
     # Scale homicide files up (or down) by how many homicides the death certificates record
     # for each file (INEGI): off by default, see docs/METHODS.md ("Under-count").
     undercount: bool = False
+    # Score the data as the build left it: every imported batch left out (a view, not a removal).
+    embedded_only: bool = False
 
     def validated(self) -> TimeOptions:
         if not (30 <= int(self.window_days) <= 3650):
@@ -180,7 +182,7 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
     """Stage 1: the raw indicator matrix for all states and corridors."""
     opts = (opts or TimeOptions()).validated()
     reg = reg or load_registry()
-    ends = queries.source_ends(db)
+    ends = queries.source_ends(db, embedded_only=opts.embedded_only)
     as_of = opts.as_of or default_as_of(db, ends)
     regions = queries.regions(db)
     states = regions.loc[regions["region_type"] == "state", "region_id"].tolist()
@@ -199,10 +201,11 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
 
 # --- the official layer: states, and corridors by length share of the states they cross --------
 
-def _official_ends(ends: dict, as_of: dt.date, notes: list) -> dict[str, dt.date | None]:
-    """Where each official dataset's window ends: its latest month, or None when too stale."""
+def _official_ends(ends: dict, as_of: dt.date, notes: list, used: set[str]) -> dict[str, dt.date | None]:
+    """Where each official dataset's window ends: its latest month, or None when too stale (a
+    note for each dataset an indicator reads)."""
     out = {}
-    for ds in STAT_DATASETS:
+    for ds in [d for d in STAT_DATASETS if d in used]:
         e = ends.get(ds)
         out[ds] = None if e is None or (as_of - e).days > MAX_LAG_DAYS else min(as_of, e)
         if out[ds] is not None and out[ds] < as_of:
@@ -278,7 +281,7 @@ def undercount_factors(db, states: list[str], dataset: str = "homologated") -> t
 
 
 def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> None:
-    ds_end = _official_ends(ends, fr.as_of, fr.notes)
+    ds_end = _official_ends(ends, fr.as_of, fr.notes, {i.dataset for i in reg.indicators if i.layer == "official"})
     share_mat = _share_matrix(db, fr)
     wmax = max(fr.opts.window_days, 30)
     month_cache: dict[str, pd.DataFrame] = {}
@@ -292,7 +295,8 @@ def _official_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -
             continue
         if ind.dataset not in month_cache:  # two windows back, for momentum (a stock: its whole lag)
             back = MAX_LAG_DAYS if ind.measure == "stock" else 2 * wmax + 31
-            month_cache[ind.dataset] = queries.official_months(db, end - dt.timedelta(days=back), end)
+            month_cache[ind.dataset] = queries.official_months(db, end - dt.timedelta(days=back), end,
+                                                               embedded_only=fr.opts.embedded_only)
         val, c, rse_s, basis = _official_values(month_cache[ind.dataset], ind, end, fr.opts, fr.states,
                                                 pop.to_numpy())
         if fr.opts.undercount and ind.undercount:
@@ -356,7 +360,8 @@ def _event_origins(db, ends: dict, fr: _Frame) -> dict[str, _Origin]:
         cw1, tw1 = _covered_weight(end - dt.timedelta(days=opts.window_days), opts.window_days, 1e9, start)
         years = cw / (tw / opts.window_days) / 365.0 if tw else 0.0
         out[origin] = _Origin(end, years, cw / tw if tw else 0.0, cw1 / tw1 if tw1 else 0.0, True)
-    reports = db.query(f"""SELECT DISTINCT origin FROM events WHERE origin IN {queries.REPORT_ORIGINS}
+    reports = db.query(f"""SELECT DISTINCT origin FROM {queries.rows_of("events", opts.embedded_only)}
+                           WHERE origin IN {queries.REPORT_ORIGINS}
                            AND date > ?::DATE - to_days(2 * ?::INTEGER) AND date <= ?::DATE ORDER BY origin""",
                        [as_of, opts.window_days, as_of])["origin"].tolist()
     for origin in reports:
@@ -379,12 +384,14 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
     opts, regions, is_state, n = fr.opts, fr.regions, fr.is_state, len(fr.regions)
     windows = {o: v.end for o, v in origins.items()}
     thresholds = sorted({ind.min_fatalities for _, ind in ev_inds})
-    groups = queries.event_groups(db, windows, opts.window_days, opts.half_life_days, thresholds, opts.buffer_km)
+    groups = queries.event_groups(db, windows, opts.window_days, opts.half_life_days, thresholds, opts.buffer_km,
+                                  embedded_only=opts.embedded_only)
     # per 100,000 people (states, the population of the as-of year) or per 100 km (corridors)
     denom = np.where(is_state, pop.reindex(regions["region_id"]).to_numpy() / 1e5,
                      regions["length_km"].fillna(0).to_numpy() / 100)
     actor_types = sorted({t for _, ind in ev_inds if ind.measure == "distinct_actors" for t in ind.event_types})
-    actors = queries.distinct_actors(db, windows, opts.window_days, actor_types, opts.buffer_km) \
+    actors = queries.distinct_actors(db, windows, opts.window_days, actor_types, opts.buffer_km,
+                                     embedded_only=opts.embedded_only) \
         if actor_types else pd.DataFrame(columns=["region_id", "region_type", "groups", "names"])
     key = ["region_id", "region_type"]
     ridx = pd.MultiIndex.from_arrays([regions["region_id"], regions["region_type"]])

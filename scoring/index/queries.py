@@ -34,16 +34,16 @@ class ConQuery:
         return self.con.execute(sql, params or []).df()
 
 
-def source_ends(db) -> dict[str, dt.date]:
+def source_ends(db, *, embedded_only: bool = False) -> dict[str, dt.date]:
     """Latest month end with data per official dataset; per systematic event origin its first and
     last event day (``events:ucdp``, ``events_start:ucdp``); and ``events`` / ``events_start``,
     the latest and earliest of those (for display)."""
     out = {}
-    df = db.query("""SELECT dataset, max(make_date(year, month, 1)) AS m FROM official_stats
-                     WHERE value IS NOT NULL AND series IS NOT NULL GROUP BY dataset ORDER BY dataset""")
+    df = db.query(f"""SELECT dataset, max(make_date(year, month, 1)) AS m FROM {rows_of("official_stats", embedded_only)}
+                      WHERE value IS NOT NULL AND series IS NOT NULL GROUP BY dataset ORDER BY dataset""")
     for r in df.itertuples(index=False):
         out[r.dataset] = (pd.Timestamp(r.m) + pd.offsets.MonthEnd(0)).date()
-    ev = db.query(f"""SELECT origin, min(date) AS lo, max(date) AS hi FROM events
+    ev = db.query(f"""SELECT origin, min(date) AS lo, max(date) AS hi FROM {rows_of("events", embedded_only)}
                       WHERE origin IN {SYSTEMATIC_ORIGINS} GROUP BY origin ORDER BY origin""")
     for r in ev.itertuples(index=False):
         out[f"events:{r.origin}"] = pd.Timestamp(r.hi).date()
@@ -52,6 +52,19 @@ def source_ends(db) -> dict[str, dt.date]:
         out["events"] = pd.Timestamp(ev["hi"].max()).date()
         out["events_start"] = pd.Timestamp(ev["lo"].min()).date()
     return out
+
+
+_EMBEDDED = "(batch_id LIKE 'derived:%' OR batch_id LIKE 'build:%')"
+
+
+def rows_of(table: str, embedded_only: bool = False) -> str:
+    """``table``, or with ``embedded_only`` the table as the build left it: its embedded rows plus
+    the embedded rows an import replaced (kept in ``replaced_<table>``), no imported row."""
+    if not embedded_only:
+        return table
+    return (f"(SELECT * FROM {table} WHERE {_EMBEDDED} UNION ALL "
+            f"SELECT * EXCLUDE (replaced_by) FROM replaced_{table} WHERE {_EMBEDDED} "
+            f"AND NOT (replaced_by LIKE 'derived:%' OR replaced_by LIKE 'build:%'))")
 
 
 def _windows_sql(windows: dict[str, dt.date]) -> tuple[str, list]:
@@ -94,7 +107,8 @@ def missing_month(q: str = "q", series: str | None = "series") -> str:
     return f"({q}.flag = 'reporting_gap' OR ({q}.flag = 'suspect_zero' AND {series} = 'homicide'))"
 
 
-def official_months(db, start: dt.date, end: dt.date, *, state_code: str | None = None) -> pd.DataFrame:
+def official_months(db, start: dt.date, end: dt.date, *, state_code: str | None = None,
+                    embedded_only: bool = False) -> pd.DataFrame:
     """Monthly totals per dataset, state and series for months starting in (start, end].
 
     ``v`` is NULL when no cell of the series has a value, or when the month is missing by
@@ -107,7 +121,7 @@ def official_months(db, start: dt.date, end: dt.date, *, state_code: str | None 
         WITH m AS (
             SELECT dataset, state_code, series, year, month,
                    CASE WHEN count(value) = 0 THEN NULL ELSE sum(value) END AS v
-            FROM official_stats
+            FROM {rows_of("official_stats", embedded_only)}
             WHERE series IS NOT NULL AND make_date(year, month, 1) > ? AND make_date(year, month, 1) <= ?
                   {one_state}
             GROUP BY ALL)
@@ -127,7 +141,7 @@ def state_population(db, state_code: str) -> pd.Series:
 
 
 def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
-                 buffer_km: float) -> pd.DataFrame:
+                 buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
     """Decayed sums of events per origin, region, event type, fatality bucket and period.
 
     ``windows`` maps each origin to the end of its window: period 0 = (end - window, end];
@@ -145,7 +159,7 @@ def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_da
                    CASE WHEN ev.date > win.e - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
                    pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w,
                    {bucket} AS bucket
-            FROM events ev JOIN win USING (origin)
+            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
             WHERE ev.date > win.e - to_days(2 * ?::INTEGER) AND ev.date <= win.e),
         s AS (SELECT origin, state_code AS region_id, 'state' AS region_type, event_type, bucket, period, w, f FROM e
               UNION ALL
@@ -159,7 +173,7 @@ def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_da
 
 
 def distinct_actors(db, windows: dict[str, dt.date], window_days: int, event_types: list[str],
-                    buffer_km: float) -> pd.DataFrame:
+                    buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
     """Number of distinct named armed groups per region in the windows (names sorted)."""
     not_like = " AND ".join(f"lower(actor) NOT LIKE '{p}'" for p in NON_GROUP_PATTERNS)
     win, wparams = _windows_sql(windows)
@@ -168,7 +182,7 @@ def distinct_actors(db, windows: dict[str, dt.date], window_days: int, event_typ
     return db.query(f"""
         WITH win AS {win},
         e AS (
-            SELECT ev.event_id, ev.state_code, ev.actors FROM events ev JOIN win USING (origin)
+            SELECT ev.event_id, ev.state_code, ev.actors FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
             WHERE ev.date > win.e - to_days(?::INTEGER) AND ev.date <= win.e
               AND ev.actors IS NOT NULL AND list_contains(?::VARCHAR[], ev.event_type)),
         r AS (SELECT DISTINCT state_code AS region_id, 'state' AS region_type, actors FROM e
@@ -184,7 +198,7 @@ def distinct_actors(db, windows: dict[str, dt.date], window_days: int, event_typ
 
 
 def event_contributions(db, windows: dict[str, dt.date], window_days: int, half_life_days: float,
-                        buffer_km: float) -> pd.DataFrame:
+                        buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
     """One row per (region, event) in the windows, with its decay weight: for the bootstrap."""
     win, wparams = _windows_sql(windows)
     return db.query(f"""
@@ -192,7 +206,7 @@ def event_contributions(db, windows: dict[str, dt.date], window_days: int, half_
         e AS (
             SELECT ev.event_id, ev.state_code, ev.event_type, coalesce(ev.fatalities, 0) AS f,
                    pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w
-            FROM events ev JOIN win USING (origin)
+            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
             WHERE ev.date > win.e - to_days(?::INTEGER) AND ev.date <= win.e)
         SELECT state_code AS region_id, event_type, f, w FROM e
         UNION ALL

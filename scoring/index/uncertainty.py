@@ -56,7 +56,8 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
         if windows is None:  # a matrix made by hand: every origin's window ends at the events' data end
             end = pd.Timestamp(max(m.detail.loc[m.detail["source"] == "events", "data_end"])).date()
             windows = {o: end for o in queries.SYSTEMATIC_ORIGINS + queries.REPORT_ORIGINS}
-        contrib = queries.event_contributions(db, windows, opts.window_days, opts.half_life_days, opts.buffer_km)
+        contrib = queries.event_contributions(db, windows, opts.window_days, opts.half_life_days, opts.buffer_km,
+                                              embedded_only=opts.embedded_only)
     pos = {r: i for i, r in enumerate(m.regions["region_id"])}
     ridx = contrib["region_id"].map(pos).to_numpy()
     ok = ~pd.isna(ridx)

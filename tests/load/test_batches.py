@@ -88,3 +88,21 @@ def test_an_event_after_the_as_of_date_changes_nothing(db_copy, tmp_path):
     ev = write_csv(tmp_path / "late.csv", EVENTS_HEADER + "U8,2026-11-20,day,28,state,killing,9,MyNotes,,\n")
     ingest.ingest(ev, "events", db_copy)
     pd.testing.assert_frame_equal(_scores(db_copy), before, check_exact=True)
+
+
+def test_leaving_imports_out_scores_the_data_as_built(db_copy, tmp_path):
+    from scoring.index.matrix import TimeOptions
+
+    before = _scores(db_copy)
+    ingest.ingest(_newer_homologated(tmp_path), "sesnsp-homologated", db_copy, release="2026-10")
+    ingest.ingest(write_csv(tmp_path / "ev.csv", EVENTS_HEADER + "U1,2026-07-10,day,25,state,killing,6,MyNotes,,\n"),
+                  "events", db_copy)
+    store = Store(db_copy)
+    try:
+        res = RiskModel(store).run(load_profile("analyst"), TimeOptions(embedded_only=True), mc_draws=40,
+                                   boot_draws=20)
+        base = res.table[["region_id", "score", "level", "rank", "ci_low", "ci_high", "coverage"]]
+    finally:
+        store.close()
+    assert not np.allclose(_scores(db_copy)["score"], before["score"])       # the imports count by default
+    pd.testing.assert_frame_equal(base.reset_index(drop=True), before.reset_index(drop=True), check_exact=True)
