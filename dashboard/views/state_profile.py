@@ -117,7 +117,8 @@ g1, g2, g3 = st.columns(3)
 with g1:
     st.subheader("Armed groups named")
     groups = report.armed_groups(res, choice)
-    st.write("No data." if groups is None else "; ".join(groups) if groups else "None named.")
+    st.write("No event source covers the window: no groups can be named from events." if groups is None
+             else "; ".join(groups) if groups else "None named.")
     facts = data.group_presence(choice)
     if len(facts):
         st.caption("From the seed articles: " + "; ".join(facts["metric"]))

@@ -86,7 +86,7 @@ def armed_groups(res: Result, region_id: str) -> list[str] | None:
     """The armed groups named in a region's events in the window (sorted); None = no data."""
     d = res.matrix.detail
     row = d[(d["region_id"] == region_id) & (d["indicator"] == "armed_groups")]
-    if row.empty:
+    if row.empty or pd.isna(row["value"].iat[0]):     # no event source covers the window: unknown
         return None
     basis = row["basis"].iat[0]
     if not isinstance(basis, str) or basis == "none named":

@@ -131,13 +131,15 @@ def test_indicator_table_points_sum_to_the_score(res):
 
 
 def test_armed_groups_are_the_names_of_the_detail():
-    detail = pd.DataFrame({"region_id": ["1", "2", "3"], "indicator": ["armed_groups"] * 3,
-                           "basis": ["CJNG; Sinaloa Cartel", "none named", None]})
+    detail = pd.DataFrame({"region_id": ["1", "2", "3", "5"], "indicator": ["armed_groups"] * 4,
+                           "value": [2.0, 0.0, 0.0, np.nan],
+                           "basis": ["CJNG; Sinaloa Cartel", "none named", None, "no event source covers the window"]})
     fake = types.SimpleNamespace(matrix=types.SimpleNamespace(detail=detail))
     assert report.armed_groups(fake, "1") == ["CJNG", "Sinaloa Cartel"]
     assert report.armed_groups(fake, "2") == []
     assert report.armed_groups(fake, "3") == []
     assert report.armed_groups(fake, "4") is None
+    assert report.armed_groups(fake, "5") is None        # no source: unknown, not "none"
 
 
 def test_armed_groups_on_the_built_database(model):
