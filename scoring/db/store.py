@@ -45,8 +45,10 @@ def build_atomically(path, fill: Callable[[duckdb.DuckDBPyConnection], None]) ->
         fill(con)
         con.execute("CHECKPOINT")
         con.close()
-        os.replace(tmp, path)
-        _remove(Path(str(path) + ".wal"))
+        with _file_lock(path):   # never swap a build in while an import is being swapped in
+            clean_stale(path)
+            os.replace(tmp, path)
+            _remove(Path(str(path) + ".wal"))
     except BaseException:
         with contextlib.suppress(Exception):
             con.close()
@@ -140,19 +142,57 @@ class Store:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path):
+def _file_lock(path: Path, on_wait: Callable[[str], object] | None = None):
+    """The one writers' lock of a database: a separate ``.NAME.lock`` file held with flock for the
+    whole write (never the database file itself, whose handles the readers own). A second writer
+    waits, and is told why through ``on_wait``."""
     import fcntl
 
     lock = path.with_name(f".{path.name}.lock")
     with open(lock, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait("another import, removal or build is writing this database; waiting for it to finish")
+            fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def apply_to_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object]):
+_TEMP_MARKS = (".import-", ".building-")
+
+
+def clean_stale(path) -> list[Path]:
+    """Remove the temporary copies a killed build or import left beside ``path`` (their writer's
+    process is gone); returns what was removed."""
+    path = Path(path)
+    gone = []
+    for p in path.parent.glob(f".{path.name}.*"):
+        mark = next((m for m in _TEMP_MARKS if m in p.name), None)
+        if mark is None:
+            continue
+        pid = p.name.split(mark, 1)[1].split("-", 1)[0].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            _remove(p)
+            gone.append(p)
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def apply_to_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object], *,
+                  on_wait: Callable[[str], object] | None = None):
     """Run a write on a copy of the database, then swap the copy in (for a live server).
 
     A serving process keeps its read-only connection (DuckDB 2 allows no writer beside it);
@@ -162,7 +202,8 @@ def apply_to_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object]):
     import shutil
 
     path = Path(path)
-    with _file_lock(path):
+    with _file_lock(path, on_wait):
+        clean_stale(path)
         tmp = path.with_name(f".{path.name}.import-{os.getpid()}-{threading.get_ident()}")
         shutil.copyfile(path, tmp)
         con = connect(tmp)

@@ -153,48 +153,63 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
     path = Path(path)
     if release is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", release):
         raise FormatError(f"--release must be YYYY-MM, got {release!r}")
-    own = con is None
-    if own:
-        con = _open(paths.db_path(db))
-    try:
-        parsed, checksum = parse(path, fmt, con=con, say=say)
-        rel_ = release or parsed.release or "unknown"
-        if rel_ == "unknown":
-            parsed.notes.append("no --release given and the file does not show one: its values never replace "
-                                "values of a known release (pass --release YYYY-MM to say how recent it is)")
-        batch_id = f"{fmt}-{checksum[:10]}-{rel_}"
-        seen = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
-        if seen:
-            return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
-        with store.transaction(con):
-            loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
-            if parsed.table == "official_stats":
-                quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
-            if parsed.table == "events" and _has_table(con, "corridor_waypoints"):
-                proximity.refresh(con, batch_id)
-            if parsed.new_sources:
-                store.insert_df(con, "sources", pd.DataFrame({
-                    "source_id": parsed.new_sources, "kind": "user_file",
-                    "title": [f"source named in {path.name}"] * len(parsed.new_sources),
-                    "provenance": f"imported in batch {batch_id}", "file": path.name}))
-            store.insert_df(con, "ingest_batches", pd.DataFrame([{
-                "batch_id": batch_id, "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                "file_name": path.name, "checksum": checksum, "format": fmt, "release": rel_,
-                "rows_read": parsed.rows_read, "rows_loaded": loaded, "rows_rejected": len(parsed.rejects),
-                "rows_superseded": superseded, "note": " | ".join(parsed.notes) or None}]))
-            if parsed.rejects:
-                store.insert_df(con, "rejected_rows", pd.DataFrame(
-                    [{"batch_id": batch_id, "line": r.line, "field": r.field, "reason": r.reason, "raw": r.raw[:2000]}
-                     for r in parsed.rejects]))
-        return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, loaded, len(parsed.rejects),
-                           superseded, notes=parsed.notes)
-    finally:
-        if own:
-            con.close()
+    if con is None:
+        # the one writers' path: on a copy of the database, swapped in under the writers' lock,
+        # so a CLI import, a page import and a removal never overwrite each other's batches
+        target = paths.db_path(db)
+        _check_database(target)
+        return store.apply_to_copy(target, lambda c: ingest(path, fmt, release=release, say=say, con=c), on_wait=say)
+    parsed, checksum = parse(path, fmt, con=con, say=say)
+    rel_ = release or parsed.release or "unknown"
+    if rel_ == "unknown":
+        parsed.notes.append("no --release given and the file does not show one: its values never replace "
+                            "values of a known release (pass --release YYYY-MM to say how recent it is)")
+    batch_id = f"{fmt}-{checksum[:10]}-{rel_}"
+    seen = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
+    if seen:
+        return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
+    with store.transaction(con):
+        loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
+        if parsed.table == "official_stats":
+            quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
+        if parsed.table == "events" and _has_table(con, "corridor_waypoints"):
+            proximity.refresh(con, batch_id)
+        if parsed.new_sources:
+            store.insert_df(con, "sources", pd.DataFrame({
+                "source_id": parsed.new_sources, "kind": "user_file",
+                "title": [f"source named in {path.name}"] * len(parsed.new_sources),
+                "provenance": f"imported in batch {batch_id}", "file": path.name}))
+        store.insert_df(con, "ingest_batches", pd.DataFrame([{
+            "batch_id": batch_id, "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            "file_name": path.name, "checksum": checksum, "format": fmt, "release": rel_,
+            "rows_read": parsed.rows_read, "rows_loaded": loaded, "rows_rejected": len(parsed.rejects),
+            "rows_superseded": superseded, "note": " | ".join(parsed.notes) or None}]))
+        if parsed.rejects:
+            store.insert_df(con, "rejected_rows", pd.DataFrame(
+                [{"batch_id": batch_id, "line": r.line, "field": r.field, "reason": r.reason, "raw": r.raw[:2000]}
+                 for r in parsed.rejects]))
+    return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, loaded, len(parsed.rejects),
+                       superseded, notes=parsed.notes)
 
 
 def _has_table(con, name: str) -> bool:
     return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall())
+
+
+def _check_database(target: Path) -> None:
+    """A database the user can write to, or a one-line reason (exit 2)."""
+    if not target.exists():
+        raise FormatError(f"{target}: no database here; run `python -m scoring build` first")
+    if not target.is_file():
+        raise FormatError(f"{target}: is not a database file")
+    try:
+        with open(target, "rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise FormatError(f"{target}: cannot be read ({exc.strerror or exc})") from None
+    if len(head) < 16 or head[8:12] != b"DUCK":
+        raise FormatError(f"{target}: is not a DuckDB database (damaged, truncated or another kind of file)")
+    _open(target, read_only=True).close()    # a process writing it in place (not one of ours) is refused
 
 
 def _open(target: Path, *, read_only: bool = False):
@@ -229,21 +244,19 @@ def batches(db=None) -> pd.DataFrame:
         con.close()
 
 
-def remove(batch_id: str, db=None, *, con=None) -> dict[str, int]:
+def remove(batch_id: str, db=None, *, con=None, say: Callable = lambda m: None) -> dict[str, int]:
     """Remove one imported batch in one transaction, then refresh what derives from the tables
     (quality flags; corridor distances of restored events). All or nothing."""
-    own = con is None
-    if own:
-        con = _open(paths.db_path(db))
-    try:
-        with store.transaction(con):
-            counts = remove_batch(con, batch_id)
-            quality.flag_all(con)
-            if _has_table(con, "corridor_waypoints"):
-                for (b,) in con.execute("""SELECT DISTINCT batch_id FROM events WHERE event_id NOT IN
-                                           (SELECT event_id FROM event_corridor)""").fetchall():
-                    proximity.refresh(con, b)
-        return counts
-    finally:
-        if own:
-            con.close()
+    if con is None:          # the one writers' path, as for an import
+        target = paths.db_path(db)
+        _check_database(target)
+        return store.apply_to_copy(target, lambda c: remove(batch_id, con=c), on_wait=say)
+    with store.transaction(con):
+        counts = remove_batch(con, batch_id)
+        quality.flag_all(con)
+        if _has_table(con, "corridor_waypoints"):
+            for (b,) in con.execute("""SELECT DISTINCT batch_id FROM events WHERE event_id NOT IN
+                                       (SELECT event_id FROM event_corridor)""").fetchall():
+                proximity.refresh(con, b)
+    return counts
+

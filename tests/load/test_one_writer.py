@@ -1,0 +1,63 @@
+"""One writer: a command-line import and a page import into one database, started together,
+both land; a killed write's temporary copy is cleaned by the next writer."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+
+from support import ROOT
+from support.datahelpers import write_csv
+
+from scoring.db import store
+from scoring.load import ingest, upload
+
+HEAD = "event_id,date,date_precision,state_code,geo_precision,event_type,fatalities,source_ids\n"
+
+
+def _events(tmp_path, tag: str, n: int):
+    rows = "".join(f"{tag}{i},2026-07-{1 + i % 28:02d},day,{1 + i % 32:02d},state,killing,1,MyNotes\n"
+                   for i in range(n))
+    return write_csv(tmp_path / f"{tag}.csv", HEAD + rows)
+
+
+def test_a_cli_import_and_a_page_import_at_once_both_land(db_copy, tmp_path):
+    rng = random.Random(7)
+    for round_ in range(3):
+        cli_file, page_file = _events(tmp_path, f"C{round_}x", 40), _events(tmp_path, f"P{round_}x", 25)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen([sys.executable, "-c", (
+            "import random, sys, time; time.sleep(random.random() * 0.3); "
+            "from scoring import cli; sys.exit(cli.main(sys.argv[1:]))"),
+            "ingest", str(cli_file), "--format", "events", "--db", str(db_copy)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        import time
+        time.sleep(rng.random() * 2.5)      # the CLI process needs 1-2 s to start: land anywhere in its write
+        page = upload.import_upload(db_copy, page_file.name, page_file.read_bytes(), "events")
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert page.result.loaded == 25
+        con = store.connect(db_copy, read_only=True)
+        try:
+            got = dict(con.execute(f"""SELECT substr(event_id, 1, 3), count(*) FROM events
+                                       WHERE event_id LIKE 'C{round_}x%' OR event_id LIKE 'P{round_}x%'
+                                       GROUP BY 1""").fetchall())
+            batches = con.execute("SELECT count(*) FROM ingest_batches WHERE file_name IN (?, ?)",
+                                  [cli_file.name, page_file.name]).fetchall()[0][0]
+        finally:
+            con.close()
+        assert got == {f"C{round_}x": 40, f"P{round_}x": 25} and batches == 2, (round_, got, out, err)
+
+
+def test_a_killed_writers_temporary_copy_is_cleaned_by_the_next_writer(db_copy, tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = db_copy.with_name(f".{db_copy.name}.import-{dead.pid}-1234")
+    stale.write_bytes(b"half a copy")
+    mine = db_copy.with_name(f".{db_copy.name}.import-{os.getpid()}-1")   # a live writer's: kept
+    mine.write_bytes(b"in progress")
+    ingest.ingest(_events(tmp_path, "K", 3), "events", db_copy)
+    assert not stale.exists() and mine.exists()
+    mine.unlink()
