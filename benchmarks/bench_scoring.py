@@ -290,8 +290,9 @@ def main() -> int:
     print()
     for n in notes:
         print("note:", n)
-    print("note: (b) and (c) work on the 47 x 16 matrix, so they do not depend on the number of events; they are "
-          "timed once, on the 1M database. The naive (b) rebuilds the event layer from the pandas frame each time; "
+    n_ind = len(load_registry().indicators)
+    print(f"note: (b) and (c) work on the 47 x {n_ind} matrix, so they do not depend on the number of events; they "
+          f"are timed once, on the largest database ({SIZES[-1]:,} added events). The naive (b) rebuilds the event layer from the pandas frame each time; "
           "the naive (c) calls scores.score once per draw.")
     print("note: no event_sources rows are written for the synthetic events: scoring does not read them.")
     if not NAIVE_ALL and len(SIZES) > 1:
