@@ -106,8 +106,9 @@ def _hover_text(frame: pd.DataFrame, name_col: str, lines: Mapping[str, str]) ->
     for _, row in frame.iterrows():
         name = row.get(name_col)
         # plotly reads <a>, <b>, <br>... in hover text: imported names and levels are escaped
-        parts = [f"<b>{html.escape(name if isinstance(name, str) else str(row['_code']), quote=False)}</b>"]
-        parts += [f"{html.escape(label, quote=False)}: {html.escape(_fmt(row.get(col)), quote=False)}" for col, label in lines.items() if label]
+        esc = functools.partial(html.escape, quote=False)
+        parts = [f"<b>{esc(name if isinstance(name, str) else str(row['_code']))}</b>"]
+        parts += [f"{esc(label)}: {esc(_fmt(row.get(col)))}" for col, label in lines.items() if label]
         out.append("<br>".join(parts))
     return out
 
@@ -250,7 +251,8 @@ def event_points(events: pd.DataFrame) -> go.Scattergeo:
     """
     f = events["fatalities"].fillna(0).astype(float)
     size = 4 + 3 * f.clip(upper=100) ** 0.5
-    text = [f"{d} · {html.escape(t.replace('_', ' '), quote=False)}<br>{html.escape(p or '', quote=False)}<br>deaths: {'unknown' if pd.isna(x) else int(x)}"
+    esc = functools.partial(html.escape, quote=False)  # imported places are text, never plotly markup
+    text = [f"{d} · {esc(t.replace('_', ' '))}<br>{esc(p or '')}<br>deaths: {'unknown' if pd.isna(x) else int(x)}"
             for d, t, p, x in zip(events["date"].astype(str), events["event_type"], events["place"], events["fatalities"])]
     return go.Scattergeo(lat=events["latitude"], lon=events["longitude"], mode="markers", name="Events (by deaths)",
                          marker={"size": size, "color": "rgba(20,20,20,0.55)", "line": {"width": 0.5, "color": "#fff"}},
