@@ -34,4 +34,6 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv(df: pd.DataFrame, *, index: bool = False) -> str:
     """``df`` as CSV text, safe to open in a spreadsheet."""
-    return safe_frame(df).to_csv(index=index)
+    # CRLF rows (RFC 4180): the csv writer then quotes every cell holding a \r or a \n, so a
+    # stray carriage return in a note cannot start a new row in a spreadsheet
+    return safe_frame(df).to_csv(index=index, lineterminator="\r\n")
