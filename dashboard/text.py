@@ -4,9 +4,13 @@ and widget label renders).
 
 Streamlit has no escape of its own. :func:`md` backslash-escapes every character that could
 start Markdown or HTML (images, links, raw tags, entities, code, emphasis, math, Streamlit's
-``:color[...]`` directives and autolinks), so an imported actor such as
-``<img src=https://example.com/x.png>`` or ``![x](https://example.com/x.png)`` is shown as
-those characters and never fetched. Use it on every string a user supplied (file names,
+``:color[...]`` directives), so an imported actor such as ``<img src=https://example.com/x.png>``
+or ``![x](https://example.com/x.png)`` is shown as those characters and never fetched.
+
+Backslashes do not stop GitHub's autolinks (``http://...``, ``www.``, e-mail addresses):
+remark finds them in the text after the escapes are read. A word joiner (U+2060, invisible
+and zero-width) before every ``:`` and ``@`` and after ``www`` breaks those patterns, so a
+URL a user typed is shown, not linked. Use it on every string a user supplied (file names,
 event actors, notes, places, crime and level names, batch notes, error messages quoting
 them); page text of our own stays Markdown. Tables (``st.dataframe``) need nothing.
 """
@@ -20,7 +24,7 @@ _ALWAYS = frozenset("\\`*[]()<>!#|~$&{}:@^\"")
 # Escaped at the start of a line (after optional spaces): lists, setext headings, quotes.
 _LINE_START = frozenset("-+=")
 _ORDERED = re.compile(r"(^|\n)([ \t]*\d+)([.)])")
-_WWW = re.compile(r"(?i)\bwww\.")
+NO_LINK = "\u2060"  # WORD JOINER: invisible, breaks the autolink patterns
 
 
 def md(value: object) -> str:
@@ -29,7 +33,9 @@ def md(value: object) -> str:
     out: list[str] = []
     line_start = True
     for i, ch in enumerate(s):
-        if ch in _ALWAYS:
+        if ch in ":@":
+            out.append(NO_LINK + "\\" + ch)
+        elif ch in _ALWAYS:
             out.append("\\" + ch)
         elif ch == "_":
             # intraword underscores never emphasise (CommonMark): keep file_names.csv readable
@@ -37,6 +43,8 @@ def md(value: object) -> str:
             out.append("_" if inner else "\\_")
         elif ch in _LINE_START and line_start:
             out.append("\\" + ch)
+        elif ch == "." and s[max(0, i - 3):i].lower() == "www":
+            out.append(NO_LINK + "\\.")
         else:
             out.append(ch)
         if ch == "\n":
@@ -44,8 +52,7 @@ def md(value: object) -> str:
         elif ch not in " \t":
             line_start = False
     text = "".join(out)
-    text = _ORDERED.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), text)
-    return _WWW.sub(lambda m: m.group(0)[:-1] + "\\.", text)
+    return _ORDERED.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), text)
 
 
 def writer(container):

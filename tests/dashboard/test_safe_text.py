@@ -1,6 +1,7 @@
 """Text stays text: hostile strings imported as events (an HTML image, a Markdown image, a
 Markdown link, a spreadsheet formula) appear literally on every page that shows events, in
-the HTML brief and in the CSV export, and never as markup; the upload limit; the analyst key.
+the HTML brief and in the CSV export, and never as markup (in a real Chromium too: no request
+leaves 127.0.0.1); the upload limit; the analyst key.
 
 AppTest reads Markdown elements as their source: there a user string must be escaped
 (:func:`dashboard.text.md`); dataframes carry it as it is.
@@ -13,11 +14,14 @@ import io
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from support import ROOT
+from support import ROOT, browser_support
+
+from dashboard.text import NO_LINK
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -71,12 +75,14 @@ def assert_no_live_markup(at: AppTest) -> None:
         bare = unescaped(s)
         for bad in ("<img", "![", "](", "=HYPERLINK(", "://"):
             assert bad not in bare, f"{bad!r} reaches Markdown unescaped in {s!r}"
+        # an imported URL is not autolinked (our own text may link, e.g. www.geonames.org)
+        assert not re.search(r"https?://example\.com", s.replace("\\", "")), f"an autolink in {s!r}"
 
 
 def shown_as_text(at: AppTest) -> str:
     """All the text the page shows: Markdown sources with escapes undone, text elements, and
     every cell of every dataframe."""
-    parts = [re.sub(r"\\(.)", r"\1", s, flags=re.S) for s in markdown_sources(at)]
+    parts = [re.sub(r"\\(.)", r"\1", s, flags=re.S).replace(NO_LINK, "") for s in markdown_sources(at)]
     parts += [t.value for t in at.text]
     for d in at.dataframe:
         parts += [str(v) for v in d.value.astype(str).to_numpy().ravel()]
@@ -232,3 +238,39 @@ def test_the_analyst_key_can_come_from_streamlit_secrets(db_with_a_batch, monkey
     at.text_input(key="analyst_key").set_value("from-secrets").run()
     no_exception(at)
     assert "up_file" in upload_controls(at)
+
+
+# --- in a real browser (marked ``browser``) ----------------------------------------------------
+
+@pytest.fixture
+def hostile_server(db_copy, tmp_path):
+    from scoring.load import upload
+
+    upload.import_upload(db_copy, "hostile.csv", hostile_events_csv(), "events")
+    with browser_support.streamlit_server(db_copy, tmp_path / "server.log") as url:
+        yield url
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_browser_hostile_event_text_fetches_nothing_from_outside(chromium, hostile_server):
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    bp = browser_support.BrowserPage(page, hostile_server)
+    page.on("request", lambda req: bp.requests.append(req.url))
+    try:
+        bp.goto(f"/state?state={STATE}&as_of={AS_OF}", heading="Guanajuato")
+        page.wait_for_timeout(1000)
+        # the armed groups line (Markdown) shows the actors as typed, and no image or link came of them
+        main = page.locator('[data-testid="stMain"]').inner_text().replace(NO_LINK, "")
+        assert IMG in main and MD_IMG in main
+        assert page.locator('img[src*="example.com"], a[href*="example.com"]').count() == 0
+        bp.screenshot("hostile_state_profile.png")
+        bp.goto("/events", heading="Events & data")
+        page.wait_for_timeout(1000)
+        assert page.locator('img[src*="example.com"], a[href*="example.com"]').count() == 0
+    finally:
+        context.close()
+    hosts = {urlsplit(u).hostname for u in bp.requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {"127.0.0.1"}
+    assert bp.outbound() == []
