@@ -6,11 +6,25 @@ PORT    ?= 8501
 RISK_DB ?= data/risk.duckdb
 export RISK_DB
 
-.PHONY: run test lint setup setup-dev db rebuild derive bench clean
+.PHONY: run serve-team test lint setup setup-dev db rebuild derive bench clean
 
+# The address, upload limit and telemetry are given on the command line as well as in
+# .streamlit/config.toml: Streamlit reads that file only from the directory it starts in.
+SERVE := $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.maxUploadSize 50 \
+         --server.headless true --browser.gatherUsageStats false
+
+# This machine only (127.0.0.1).
 run: setup db
 	@echo "Risk dashboard: http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(SERVE) --server.address 127.0.0.1
+
+# Every interface, for a team: set RISK_ANALYST_KEY (or analyst_key in .streamlit/secrets.toml)
+# so that importing and removing batches needs the key (see README, "Serving to a team").
+serve-team: setup db
+	@test -n "$$RISK_ANALYST_KEY" || test -f .streamlit/secrets.toml || \
+		echo "warning: no RISK_ANALYST_KEY or .streamlit/secrets.toml: anyone who reaches the server can import and remove batches"
+	@echo "Risk dashboard for the team: http://$$(hostname):$(PORT)  (Ctrl-C to stop)"
+	$(SERVE) --server.address 0.0.0.0
 
 # Every test, browser tests included: Chromium is installed first where it can be (see
 # scripts/ensure_browser.sh, which says plainly when it cannot and the browser tests will skip).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import os
 
 import streamlit as st
 
@@ -53,3 +55,27 @@ def draw(page: str) -> None:
     if warning:
         st.warning(warning, icon="🕒")
     settings.to_url()
+
+
+def configured_analyst_key() -> str | None:
+    """The analyst key a team server is started with: ``$RISK_ANALYST_KEY``, else
+    ``st.secrets["analyst_key"]``; None on a local single-user server (no key set)."""
+    key = os.environ.get("RISK_ANALYST_KEY")
+    if not key:
+        try:
+            key = st.secrets.get("analyst_key")
+        except Exception:  # no secrets.toml (the usual local case) or an unreadable one
+            key = None
+    return str(key) if key else None
+
+
+def analyst_unlocked() -> bool:
+    """Whether this session may import and remove batches: always without a configured key;
+    with one, only once the same key is typed in the sidebar's password field."""
+    key = configured_analyst_key()
+    if key is None:
+        return True
+    with st.sidebar:
+        typed = st.text_input("Analyst key", type="password", key="analyst_key",
+                              help="This server is shared: importing and removing batches needs the analyst key.")
+    return bool(typed) and hmac.compare_digest(typed.encode("utf-8"), key.encode("utf-8"))

@@ -17,7 +17,8 @@ from dashboard.figures.palette import LEVEL_NAMES, level_badge_style
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, classes="t", na_rep="–", float_format=lambda v: f"{v:,.2f}")
+    # escape=True (pandas' default, said here because it matters): imported places and actors are text
+    return df.to_html(index=False, escape=True, border=0, classes="t", na_rep="–", float_format=lambda v: f"{v:,.2f}")
 
 
 def state_brief(res, code: str, trend: pd.DataFrame, events: pd.DataFrame) -> str:
@@ -54,8 +55,8 @@ table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:l
  {rank}.</p>
 <p>{html.escape(row['summary'])}</p>
 <p><small>Profile: {html.escape(res.profile.name)} · as of {res.options.as_of} · window {res.options.window_days} days ·
-half-life {res.options.half_life_days:g} days · normalisation {res.profile.normalisation} ·
-aggregation {res.profile.aggregation}. Data notes: {html.escape(notes)}.</small></p>
+half-life {res.options.half_life_days:g} days · normalisation {html.escape(res.profile.normalisation)} ·
+aggregation {html.escape(res.profile.aggregation)}. Data notes: {html.escape(notes)}.</small></p>
 <h2>Drivers</h2><ul>{''.join(f'<li>{html.escape(d)}</li>' for d in row['drivers'])}</ul>
 {''.join(parts)}
 <h2>Indicators</h2>{_table(ind)}

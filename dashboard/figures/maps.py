@@ -16,6 +16,7 @@ Colouring modes (``scale=``):
 from __future__ import annotations
 
 import functools
+import html
 import math
 from collections.abc import Mapping, Sequence
 
@@ -104,8 +105,10 @@ def _hover_text(frame: pd.DataFrame, name_col: str, lines: Mapping[str, str]) ->
     out = []
     for _, row in frame.iterrows():
         name = row.get(name_col)
-        parts = [f"<b>{name if isinstance(name, str) else row['_code']}</b>"]
-        parts += [f"{label}: {_fmt(row.get(col))}" for col, label in lines.items() if label]
+        # plotly reads <a>, <b>, <br>... in hover text: imported names and levels are escaped
+        esc = functools.partial(html.escape, quote=False)
+        parts = [f"<b>{esc(name if isinstance(name, str) else str(row['_code']))}</b>"]
+        parts += [f"{esc(label)}: {esc(_fmt(row.get(col)))}" for col, label in lines.items() if label]
         out.append("<br>".join(parts))
     return out
 
@@ -248,7 +251,8 @@ def event_points(events: pd.DataFrame) -> go.Scattergeo:
     """
     f = events["fatalities"].fillna(0).astype(float)
     size = 4 + 3 * f.clip(upper=100) ** 0.5
-    text = [f"{d} · {t.replace('_', ' ')}<br>{p or ''}<br>deaths: {'unknown' if pd.isna(x) else int(x)}"
+    esc = functools.partial(html.escape, quote=False)  # imported places are text, never plotly markup
+    text = [f"{d} · {esc(t.replace('_', ' '))}<br>{esc(p or '')}<br>deaths: {'unknown' if pd.isna(x) else int(x)}"
             for d, t, p, x in zip(events["date"].astype(str), events["event_type"], events["place"], events["fatalities"])]
     return go.Scattergeo(lat=events["latitude"], lon=events["longitude"], mode="markers", name="Events (by deaths)",
                          marker={"size": size, "color": "rgba(20,20,20,0.55)", "line": {"width": 0.5, "color": "#fff"}},

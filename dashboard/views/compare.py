@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, settings, sidebar
+from dashboard import data, exports, settings, sidebar
 from dashboard.figures import charts
 from scoring.index import report
 
@@ -64,5 +64,6 @@ diff = g.parts[["indicator_name", "points_a", "points_b", "difference"]].rename(
     columns={"indicator_name": "indicator", "points_a": labels[a], "points_b": labels[b]})
 st.dataframe(diff, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.2f") for c in diff.columns[1:]})
-st.download_button("Download this comparison (CSV)", lambda: res.flat().set_index("region_id").loc[picked].to_csv(),
+st.download_button("Download this comparison (CSV)",
+                   lambda: exports.to_csv(res.flat().set_index("region_id").loc[picked], index=True),
                    file_name="comparison.csv", mime="text/csv", key="cmp_csv")

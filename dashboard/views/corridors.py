@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, settings, sidebar
+from dashboard import data, exports, settings, sidebar
 from dashboard.figures import charts, maps
 
 sidebar.draw("corridors")
@@ -55,5 +55,5 @@ st.markdown(f"**Events near it** ({len(ev)} in the two windows before {res.optio
 if len(ev):
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources"]], hide_index=True,
                  width="stretch", height=260, column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
-st.download_button("Download corridor scores (CSV)", lambda: res.flat().query("region_type == 'corridor'").to_csv(index=False),
+st.download_button("Download corridor scores (CSV)", lambda: exports.to_csv(res.flat().query("region_type == 'corridor'")),
                    file_name="corridor-scores.csv", mime="text/csv", key="cor_csv")

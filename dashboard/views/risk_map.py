@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, settings, sidebar
+from dashboard import data, exports, settings, sidebar
 from dashboard.figures import maps
 from dashboard.figures.palette import LEVEL_NAMES, level_color
 from scoring.index import report
@@ -87,7 +87,7 @@ with table_col:
                                 "change": st.column_config.NumberColumn(format="%+.2f",
                                                                         help="against the previous quarter")})
     c1, c2 = st.columns(2)
-    c1.download_button("CSV", lambda: res.flat().to_csv(index=False), f"risk-scores-{as_of}.csv", "text/csv", key="map_csv")
+    c1.download_button("CSV", lambda: exports.to_csv(res.flat()), f"risk-scores-{as_of}.csv", "text/csv", key="map_csv")
     c2.download_button("JSON", lambda: pd.Series(res.records()).to_json(orient="values", force_ascii=False),
                        f"risk-scores-{as_of}.json", "application/json", key="map_json")
 

@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import data, settings, sidebar
 from dashboard.figures import brief, charts
 from dashboard.figures.palette import LEVEL_NAMES, level_badge_style
+from dashboard.text import md
 from scoring.index import report
 
 sidebar.draw("profile")
@@ -49,7 +50,7 @@ if not lvl:
     st.warning("No score: none of the indicators has data for this state in the window.")
 st.write(row["summary"])
 for line in report.beside(res, data.assessments(), choice):
-    st.caption("Beside ours: " + line + " (a reference, never part of the score)")
+    st.caption("Beside ours: " + md(line) + " (a reference, never part of the score)")  # assessor, level names
 dc = data.death_certificate_line(choice)
 if dc:
     st.caption("Data quality: " + dc)
@@ -117,11 +118,12 @@ g1, g2, g3 = st.columns(3)
 with g1:
     st.subheader("Armed groups named")
     groups = report.armed_groups(res, choice)
-    st.write("No event source covers the window: no groups can be named from events." if groups is None
-             else "; ".join(groups) if groups else "None named.")
+    # actors come from imported events: shown as text, never as Markdown or HTML
+    st.markdown("No event source covers the window: no groups can be named from events." if groups is None
+                else md("; ".join(groups)) if groups else "None named.")
     facts = data.group_presence(choice)
     if len(facts):
-        st.caption("From the seed articles: " + "; ".join(facts["metric"]))
+        st.caption("From the seed articles: " + md("; ".join(facts["metric"])))
 with g2:
     st.subheader("Corridors through it")
     cr = data.corridors_in_state(choice)

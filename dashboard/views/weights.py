@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard import data, settings, sidebar
+from dashboard import data, exports, settings, sidebar
 from dashboard.figures import charts, maps
+from dashboard.text import md
 from scoring.errors import RiskError
 from scoring.index import methods, report
 from scoring.index.weights import load_profile, profile_from_dict
@@ -30,9 +31,9 @@ with st.sidebar:
             settings.put("agg", loaded.aggregation)
             settings.put("th", tuple(loaded.thresholds))
             st.session_state["_w_loaded"] = up.file_id
-            st.success(f"Loaded {up.name}.")
+            st.success(f"Loaded {md(up.name)}.")
         except (RiskError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            st.error(f"{up.name} was not loaded: {exc}")
+            st.error(f"{md(up.name)} was not loaded: {md(exc)}")
     if st.button("Reset to the profile", key="w_reset"):
         for k in ("pw", "iw", "norm", "agg", "th"):
             settings.put(k, {} if k in ("pw", "iw") else ("" if k in ("norm", "agg") else ()))
@@ -120,6 +121,6 @@ st.caption("Each bar spans the 5th to 95th percentile of the state's rank over 5
 st.download_button("Save these weights (YAML)", profile.to_yaml(), file_name=f"weights-{base.name}-custom.yml",
                    mime="application/x-yaml", key="w_save")
 c1, c2 = st.columns(2)
-c1.download_button("Scores (CSV)", lambda: res.flat().to_csv(index=False), "scores.csv", "text/csv", key="w_csv")
+c1.download_button("Scores (CSV)", lambda: exports.to_csv(res.flat()), "scores.csv", "text/csv", key="w_csv")
 c2.download_button("Scores (JSON)", lambda: pd.Series(res.records()).to_json(orient="values", force_ascii=False),
                    "scores.json", "application/json", key="w_json")
