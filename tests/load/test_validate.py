@@ -76,12 +76,33 @@ def test_parse_reports_ragged_rows_with_their_line():
 @pytest.mark.parametrize("text, match", [
     ("", "is empty"),
     ("  \n\n", "is empty"),
-    ('a,b\n1,"unterminated\n', "not valid CSV"),
     ("a,a\n1,2\n", "repeated column"),
 ])
 def test_parse_refuses_unreadable_files(text, match):
     with pytest.raises(FormatError, match=match):
         frame(text)
+
+
+def test_one_unparsable_row_is_rejected_not_the_file():
+    # an unterminated quote, a field over csv's limit and a stray quote swallowing lines: each
+    # is rejected on its own line and the rows around it are read
+    long = "x" * 200_000
+    df = frame(f'a,b\n1,2\n3,"unterminated\n4,5\n6,{long}\n7,8\n9,"stray\n10,11\n12,"ok"\n')
+    assert df["a"].tolist() == ["1", "4", "7", "10", "12"]
+    lines = {r.line: r.reason for r in df.attrs["ragged"]}
+    assert sorted(lines) == [3, 5, 7]
+    assert "quote" in lines[3] and "longer than 131,072" in lines[5] and "quote" in lines[7]
+    df = frame('a,b\n1,2\n3,"x\n4,5\n')
+    assert df["a"].tolist() == ["1", "4"] and "quote" in df.attrs["ragged"][0].reason
+
+
+def test_a_header_of_a_million_columns_is_refused_quickly():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(FormatError, match="1,000,000 columns"):
+        frame(",".join(f"c{i}" for i in range(1_000_000)) + "\n1,2\n")
+    assert time.perf_counter() - t0 < 1.0
 
 
 def test_read_text_csv_names_missing_columns(tmp_path):
