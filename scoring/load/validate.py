@@ -170,6 +170,9 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
             consumed[0] = k + 1
             yield lines[k]
 
+    if lines and '"' not in lines[0] and lines[0].count(",") >= MAX_COLUMNS:   # refused before splitting it
+        raise FormatError(f"{path}: has {lines[0].count(',') + 1:,} columns in its header; at most "
+                          f"{MAX_COLUMNS:,} are read (is this the right file?)")
     i = 0
     width = None
     while i < n:

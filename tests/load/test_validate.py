@@ -191,7 +191,7 @@ def test_dates_ahead_of_next_month_and_sloppy_whole_numbers_are_rejected():
     late = dt.date.today() + dt.timedelta(days=60)
     c = check_frame(frame(f"d\n{soon}\n{late}\n"), [Field("d", "date", required=True)])
     assert [r.line for r in c.rejects] == [3] and "in the future" in c.rejects[0].reason
-    c = check_frame(frame("n\n2030\n2030.5\n2e3\n1e300\n1.5\n1,045\n7.0\n"), [Field("n", "int")])
+    c = check_frame(frame("n\n2030\n2030.5\n2e3\n1e300\n1.5\n\"1,045\"\n7.0\n"), [Field("n", "int")])
     assert c.rows["n"].tolist() == [2030, 1045, 7]
     assert [r.line for r in c.rejects] == [3, 4, 5, 6]
     assert all("is not a whole number" in r.reason for r in c.rejects)
