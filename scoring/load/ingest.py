@@ -141,7 +141,7 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
         elif fmt == "ucdp":
             parsed = parse_ucdp(df, names=names, polygons=state_polygons(), say=say)
         elif fmt == "acled":
-            parsed = parse_acled(df, names=names, say=say)
+            parsed = parse_acled(df, names=names, say=say, polygons=state_polygons())
         elif fmt == "events":
             parsed = parse_events(df, con=con, say=say)
         else:
