@@ -65,7 +65,8 @@ def _rejects(args) -> int:
         df.to_csv(sys.stdout, index=False)
     else:
         for r in df.itertuples(index=False):
-            print(f"{_plain(r.batch_id)}  line {r.line}  {_plain(r.field or '-')}: {_plain(r.reason)}")
+            field = r.field if isinstance(r.field, str) and r.field else "-"    # NULL for a row of the wrong width
+            print(f"{_plain(r.batch_id)}  line {r.line}  {_plain(field)}: {_plain(r.reason)}")
     return 0
 
 
