@@ -157,7 +157,7 @@ def event_cross_checks(known_sources: set[str] | None, places: pd.DataFrame | No
             reason = reason.mask(new, text)
             bad = bad | new
 
-        no_source = raw["source_ids"].ne("") & raw["source_ids"].map(lambda c: not split_ids(c))
+        no_source = raw["source_ids"].ne("") & raw["source_ids"].map(lambda c: not split_ids(c)).astype(bool)
         flag(no_source, "source_ids", "names no source (only separators: " + raw["source_ids"].map(repr) + ")")
         if known_sources is not None:
             unknown = raw["source_ids"].map(lambda s: ";".join(x for x in split_ids(s) if x not in known_sources))
