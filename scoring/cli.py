@@ -15,9 +15,16 @@ from scoring.errors import RiskError
 
 
 def _build(args) -> int:
+    from scoring import paths
+    from scoring.errors import OptionError
     from scoring.load.build import build
     from scoring.load.reference import rel
 
+    target = paths.db_path(args.db)
+    if target.is_dir():
+        raise OptionError(f"--db {target}: is a folder; give the path of the database file to write")
+    if not target.parent.is_dir() and target.parent.exists():
+        raise OptionError(f"--db {target}: {target.parent} is not a folder")
     path, counts, secs = build(args.db, progress=(lambda m: print(m, file=sys.stderr)) if args.verbose else None)
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items() if k in
                         ("states", "places", "corridors", "events", "facts", "official_stats", "population"))
@@ -40,9 +47,7 @@ def _ingest(args) -> int:
     res = ingest(args.path, args.format, args.db, release=args.release, say=say)
     print(res.summary())
     for note in res.notes:
-        print(f"note: {note}")
-    if res.rejected:
-        print(f"see the rejected rows with: python -m scoring rejects {res.batch_id}")
+        print(f"note: {_plain(note)}")
     return 0
 
 
@@ -54,10 +59,14 @@ def _rejects(args) -> int:
         print("no rejected rows" + (f" in batch {args.batch}" if args.batch else ""))
         return 0
     if args.format == "csv":
+        # the cells are a user's text: escape sequences are shown, never sent to the terminal
+        text = ["batch_id", "field", "reason", "raw"]
+        df[text] = df[text].map(lambda v: v if v is None or v != v else _plain(v))
         df.to_csv(sys.stdout, index=False)
     else:
         for r in df.itertuples(index=False):
-            print(f"{r.batch_id}  line {r.line}  {r.field or '-'}: {r.reason}")
+            field = r.field if isinstance(r.field, str) and r.field else "-"    # NULL for a row of the wrong width
+            print(f"{_plain(r.batch_id)}  line {r.line}  {_plain(field)}: {_plain(r.reason)}")
     return 0
 
 
@@ -163,14 +172,13 @@ def _open_model(args):
     """(store, model, profile, options) for the scoring subcommands that share score's options."""
     from scoring import paths
     from scoring.db.store import Store
-    from scoring.errors import FormatError
     from scoring.index.matrix import TimeOptions
     from scoring.index.model import RiskModel
     from scoring.index.weights import load_profile, load_weights_file
+    from scoring.load.ingest import check_database
 
     db = paths.db_path(args.db)
-    if not db.exists():
-        raise FormatError(f"{db}: no database here; run `python -m scoring build` first")
+    check_database(db)     # missing, a folder, damaged, truncated or foreign: one line, exit 2
     profile = load_weights_file(args.weights) if args.weights else load_profile(args.profile)
     opts = TimeOptions(as_of=args.as_of, window_days=args.window_days, half_life_days=args.half_life_days,
                        buffer_km=args.buffer_km, undercount=args.undercount, embedded_only=args.embedded_only)

@@ -42,6 +42,10 @@ MAX_LAG_DAYS = 730
 MOMENTUM_EPS = 1.0
 
 
+# The as-of dates a score can mean (window arithmetic on year 1 or 9999 overflows).
+AS_OF_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+
 @dataclass(frozen=True)
 class TimeOptions:
     """The data and time choices of stage 1 (the weights are stage 2's business)."""
@@ -58,6 +62,8 @@ class TimeOptions:
     embedded_only: bool = False
 
     def validated(self) -> TimeOptions:
+        if self.as_of is not None and not (AS_OF_RANGE[0] <= self.as_of <= AS_OF_RANGE[1]):
+            raise OptionError(f"as_of must be between {AS_OF_RANGE[0]} and {AS_OF_RANGE[1]}, got {self.as_of}")
         if not (30 <= int(self.window_days) <= 3650):
             raise OptionError(f"window_days must be between 30 and 3650, got {self.window_days}")
         if not (math.isfinite(self.half_life_days) and 7 <= self.half_life_days <= 3650):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from scoring.load.parse.rnpdno import parse_rnpdno
 from scoring.load.parse.sesnsp import parse_sesnsp
 from scoring.load.parse.ucdp import parse_ucdp
 from scoring.load.reference import read_crime_map
-from scoring.load.validate import Reject, decode_bytes, parse_text_csv
+from scoring.load.validate import Reject, current_month, decode_bytes, parse_text_csv
 
 
 @dataclass
@@ -61,13 +62,32 @@ class BatchResult:
     superseded: int = 0
     already_loaded: bool = False
     notes: list[str] = field(default_factory=list)
+    first_rejects: list[Reject] = field(default_factory=list)   # the first few, for the summary
 
     def summary(self) -> str:
         if self.already_loaded:
             return f"{self.file}: already imported as batch {self.batch_id}; nothing changed"
         s = (f"{self.file}: loaded {self.loaded:,}, rejected {self.rejected:,}"
              f"{f', kept newer values for {self.superseded:,}' if self.superseded else ''}; batch {self.batch_id}")
+        if self.rejected:
+            shown = "; ".join(_one_line(f"line {r.line}" + (f", field '{r.field}'" if r.field else "")
+                                        + f": {r.reason}") for r in self.first_rejects)
+            more = (f"; the other {self.rejected - len(self.first_rejects):,}"
+                    if self.rejected > len(self.first_rejects) else "; all of them")
+            s += f". First rejected: {shown}{more} with: python -m scoring rejects {self.batch_id}"
         return s
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """A user's text on one terminal line: control characters shown escaped, long text cut."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+def safe_name(path: Path) -> str:
+    """A file's name as text that can be stored and printed (a name that is not valid UTF-8
+    keeps its undecodable bytes as \\xNN)."""
+    return os.fsencode(path.name).decode("utf-8", errors="backslashreplace")
 
 
 
@@ -101,6 +121,9 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
     if fmt not in FORMATS:
         raise FormatError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     df, checksum = read_user_file(path)
+    # rows the reader could not split into the header's fields: rejected here for every format
+    # (and counted as read), not left to each parser
+    unreadable = df.attrs.pop("ragged", [])
     names = StateNames()
     try:
         if fmt in ("sesnsp", "sesnsp-victims", "sesnsp-homologated", "sesnsp-federal"):
@@ -118,14 +141,15 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
         elif fmt == "ucdp":
             parsed = parse_ucdp(df, names=names, polygons=state_polygons(), say=say)
         elif fmt == "acled":
-            parsed = parse_acled(df, names=names, say=say)
+            parsed = parse_acled(df, names=names, say=say, polygons=state_polygons())
         elif fmt == "events":
             parsed = parse_events(df, con=con, say=say)
         else:
             parsed = parse_population(df, names=names, say=say)
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
-    parsed.rejects = _one_per_line(parsed.rejects)
+    parsed.rejects = _one_per_line(sorted(unreadable + parsed.rejects, key=lambda r: r.line))
+    parsed.rows_read += len(unreadable)
     if fmt in WHOLE_FILE_FORMATS and parsed.rejects:
         first = parsed.rejects[0]
         more = f" (and {len(parsed.rejects) - 1} more bad row(s))" if len(parsed.rejects) > 1 else ""
@@ -153,6 +177,10 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
     path = Path(path)
     if release is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", release):
         raise FormatError(f"--release must be YYYY-MM, got {release!r}")
+    this_month = "{:04d}-{:02d}".format(*current_month())
+    if release is not None and not ("1900-01" <= release <= this_month):
+        raise FormatError(f"--release {release} is " + ("in the future" if release > this_month else "before 1900")
+                          + f"; a release is a month that has been published (at the latest {this_month})")
     if con is None:
         # the one writers' path: on a copy of the database, swapped in under the writers' lock,
         # so a CLI import, a page import and a removal never overwrite each other's batches
@@ -160,6 +188,11 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         _check_database(target)
         return store.apply_to_copy(target, lambda c: ingest(path, fmt, release=release, say=say, con=c), on_wait=say)
     parsed, checksum = parse(path, fmt, con=con, say=say)
+    if parsed.release is not None and parsed.release > this_month:
+        # rows may run a few days ahead (a date within the next month); a release cannot
+        parsed.notes.append(f"the file's last month {parsed.release} is after the current month; "
+                            f"its release is taken as {this_month}")
+        parsed.release = this_month
     rel_ = release or parsed.release or "unknown"
     if rel_ == "unknown":
         parsed.notes.append("no --release given and the file does not show one: its values never replace "
@@ -167,7 +200,7 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
     batch_id = f"{fmt}-{checksum[:10]}-{rel_}"
     seen = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
     if seen:
-        return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
+        return BatchResult(batch_id, safe_name(path), fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
     with store.transaction(con):
         loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
         if parsed.table == "official_stats":
@@ -177,27 +210,27 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         if parsed.new_sources:
             store.insert_df(con, "sources", pd.DataFrame({
                 "source_id": parsed.new_sources, "kind": "user_file",
-                "title": [f"source named in {path.name}"] * len(parsed.new_sources),
-                "provenance": f"imported in batch {batch_id}", "file": path.name}))
+                "title": [f"source named in {safe_name(path)}"] * len(parsed.new_sources),
+                "provenance": f"imported in batch {batch_id}", "file": safe_name(path)}))
         store.insert_df(con, "ingest_batches", pd.DataFrame([{
             "batch_id": batch_id, "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            "file_name": path.name, "checksum": checksum, "format": fmt, "release": rel_,
+            "file_name": safe_name(path), "checksum": checksum, "format": fmt, "release": rel_,
             "rows_read": parsed.rows_read, "rows_loaded": loaded, "rows_rejected": len(parsed.rejects),
             "rows_superseded": superseded, "note": " | ".join(parsed.notes) or None}]))
         if parsed.rejects:
             store.insert_df(con, "rejected_rows", pd.DataFrame(
                 [{"batch_id": batch_id, "line": r.line, "field": r.field, "reason": r.reason, "raw": r.raw[:2000]}
                  for r in parsed.rejects]))
-    return BatchResult(batch_id, path.name, fmt, rel_, parsed.rows_read, loaded, len(parsed.rejects),
-                       superseded, notes=parsed.notes)
+    return BatchResult(batch_id, safe_name(path), fmt, rel_, parsed.rows_read, loaded, len(parsed.rejects),
+                       superseded, notes=parsed.notes, first_rejects=parsed.rejects[:3])
 
 
 def _has_table(con, name: str) -> bool:
     return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall())
 
 
-def _check_database(target: Path) -> None:
-    """A database the user can write to, or a one-line reason (exit 2)."""
+def check_database(target: Path) -> None:
+    """A database of this project that can be opened, or a one-line reason (exit 2)."""
     if not target.exists():
         raise FormatError(f"{target}: no database here; run `python -m scoring build` first")
     if not target.is_file():
@@ -209,19 +242,41 @@ def _check_database(target: Path) -> None:
         raise FormatError(f"{target}: cannot be read ({exc.strerror or exc})") from None
     if len(head) < 16 or head[8:12] != b"DUCK":
         raise FormatError(f"{target}: is not a DuckDB database (damaged, truncated or another kind of file)")
-    _open(target, read_only=True).close()    # a process writing it in place (not one of ours) is refused
+    con = _open(target, read_only=True)    # a process writing it in place (not one of ours) is refused
+    try:
+        con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+        if not _has_table(con, "ingest_batches"):
+            raise FormatError(f"{target}: is a DuckDB database but not one of this project's "
+                              "(no ingest_batches table); run `python -m scoring build` to make one")
+    except duckdb.Error as exc:
+        raise FormatError(f"{target}: is not a valid database (damaged or truncated: {_first_line(exc)}); "
+                          "rebuild it with `python -m scoring build`") from None
+    finally:
+        con.close()
+
+
+_check_database = check_database
+
+
+def _first_line(exc) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _open(target: Path, *, read_only: bool = False):
-    """Open the database; a missing or locked file is the user's to fix, not a bug."""
+    """Open the database; a missing, locked or damaged file is the user's to fix, not a bug."""
     if not target.exists():
         raise FormatError(f"{target}: no database here; run `python -m scoring build` first")
+    if not target.is_file():
+        raise FormatError(f"{target}: is not a database file")
     try:
         return store.connect(target, read_only=read_only)
-    except duckdb.IOException as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FormatError(f"{target}: cannot open the database ({first}); another process (the dashboard, "
-                          "a build or an import) may be using it") from None
+    except duckdb.Error as exc:
+        first = _first_line(exc)
+        if isinstance(exc, duckdb.IOException) and "lock" in first.lower():
+            raise FormatError(f"{target}: cannot open the database ({first}); another process (the dashboard, "
+                              "a build or an import) may be using it") from None
+        raise FormatError(f"{target}: is not a valid database (damaged, truncated or another kind of file: "
+                          f"{first}); rebuild it with `python -m scoring build`") from None
 
 
 def list_rejects(db=None, batch: str | None = None) -> pd.DataFrame:

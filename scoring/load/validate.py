@@ -8,7 +8,9 @@ stops on the first reject; an import keeps the good rows and records the rejects
 
 from __future__ import annotations
 
+import collections
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Sequence
@@ -78,7 +80,15 @@ def read_text_csv(path, *, encoding: str | None = None, required_columns: Sequen
 
 
 def decode_bytes(raw: bytes, path, encoding: str | None = None) -> str:
-    """UTF-8 (with or without BOM) first, then Latin-1 only if the bytes look like text."""
+    """UTF-16 (with or without BOM), else UTF-8 (with or without BOM); a file that is not valid
+    UTF-8 is decoded line by line (a line that is not UTF-8 is read as Windows-1252/Latin-1), so
+    one stray Latin-1 byte never turns every 'Culiacán' of a UTF-8 file into 'CuliacÃ¡n'."""
+    utf16 = _utf16(raw)
+    if encoding is None and utf16:
+        try:
+            return raw.decode(utf16).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"{path}: looks like UTF-16 text but is not valid UTF-16 at byte {exc.start}") from None
     if b"\x00" in raw[:4096]:
         raise FormatError(f"{path}: is a binary file, not CSV text")
     if encoding:
@@ -89,7 +99,32 @@ def decode_bytes(raw: bytes, path, encoding: str | None = None) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace") if _mostly_text(raw) else _bad_encoding(path)
+        if not _mostly_text(raw):
+            _bad_encoding(path)
+    return "\n".join(_decode_line(line) for line in raw.split(b"\n")).lstrip("\ufeff")
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
+
+
+def _utf16(raw: bytes) -> str | None:
+    """'utf-16' for a file with a UTF-16 byte-order mark, 'utf-16-le'/'-be' for one without whose
+    every other byte is zero (CSV text is mostly ASCII), else None."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= 0.6 * len(odd) and even.count(0) <= 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.6 * len(even) and odd.count(0) <= 0.05 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _mostly_text(raw: bytes) -> bool:
@@ -102,23 +137,75 @@ def _bad_encoding(path):
     raise FormatError(f"{path}: is neither UTF-8 nor Latin-1 text")
 
 
+# A header wider than this is not a table of ours (and an attack on the parser's time).
+MAX_COLUMNS = 1000
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "end of data" in text:
+        return "opens a quote that is never closed; the row is skipped"
+    if "field larger than field limit" in text:
+        return f"has a field longer than {csv.field_size_limit():,} characters; the row is skipped"
+    return f"is not valid CSV ({text}); the row is skipped"
+
+
 def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> pd.DataFrame:
     """Parse CSV text into an all-string frame with a ``_line`` column."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise FormatError(f"{path}: is empty")
     # csv.reader yields logical rows; a quoted field may span several physical lines, so
-    # record the physical line each row starts on (reader.line_num is the line it ends on).
-    rows, starts = [], []
-    try:
-        reader = csv.reader(io.StringIO(text), strict=True)
-        prev = 0
-        for row in reader:
-            rows.append(row)
-            starts.append(prev + 1)
-            prev = reader.line_num
-    except csv.Error as exc:
-        raise FormatError(f"{path}: is not valid CSV (line {prev + 1}: {exc})") from None
+    # record the physical line each row starts on. A row the reader cannot parse (a quote
+    # never closed, a field over the size limit), or a row spanning several lines whose width
+    # is wrong (a stray quote that swallowed the lines after it), is rejected on its first
+    # line and reading goes on from the next physical line: one bad row never costs the file.
+    lines = io.StringIO(text).readlines()
+    n = len(lines)
+    rows, starts, broken = [], [], []
+    consumed = [0]
+
+    def feed(start):
+        for k in range(start, n):
+            consumed[0] = k + 1
+            yield lines[k]
+
+    if lines and '"' not in lines[0] and lines[0].count(",") >= MAX_COLUMNS:   # refused before splitting it
+        raise FormatError(f"{path}: has {lines[0].count(',') + 1:,} columns in its header; at most "
+                          f"{MAX_COLUMNS:,} are read (is this the right file?)")
+    i = 0
+    width = None
+    while i < n:
+        reader = csv.reader(feed(i), strict=True)
+        row_start = i
+        restart = None
+        try:
+            for row in reader:
+                if width is None:
+                    width = len(row)
+                    if width > MAX_COLUMNS:
+                        raise FormatError(f"{path}: has {width:,} columns in its header; at most "
+                                          f"{MAX_COLUMNS:,} are read (is this the right file?)")
+                elif consumed[0] - row_start > 1 and len(row) != width and any(c.strip() for c in row):
+                    broken.append(Reject(row_start + 1, None, f"has {len(row)} fields, expected {width}, in a "
+                                         f"quoted field running over {consumed[0] - row_start} lines; the row "
+                                         "is skipped", lines[row_start].rstrip("\n")))
+                    restart = row_start + 1
+                    break
+                rows.append(row)
+                starts.append(row_start + 1)
+                row_start = consumed[0]
+        except csv.Error as exc:
+            if width is None:
+                raise FormatError(f"{path}: is not valid CSV (line {row_start + 1}: {exc})") from None
+            span = consumed[0] - row_start
+            why = (f"opens a quote that runs over {span} lines and is not closed properly; the row is skipped"
+                   if span > 1 else _csv_problem(exc))
+            broken.append(Reject(row_start + 1, None, why, lines[row_start].rstrip("\n")))
+            restart = row_start + 1
+        if restart is None:
+            break
+        i = restart
     if not rows:
         raise FormatError(f"{path}: is empty")
     header = [h.strip().lstrip("\ufeff") for h in rows[0]]
@@ -129,7 +216,8 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
             f"the header has {', '.join(repr(h) for h in header[:12])}"
         )
     if len(set(header)) != len(header):
-        dup = sorted({h for h in header if header.count(h) > 1})
+        counts = collections.Counter(header)
+        dup = sorted(h for h, k in counts.items() if k > 1)
         raise FormatError(f"{path}: repeated column name(s) {dup}")
     width = len(header)
     body, lines, ragged = [], [], []
@@ -143,10 +231,38 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
         lines.append(line)
     df = pd.DataFrame(body, columns=header, dtype="str") if body else pd.DataFrame(columns=header, dtype="str")
     df["_line"] = np.asarray(lines, dtype="int64")
-    df.attrs["ragged"] = [
+    df.attrs["ragged"] = sorted(broken + [
         Reject(ln, None, f"has {len(r)} fields, expected {width}", ",".join(r)) for ln, r in ragged
-    ]
+    ], key=lambda r: r.line)
     return df
+
+
+# A count or code as written: digits, thousands commas removed, at most a '.0' an export adds.
+WHOLE_NUMBER = r"[+-]?\d+(\.0*)?"
+# No record of ours predates 1900; a date more than a month ahead is a typo or an attack (it
+# would move every default as-of date).
+DATE_MIN = dt.date(1900, 1, 1)
+FUTURE_DAYS = 31
+
+
+def date_max() -> dt.date:
+    """The latest date a row may carry: today plus a month (publication dates run a little ahead)."""
+    return dt.date.today() + dt.timedelta(days=FUTURE_DAYS)
+
+
+def current_month() -> tuple[int, int]:
+    today = dt.date.today()
+    return today.year, today.month
+
+
+def date_out_of_range(parsed: pd.Series, raw: pd.Series) -> pd.Series:
+    """Per row: '' for a date from 1900 to :func:`date_max`, else the reason (NaT counts as '')."""
+    early = parsed.notna() & (parsed < pd.Timestamp(DATE_MIN))
+    late = parsed.notna() & (parsed > pd.Timestamp(date_max()))
+    reason = pd.Series("", index=parsed.index, dtype="str")
+    reason = reason.mask(early, "date " + raw.map(repr) + " is before 1900")
+    reason = reason.mask(late, "date " + raw.map(repr) + f" is in the future (after {date_max()})")
+    return reason
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -174,7 +290,9 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         num = num.where(np.isfinite(num.astype("float64")))
         flag(~blank & num.isna(), "is not a number: " + s.map(repr))
         if f.kind == "int":
-            frac = ~blank & num.notna() & (num != np.floor(num.fillna(0)))
+            # '2030.5', '2e3' and '1e300' are not whole numbers as written, whatever they round to
+            shaped = s.str.replace(",", "", regex=False).str.fullmatch(WHOLE_NUMBER)
+            frac = ~blank & num.notna() & (~shaped | (num != np.floor(num.fillna(0))))
             flag(frac, "is not a whole number: " + s.map(repr))
             num = num.where(~frac)  # a fraction cannot become Int64 (the row is rejected anyway)
             huge = num.notna() & (num.abs() > 2**53)
@@ -194,6 +312,8 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         parsed = parsed.where(parsed.dt.year >= 1)
         want = "YYYY-MM-DD" if f.kind == "date" else "YYYY-MM"
         flag(~blank & parsed.isna(), f"is not a valid date ({want}): " + s.map(repr))
+        out_of_range = date_out_of_range(parsed, s)
+        flag(out_of_range.ne(""), out_of_range)
         value = parsed.dt.date if f.kind == "date" else s
     if f.choices is not None:
         allowed = set(f.choices)

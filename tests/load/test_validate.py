@@ -76,12 +76,33 @@ def test_parse_reports_ragged_rows_with_their_line():
 @pytest.mark.parametrize("text, match", [
     ("", "is empty"),
     ("  \n\n", "is empty"),
-    ('a,b\n1,"unterminated\n', "not valid CSV"),
     ("a,a\n1,2\n", "repeated column"),
 ])
 def test_parse_refuses_unreadable_files(text, match):
     with pytest.raises(FormatError, match=match):
         frame(text)
+
+
+def test_one_unparsable_row_is_rejected_not_the_file():
+    # an unterminated quote, a field over csv's limit and a stray quote swallowing lines: each
+    # is rejected on its own line and the rows around it are read
+    long = "x" * 200_000
+    df = frame(f'a,b\n1,2\n3,"unterminated\n4,5\n6,{long}\n7,8\n9,"stray\n10,11\n12,"ok"\n')
+    assert df["a"].tolist() == ["1", "4", "7", "10", "12"]
+    lines = {r.line: r.reason for r in df.attrs["ragged"]}
+    assert sorted(lines) == [3, 5, 7]
+    assert "quote" in lines[3] and "longer than 131,072" in lines[5] and "quote" in lines[7]
+    df = frame('a,b\n1,2\n3,"x\n4,5\n')
+    assert df["a"].tolist() == ["1", "4"] and "quote" in df.attrs["ragged"][0].reason
+
+
+def test_a_header_of_a_million_columns_is_refused_quickly():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(FormatError, match="1,000,000 columns"):
+        frame(",".join(f"c{i}" for i in range(1_000_000)) + "\n1,2\n")
+    assert time.perf_counter() - t0 < 1.0
 
 
 def test_read_text_csv_names_missing_columns(tmp_path):
@@ -153,7 +174,8 @@ def test_float_field_bounds():
 @pytest.mark.parametrize("value, ok", [
     ("2020-02-29", True), ("2021-02-29", False), ("2020-13-01", False), ("2020-1-1", False),
     ("17/10/2019", False), ("2020-01", False), ("yesterday", False),
-    ("0000-01-01", False), ("0001-01-01", True), ("9999-12-31", True),   # year 0 crashed (found by the fuzz tests)
+    ("0000-01-01", False),   # year 0 crashed (found by the fuzz tests)
+    ("1900-01-01", True), ("0001-01-01", False), ("1899-12-31", False), ("9999-12-31", False),
 ])
 def test_date_field(value, ok):
     c = check_frame(frame(f"d\n{value}\n"), [Field("d", "date", required=True)])
@@ -161,7 +183,18 @@ def test_date_field(value, ok):
     if ok:
         assert c.rows["d"].iloc[0] == dt.date.fromisoformat(value)
     else:
-        assert "is not a valid date (YYYY-MM-DD)" in c.rejects[0].reason
+        assert any(w in c.rejects[0].reason for w in ("is not a valid date (YYYY-MM-DD)", "before 1900", "future"))
+
+
+def test_dates_ahead_of_next_month_and_sloppy_whole_numbers_are_rejected():
+    soon = dt.date.today() + dt.timedelta(days=20)
+    late = dt.date.today() + dt.timedelta(days=60)
+    c = check_frame(frame(f"d\n{soon}\n{late}\n"), [Field("d", "date", required=True)])
+    assert [r.line for r in c.rejects] == [3] and "in the future" in c.rejects[0].reason
+    c = check_frame(frame("n\n2030\n2030.5\n2e3\n1e300\n1.5\n\"1,045\"\n7.0\n"), [Field("n", "int")])
+    assert c.rows["n"].tolist() == [2030, 1045, 7]
+    assert [r.line for r in c.rejects] == [3, 4, 5, 6]
+    assert all("is not a whole number" in r.reason for r in c.rejects)
 
 
 @pytest.mark.parametrize("value, ok", [("2020-07", True), ("2020-07-13", True), ("2020-7", False), ("2020-13", False)])

@@ -7,9 +7,10 @@ import pandas as pd
 
 from scoring.errors import FormatError
 from scoring.load import rules
+from scoring.load.geo import state_polygons
 from scoring.load.names import StateNames
 from scoring.load.parse.common import Parsed, rejects_from, resolve_states
-from scoring.load.validate import Field, check_frame
+from scoring.load.validate import Field, check_frame, date_out_of_range
 
 ACLED_REQUIRED = ["event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "admin1",
                   "latitude", "longitude", "fatalities"]
@@ -33,7 +34,7 @@ def _acled_date(s: pd.Series) -> pd.Series:
     return iso.fillna(long)
 
 
-def parse_acled(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
+def parse_acled(df: pd.DataFrame, *, names: StateNames, say, polygons=None) -> Parsed:
     missing = [c for c in ACLED_REQUIRED if c not in df.columns]
     if missing:
         raise FormatError(f"is not an ACLED export: missing column(s) {', '.join(missing)}")
@@ -51,10 +52,16 @@ def parse_acled(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
     bad_date = date.isna()
     rejects += rejects_from(src, bad_date, "event_date",
                              "date " + src["event_date"].map(repr) + " is neither YYYY-MM-DD nor '15 January 2023'")
+    span = date_out_of_range(date, src["event_date"])
+    rejects += rejects_from(src, span.ne(""), "event_date", span)
+    bad_date = bad_date | span.ne("")
     state, why = resolve_states(src, None, "admin1", names)
     bad_state = ~bad_date & state.eq("")
     rejects += rejects_from(src, bad_state, "admin1", why)
-    keep = ~(bad_date | bad_state)
+    off = rules.outside_claimed_state(rows["latitude"], rows["longitude"], state.where(~(bad_date | bad_state), ""),
+                                      polygons if polygons is not None else state_polygons())
+    rejects += rejects_from(src, off.ne(""), "latitude", off)
+    keep = ~(bad_date | bad_state | off.ne(""))
     src, rows, date, state = src[keep], rows[keep], date[keep], state[keep]
     sub = src["sub_event_type"].str.lower().map(_ACLED_SUB).fillna("other")
     inter2 = src.get("inter2", pd.Series("", index=src.index)).astype(str)

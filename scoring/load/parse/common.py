@@ -65,7 +65,8 @@ def resolve_states(df: pd.DataFrame, code_col: str | None, name_col: str | None,
     if code_col is not None:
         raw = df[code_col].str.strip()
         num = pd.to_numeric(raw, errors="coerce")
-        ok = num.notna() & (num >= 1) & (num <= 32) & (num == np.floor(num.fillna(0)))
+        # digits only: '1e1' or '10.5' is not the code 10
+        ok = raw.str.fullmatch(r"\d{1,2}") & num.notna() & (num >= 1) & (num <= 32)
         out = out.mask(ok, num.where(ok, 0).astype("int64").astype(str).str.zfill(2))
         reason = reason.mask(~ok, "state code " + raw.map(repr) + " is not an INEGI code 1-32")
     if name_col is not None:
@@ -95,3 +96,36 @@ def number(s: pd.Series) -> pd.Series:
     cleaned = s.str.replace(",", "", regex=False).str.replace(" ", "", regex=False)
     num = pd.to_numeric(cleaned.where(cleaned.ne("")), errors="coerce").astype("float64")
     return num.where(np.isfinite(num))  # 'inf', 'nan', '1e999' are not counts (NaN -> rejected)
+
+
+# The largest count one state-month cell of an official series can hold: the largest real one
+# is a few thousand, so a million is a typo, a unit error or an attack, never a count.
+OFFICIAL_COUNT_MAX = 1_000_000
+WHOLE = r"\d+(\.0*)?"
+
+
+def count_problem(raw: pd.Series, value: pd.Series, *, maximum: float = OFFICIAL_COUNT_MAX) -> pd.Series:
+    """Per cell: '' for a blank or a whole count from 0 to ``maximum``, else the reason."""
+    cleaned = raw.str.replace(",", "", regex=False).str.replace(" ", "", regex=False)
+    given = cleaned.ne("")
+    reason = pd.Series("", index=raw.index, dtype="str")
+    notnum = given & (value.isna() | (value < 0) | ~cleaned.str.fullmatch(WHOLE))
+    reason = reason.mask(notnum, "count " + raw.map(repr) + " is not a whole number >= 0")
+    huge = given & ~notnum & (value > maximum)
+    reason = reason.mask(huge, "count " + raw.map(repr) + f" is above {maximum:,} for one cell: not a plausible count")
+    return reason
+
+
+def whole_in(raw: pd.Series, low: int, high: int) -> pd.Series:
+    """The value of an integer written as digits (a year, a month) within [low, high], else NaN."""
+    s = raw.str.strip()
+    num = pd.to_numeric(s.where(s.str.fullmatch(r"\d{1,4}")), errors="coerce")
+    return num.where((num >= low) & (num <= high))
+
+
+def after_current_month(year: pd.Series, month: pd.Series) -> pd.Series:
+    """True where (year, month) is after the current month (a cell not published yet)."""
+    from scoring.load.validate import current_month
+
+    y, m = current_month()
+    return (year > y) | ((year == y) & (month > m))

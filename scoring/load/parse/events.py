@@ -6,6 +6,7 @@ import pandas as pd
 
 from scoring.errors import FormatError
 from scoring.load import rules
+from scoring.load.geo import state_polygons
 from scoring.load.parse.common import Parsed, rejects_from
 from scoring.load.validate import check_frame
 
@@ -19,7 +20,8 @@ def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
     known = {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
     seeds = {r[0] for r in con.execute("SELECT event_id FROM events WHERE origin <> 'user'").fetchall()}
     places = con.execute("SELECT place_id, kind, state_code, cvegeo FROM places WHERE kind='municipality'").df()
-    checked = check_frame(df, rules.event_fields(codes, corridors), extra=rules.event_cross_checks(None, places))
+    checked = check_frame(df, rules.event_fields(codes, corridors),
+                          extra=rules.event_cross_checks(None, places, polygons=state_polygons()))
     rows = checked.rows
     taken = rows["event_id"].isin(seeds)
     rejects = checked.rejects + rejects_from(rows, taken, "event_id",

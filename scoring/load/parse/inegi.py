@@ -13,7 +13,16 @@ import pandas as pd
 
 from scoring.errors import FormatError
 from scoring.load.names import StateNames
-from scoring.load.parse.common import Parsed, header_key, number, rejects_from, resolve_states
+from scoring.load.parse.common import (
+    Parsed,
+    after_current_month,
+    count_problem,
+    header_key,
+    number,
+    rejects_from,
+    resolve_states,
+    whole_in,
+)
 
 CRIME_TYPE = SUBTYPE = "Defunciones por homicidio (INEGI)"
 MODALITY = "(all)"
@@ -26,14 +35,19 @@ def parse_inegi_deaths(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
         raise FormatError("is not an INEGI homicide-deaths file: expected the columns cve_ent (or state_code), "
                           "year, month, homicides")
     state, why = resolve_states(df, code, None, names)
-    year, month, value = number(df[keys["year"]]), number(df[keys["month"]]), number(df[keys["homicides"]])
+    year, month = whole_in(df[keys["year"]], 1990, 2100), whole_in(df[keys["month"]], 1, 12)
+    value = number(df[keys["homicides"]])
     rejects = rejects_from(df, state.eq(""), code, why)
     bad = state.eq("")
-    for col, ok, text in ((keys["year"], year.between(1990, 2100) & (year == year.round()), "is not a year"),
-                          (keys["month"], month.between(1, 12) & (month == month.round()), "is not a month 1-12"),
-                          (keys["homicides"], (value >= 0) & (value == value.round()), "is not a whole count")):
+    counted = count_problem(df[keys["homicides"]], value)
+    for col, ok, text in ((keys["year"], year.notna(), df[keys["year"]].map(repr) + " is not a year"),
+                          (keys["month"], month.notna(), df[keys["month"]].map(repr) + " is not a month 1-12"),
+                          (keys["month"], ~after_current_month(year, month),
+                           df[keys["year"]] + "-" + df[keys["month"]] + " is after the current month"),
+                          (keys["homicides"], value.notna() & counted.eq(""),
+                           counted.mask(counted.eq(""), df[keys["homicides"]].map(repr) + " is not a whole count"))):
         m = ~bad & ~ok.fillna(False)
-        rejects += rejects_from(df, m, col, df[col].map(repr) + " " + text)
+        rejects += rejects_from(df, m, col, text)
         bad |= m
     ok = ~bad
     out = pd.DataFrame({"state_code": state[ok], "year": year[ok].astype("int64"), "month": month[ok].astype("int64"),

@@ -9,6 +9,9 @@ from scoring.load.names import StateNames
 from scoring.load.parse.common import Parsed, header_key, rejects_from, resolve_states
 from scoring.load.validate import Field, check_frame
 
+# No state comes near this (the largest has under 20 million people).
+POPULATION_MAX = 100_000_000
+
 
 def parse_population(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
     keys = {header_key(c): c for c in df.columns if c != "_line"}
@@ -27,9 +30,9 @@ def parse_population(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
     sub = sub.loc[~national]
     state, why = resolve_states(sub, keys["state code"] if has_code else None, keys["state name"] if has_name else None, names)
     fields = [Field(keys["year"], "int", required=True, min=1950, max=2100),
-              Field(keys["pop mid year"], "int", required=True, min=1)]
+              Field(keys["pop mid year"], "int", required=True, min=1, max=POPULATION_MAX)]
     if "pop start of year" in keys:
-        fields.append(Field(keys["pop start of year"], "int", min=1))
+        fields.append(Field(keys["pop start of year"], "int", min=1, max=POPULATION_MAX))
     checked = check_frame(sub.assign(_state=state), fields)
     # one reject per row: a row already refused for its year or population is not counted again
     bad_state = state.eq("") & ~sub["_line"].isin({r.line for r in checked.rejects})

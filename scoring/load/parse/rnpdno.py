@@ -11,7 +11,8 @@ import pandas as pd
 
 from scoring.errors import FormatError
 from scoring.load.names import StateNames
-from scoring.load.parse.common import Parsed, header_key, number, rejects_from, resolve_states
+from scoring.load.parse.common import Parsed, count_problem, header_key, number, rejects_from, resolve_states
+from scoring.load.validate import date_out_of_range
 
 CRIME_TYPE = "Personas desaparecidas y no localizadas"
 SUBTYPE = "Registro activo (desaparecidas + no localizadas)"
@@ -29,9 +30,17 @@ def parse_rnpdno(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
     rejects = rejects_from(df, state.eq(""), keys.get("state code") or keys["state name"], why)
     bad_date = state.ne("") & when.isna()
     rejects += rejects_from(df, bad_date, keys["as of"], "date " + df[keys["as of"]].map(repr) + " is not YYYY-MM-DD")
-    bad_value = state.ne("") & ~bad_date & (value.isna() | (value < 0) | (value != value.round()))
+    # a stock counted on a date: never a date after today
+    late = when.notna() & (when > pd.Timestamp.today().normalize())
+    span = date_out_of_range(when, df[keys["as of"]])
+    span = span.mask(late & span.eq(""), "date " + df[keys["as of"]].map(repr) + " is after today")
+    out_of_range = state.ne("") & ~bad_date & span.ne("")
+    rejects += rejects_from(df, out_of_range, keys["as of"], span)
+    bad_date = bad_date | out_of_range
+    why = count_problem(df[keys["active total"]], value)
+    bad_value = state.ne("") & ~bad_date & (value.isna() | why.ne(""))
     rejects += rejects_from(df, bad_value, keys["active total"],
-                            "count " + df[keys["active total"]].map(repr) + " is not a whole number >= 0")
+                            why.mask(why.eq(""), "count " + df[keys["active total"]].map(repr) + " is missing"))
     ok = state.ne("") & ~bad_date & ~bad_value
     out = pd.DataFrame({
         "state_code": state[ok], "year": when[ok].dt.year.astype("int64"), "month": when[ok].dt.month.astype("int64"),

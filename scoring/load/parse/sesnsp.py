@@ -9,7 +9,17 @@ import pandas as pd
 from scoring import paths
 from scoring.errors import FormatError
 from scoring.load.names import StateNames
-from scoring.load.parse.common import Parsed, header_key, number, one_per_line, rejects_from, resolve_states
+from scoring.load.parse.common import (
+    Parsed,
+    after_current_month,
+    count_problem,
+    header_key,
+    number,
+    one_per_line,
+    rejects_from,
+    resolve_states,
+    whole_in,
+)
 
 MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
              "septiembre", "octubre", "noviembre", "diciembre"]
@@ -167,11 +177,13 @@ def _sesnsp_wide_to_long(df, keys, *, victims):
         if "sexo" not in keys:
             raise FormatError("the official victims layout needs a 'Sexo' column")
         base["sex"] = df[keys["sexo"]].map(header_key)
-    year = pd.to_numeric(base["year_raw"], errors="coerce")
-    bad_year = year.isna() | (year < 1997) | (year > 2100)
+    year = whole_in(base["year_raw"], 1997, 2100)
+    bad_year = year.isna()
     rejects = rejects_from(base, bad_year, "Año", "year " + base["year_raw"].map(repr) + " is not a year")
-    base = base.loc[~bad_year].copy()
-    base["year"] = year[~bad_year].astype("int64")
+    future_year = ~bad_year & after_current_month(year, pd.Series(1, index=year.index))
+    rejects += rejects_from(base, future_year, "Año", "year " + base["year_raw"].map(repr) + " is in the future")
+    base = base.loc[~(bad_year | future_year)].copy()
+    base["year"] = year[base.index].astype("int64")
     months = []
     for i, m in enumerate(MONTHS_ES, start=1):
         raw = df.loc[base.index, keys[m]]
@@ -179,11 +191,18 @@ def _sesnsp_wide_to_long(df, keys, *, victims):
         part = base.copy()
         part["month"] = i
         part["value"] = val
-        bad = raw.ne("") & (val.isna() | (val < 0))
+        # a month after the current one: a figure there is refused, a blank is not a cell yet
+        future = after_current_month(part["year"], part["month"])
+        if future.any():
+            rejects += rejects_from(part.assign(_raw=raw), future & raw.ne(""), m.capitalize(),
+                                     f"{m.capitalize()} " + part["year"].astype(str) + " is after the current month: "
+                                     "not published yet")
+            part, raw, val = part.loc[~future], raw.loc[~future], val.loc[~future]
+        why = count_problem(raw, val)
+        bad = why.ne("")
         part["_bad"] = bad
         if bad.any():
-            rejects += rejects_from(part.assign(_raw=raw), bad, m.capitalize(),
-                                     "count " + raw.map(repr) + " is not a non-negative number")
+            rejects += rejects_from(part.assign(_raw=raw), bad, m.capitalize(), why)
             part.loc[bad, "value"] = np.nan
             if not victims:
                 part = part.loc[~bad]
@@ -212,17 +231,29 @@ def _sesnsp_tidy(df, keys, *, victims):
         "state_name": df[keys["state name"]] if "state name" in keys else "",
         "crime_type": df[keys["crime type"]], "subtype": df[keys["subtype"]], "modality": df[keys["modality"]],
     })
-    year = pd.to_numeric(df[keys["year"]], errors="coerce")
-    month = pd.to_numeric(df[keys["month"]], errors="coerce")
+    year = whole_in(df[keys["year"]], 1997, 2100)
+    month = whole_in(df[keys["month"]], 1, 12)
     vcol = keys["victims total"] if victims else keys["count"]
     val = number(df[vcol])
     rejects = []
-    bad_y = year.isna() | (year < 1997) | (year > 2100)
+    bad_y = year.isna()
     rejects += rejects_from(long, bad_y, "year", "year " + df[keys["year"]].map(repr) + " is not a year")
-    bad_m = ~bad_y & (month.isna() | (month < 1) | (month > 12))
+    bad_m = ~bad_y & month.isna()
     rejects += rejects_from(long, bad_m, "month", "month " + df[keys["month"]].map(repr) + " is not 1-12")
-    bad_v = ~bad_y & ~bad_m & df[vcol].ne("") & (val.isna() | (val < 0))
-    rejects += rejects_from(long, bad_v, vcol, "count " + df[vcol].map(repr) + " is not a non-negative number")
+    future = ~bad_y & ~bad_m & after_current_month(year, month)
+    rejects += rejects_from(long, future, "month", df[keys["year"]] + "-" + df[keys["month"]]
+                            + " is after the current month: not published yet")
+    bad_m = bad_m | future
+    why = count_problem(df[vcol], val)
+    bad_v = ~bad_y & ~bad_m & why.ne("")
+    rejects += rejects_from(long, bad_v, vcol, why)
+    if victims:   # the parts by sex are counts too
+        for part in ("victims male", "victims female"):
+            if part in keys:
+                why_p = count_problem(df[keys[part]], number(df[keys[part]]))
+                bad_p = ~bad_y & ~bad_m & ~bad_v & why_p.ne("")
+                rejects += rejects_from(long, bad_p, keys[part], why_p)
+                bad_v = bad_v | bad_p
     ok = ~(bad_y | bad_m | bad_v)
     long = long.loc[ok].copy()
     long["year"] = year[ok].astype("int64")

@@ -46,6 +46,10 @@ def parse_ucdp(df: pd.DataFrame, *, names: StateNames, polygons, say) -> Parsed:
     bad = state.eq("")
     rejects += rejects_from(src.assign(_line=src["_line"]), bad, "adm_1",
                              why.mask(blank & bad, "adm_1 is blank and the point is not inside a state"))
+    if polygons is not None:    # the point must lie in (or near) the state adm_1 names
+        off = rules.outside_claimed_state(rows["latitude"], rows["longitude"], state.where(~bad, ""), polygons)
+        rejects += rejects_from(src, off.ne(""), "latitude", off)
+        bad = bad | off.ne("")
     keep = ~bad
     src, rows, state, note = src[keep], rows[keep], state[keep], note[keep]
     tov = src["type_of_violence"]
