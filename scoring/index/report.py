@@ -376,7 +376,7 @@ def import_effect(before: Result, after: Result, *, min_change: float = 0.05) ->
     cols = ["region_id", "region_type", "name", "score", "level_name", "rank"]
     b = before.table[cols].set_index(["region_id", "region_type"])
     a = after.table[cols].set_index(["region_id", "region_type"])
-    both = b.join(a, lsuffix="_before", rsuffix="_after", how="outer")
+    both = b.join(a, suffixes=("_before", "_after"), how="outer")
     both["name"] = both["name_after"].fillna(both["name_before"])
     both["change"] = (both["score_after"] - both["score_before"]).round(2)
     moved = ((both["level_name_before"] != both["level_name_after"])
