@@ -61,3 +61,35 @@ def test_a_killed_writers_temporary_copy_is_cleaned_by_the_next_writer(db_copy, 
     ingest.ingest(_events(tmp_path, "K", 3), "events", db_copy)
     assert not stale.exists() and mine.exists()
     mine.unlink()
+
+
+def test_a_writer_killed_at_any_point_leaves_the_database_before_or_after(db_copy, tmp_path):
+    """kill -9 a CLI import at random points: the database opens and equals the state before
+    or after the import, and the next writer cleans what the killed one left."""
+    import signal
+    import time
+
+    from support.datahelpers import table_digest
+
+    rng = random.Random(11)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for k in range(6):
+        before = table_digest(db_copy)
+        path = _events(tmp_path, f"X{k}x", 30)
+        proc = subprocess.Popen([sys.executable, "-m", "scoring", "ingest", str(path), "--format", "events",
+                                 "--db", str(db_copy)], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 3.0))          # start-up, parse, copy, write, swap: somewhere in there
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        after = table_digest(db_copy)               # the file opens (table_digest connects read-only)
+        con = store.connect(db_copy, read_only=True)
+        try:
+            landed = con.execute(f"SELECT count(*) FROM events WHERE event_id LIKE 'X{k}x%'").fetchall()[0][0]
+        finally:
+            con.close()
+        assert landed in (0, 30)                    # all of the batch or none of it
+        assert (after == before) == (landed == 0)
+        ingest.ingest(_events(tmp_path, f"N{k}x", 1), "events", db_copy)   # the next writer
+        leftovers = [p.name for p in db_copy.parent.glob(f".{db_copy.name}.*") if ".import-" in p.name]
+        assert leftovers == []
