@@ -57,10 +57,10 @@ def test_browser_map_draws_the_32_states(browser_page):
 def test_browser_map_draws_the_corridors(browser_page):
     browser_page.open()
     lines = browser_page.page.locator(f"{MAP} .scattergeo path.js-line")
-    # Each of the 15 corridors: a dark casing under a line in its risk level's colour.
+    # Each of the 20 corridors: a dark casing under a line in its risk level's colour.
     strokes = [lines.nth(k).evaluate("e => getComputedStyle(e).stroke") for k in range(lines.count())]
     casings = [c for c in strokes if c == "rgb(33, 33, 33)"]
-    assert len(strokes) == 30 and len(casings) == 15
+    assert len(strokes) == 40 and len(casings) == 20
     assert len(set(strokes) - {"rgb(33, 33, 33)"}) >= 2  # corridors differ in level
 
 

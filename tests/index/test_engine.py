@@ -263,4 +263,4 @@ def test_regions_frame_helper_matches_the_engine_columns(built_db):
     fake = regions_frame(2, 1)
     assert list(fake.columns) == list(real.columns)
     assert set(fake["region_type"]) == set(real["region_type"]) == {"state", "corridor"}
-    assert (real["region_type"] == "state").sum() == 32 and (real["region_type"] == "corridor").sum() == 15
+    assert (real["region_type"] == "state").sum() == 32 and (real["region_type"] == "corridor").sum() == 20

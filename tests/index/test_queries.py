@@ -33,7 +33,7 @@ def test_regions_lists_the_32_states_then_the_15_corridors(built_db):
     assert list(df.columns) == ["region_id", "region_type", "name", "pop_2020", "length_km"]
     states, cors = df[df["region_type"] == "state"], df[df["region_type"] == "corridor"]
     assert states["region_id"].tolist() == [f"{i:02d}" for i in range(1, 33)]
-    assert len(cors) == 15 and cors["region_id"].is_monotonic_increasing
+    assert len(cors) == 20 and cors["region_id"].is_monotonic_increasing
     assert df.index[:32].tolist() == states.index.tolist()          # states first
     assert (states["pop_2020"] > 0).all() and states["length_km"].isna().all()
     assert cors["pop_2020"].isna().all() and (cors["length_km"] > 0).all()
