@@ -41,6 +41,7 @@ from scoring.index.registry import Registry, load_registry
 from scoring.index.uncertainty import monte_carlo_ranks
 from scoring.index.weights import Profile, profile_from_dict
 from scoring.load import geo, upload
+from scoring.load.names import PlaceFinder
 
 # Most events the Events page lists (and counts) at once; it says so when a filter matches more.
 EVENT_ROWS_LIMIT = 20_000
@@ -298,6 +299,16 @@ def _dc_table(path: str, mtime: int) -> pd.DataFrame:
                         "victims per death": (v["police"] / v["deaths"]).reindex(f.index).round(2),
                         "years": f["first_year"].astype(int).astype(str) + "-" + f["last_year"].astype(int).astype(str)})
     return out.sort_values("files per death").reset_index(drop=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _finder() -> PlaceFinder:
+    return PlaceFinder()
+
+
+def find_places(text: str, limit: int = 8) -> list:
+    """States, municipalities, towns and corridors matching what the user typed (best first)."""
+    return _finder().find(text, limit=limit)
 
 
 def assessments() -> pd.DataFrame:

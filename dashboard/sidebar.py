@@ -22,6 +22,7 @@ def draw(page: str) -> None:
     latest = data.default_as_of()
     names = profile_names()
     with st.sidebar:
+        find_place(page)
         st.markdown("### View")
         prof = st.selectbox("Profile", names, index=names.index(settings.get("profile")), key=f"{page}_profile",
                             format_func=str.capitalize, help="Who the weights serve; see Weights & methods.")
@@ -55,6 +56,39 @@ def draw(page: str) -> None:
     if warning:
         st.warning(warning, icon="🕒")
     settings.to_url()
+
+
+def _label(f) -> str:
+    kind = {"state": "state", "municipality": "municipality", "locality": "town", "corridor": "corridor"}[f.kind]
+    where = f"in {f.municipality}, {f.state_name}" if f.municipality else ("" if f.kind in ("state", "corridor")
+                                                                            else f.state_name)
+    return f"{f.name} ({kind}{', ' + where if where else ''})"
+
+
+def find_place(page: str) -> None:
+    """One search box on every page: accents, case and common misspellings forgiven; a state or
+    place opens its state's profile, a corridor the Corridors page (municipal scores are not
+    yet computed: a town opens its state, and says so)."""
+    text = st.text_input("Find a place", key=f"{page}_find", placeholder="Cancún, Tijuana, Jalisco, Fed. 57 ...")
+    if not text.strip():
+        return
+    found = data.find_places(text)
+    if not found:
+        st.caption("No state, municipality, town or corridor matches that.")
+        return
+    labels = {_label(f): f for f in found}
+    pick = st.selectbox("Matches", list(labels), key=f"{page}_find_pick")
+    if st.button("Open", key=f"{page}_find_go"):
+        f = labels[pick]
+        if f.kind == "corridor":
+            settings.put("corridor", f.code)
+            settings.to_url()
+            st.switch_page("views/corridors.py")
+        settings.put("state", f.state_code)
+        if f.kind != "state":
+            st.session_state["_found_place"] = f"{f.name}: municipal scores are not computed yet; this is its state."
+        settings.to_url()
+        st.switch_page("views/state_profile.py")
 
 
 def configured_analyst_key() -> str | None:

@@ -18,6 +18,8 @@ from scoring.load import ingest
 UPLOAD_LIMIT_MB = 50  # the server's own limit: [server] maxUploadSize in .streamlit/config.toml
 
 settings.init()
+with st.sidebar:
+    sidebar.find_place("events")
 st.title("Events & data")
 st.caption("Data: " + report.freshness_line(data.freshness()) + ".")
 # On a team server (an analyst key configured) imports and removals need the key; locally, never.

@@ -29,6 +29,9 @@ settings.to_url()
 i = int(res.table.index[res.table["region_id"] == choice][0])
 row = res.table.loc[i]
 st.title(f"{row['name']}")
+found = st.session_state.pop("_found_place", None)
+if found:
+    st.info(md(found))
 lvl = int(row["level"])
 st.markdown(f"<div style='{level_badge_style(lvl)}'>{LEVEL_NAMES[lvl]}{f' · {lvl} of 5' if lvl else ''}</div>",
             unsafe_allow_html=True)

@@ -268,9 +268,9 @@ class PlaceFinder:
     """Accent- and case-insensitive search over states (every known spelling, English
     included), municipalities, localities and corridors: best match first.
 
-    A match is ranked exact > prefix > word prefix > substring > similar spelling (difflib
-    ratio of at least 0.8, for misspellings), then by kind (state, municipality, locality,
-    corridor) and population.
+    A match is ranked exact > prefix > word prefix > every typed word in any order > substring >
+    similar spelling (difflib ratio of at least 0.8, for misspellings), then by kind (state,
+    municipality, locality, corridor) and population.
     """
 
     def __init__(self, reference: Path | None = None, corridors: list[dict] | None = None):
@@ -321,6 +321,7 @@ class PlaceFinder:
         q = fold(text, punctuation=True)
         if not q:
             return []
+        words = q.split()
         best: dict[tuple[str, str], tuple[float, str, tuple]] = {}
 
         def offer(row, match, score):
@@ -341,6 +342,8 @@ class PlaceFinder:
                 offer(row, "word", 60.0)
             elif len(q) >= 4 and q in key:
                 offer(row, "contains", 40.0)
+            elif len(words) > 1 and all(any(k.startswith(w) for k in key.split()) for w in words):
+                offer(row, "words", 50.0)             # every word typed, in any order
             elif len(q) >= 4:
                 head = " ".join(key.split()[:len(q.split())])   # "acapulko" against "acapulco", not the whole name
                 r = max(difflib.SequenceMatcher(None, q, key).ratio(), difflib.SequenceMatcher(None, q, head).ratio())

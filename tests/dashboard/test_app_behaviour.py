@@ -284,3 +284,27 @@ def test_profile_shows_the_reference_beside_ours_and_the_missing_indicators(app)
     assert beside and "US Department of State travel advisory" in beside[0] and "Do Not Travel, 4 of 4" in beside[0]
     missing = [c for c in captions if c.startswith("No data here for:")]
     assert missing and "Organised-crime deaths" in missing[0]        # no event source is current at 2026-07
+
+
+@pytest.mark.parametrize("typed, state, note", [("Cancun", "Quintana Roo", "municipal scores are not computed"),
+                                                ("jalisco", "Jalisco", None)])
+def test_the_search_box_lands_on_the_places_state_profile(app, typed, state, note):
+    app.run()
+    app.text_input(key="map_find").set_value(typed).run()
+    no_exception(app)
+    app.button(key="map_find_go").click().run()
+    no_exception(app)
+    assert [t.value for t in app.title] == [state]
+    infos = " ".join(i.value for i in app.info)
+    assert (note in infos) if note else "municipal scores" not in infos
+
+
+def test_the_search_box_opens_a_corridor(app):
+    app.run()
+    app.text_input(key="map_find").set_value("Puerto Vallarta Tepic").run()
+    labels = app.selectbox(key="map_find_pick").options
+    assert any("corridor" in x and "Puerto Vallarta" in x for x in labels)
+    app.selectbox(key="map_find_pick").set_value(next(x for x in labels if "corridor" in x)).run()
+    app.button(key="map_find_go").click().run()
+    no_exception(app)
+    assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
