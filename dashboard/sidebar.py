@@ -78,7 +78,7 @@ def find_place(page: str) -> None:
         return
     labels = {_label(f): f for f in found}
     pick = st.selectbox("Matches", list(labels), key=f"{page}_find_pick")
-    if st.button("Open", key=f"{page}_find_go"):
+    if st.button("Go to this place", key=f"{page}_find_go"):
         f = labels[pick]
         if f.kind == "corridor":
             settings.put("corridor", f.code)
