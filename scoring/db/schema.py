@@ -150,6 +150,39 @@ TABLES: dict[str, str] = {
             source_id VARCHAR NOT NULL,
             PRIMARY KEY (event_id, source_id)
         )""",
+    "municipalities": """
+        CREATE TABLE municipalities (
+            cvegeo VARCHAR PRIMARY KEY,          -- 5-digit INEGI code
+            state_code VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            pop_2020 BIGINT,                     -- INEGI Census 2020; NULL for the six created since
+            seat_lat DOUBLE,
+            seat_lon DOUBLE,
+            note VARCHAR
+        )""",
+    "municipal_stats": """
+        CREATE TABLE municipal_stats (
+            cvegeo VARCHAR NOT NULL,             -- a municipality, or XX998/XX999 (not placed by the prosecutor)
+            year SMALLINT NOT NULL,
+            month TINYINT NOT NULL,
+            series VARCHAR NOT NULL,             -- homicide | feminicide | extortion | kidnapping | drug_dealing
+            value INTEGER NOT NULL,              -- carpetas; only non-zero cells are stored
+            batch_id VARCHAR NOT NULL,
+            PRIMARY KEY (cvegeo, year, month, series)
+        )""",
+    "municipal_coverage": """
+        CREATE TABLE municipal_coverage (
+            state_code VARCHAR PRIMARY KEY,      -- a state whose municipal series is complete ...
+            first_month INTEGER NOT NULL,        -- ... from YYYYMM
+            last_month INTEGER NOT NULL,         -- ... to YYYYMM: inside, an absent cell is 0; outside, missing
+            source VARCHAR NOT NULL
+        )""",
+    "event_municipality": """
+        CREATE TABLE event_municipality (
+            event_id VARCHAR PRIMARY KEY,
+            cvegeo VARCHAR NOT NULL,
+            method VARCHAR NOT NULL              -- stated (the event names it) | point (its coordinates)
+        )""",
     "event_corridor": """
         CREATE TABLE event_corridor (
             event_id VARCHAR NOT NULL,

@@ -238,3 +238,8 @@ def try_on_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object]):
             return fn(con)
         finally:
             con.close()
+
+
+def has_table(con, name: str) -> bool:
+    """Whether a table of that name exists on the connection (older databases lack newer tables)."""
+    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall())

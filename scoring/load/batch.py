@@ -162,6 +162,8 @@ def remove_batch(con, batch_id: str) -> dict[str, int]:
     ev_ids = [r[0] for r in con.execute("SELECT event_id FROM events WHERE batch_id = ?", [batch_id]).fetchall()]
     if ev_ids:
         con.execute("DELETE FROM event_corridor WHERE event_id IN (SELECT unnest(?))", [ev_ids])
+        if store.has_table(con, "event_municipality"):
+            con.execute("DELETE FROM event_municipality WHERE event_id IN (SELECT unnest(?))", [ev_ids])
         con.execute("DELETE FROM event_sources WHERE event_id IN (SELECT unnest(?))", [ev_ids])
     restored_events = [r[0] for r in con.execute(
         "SELECT event_id FROM replaced_events WHERE replaced_by = ?", [batch_id]).fetchall()]

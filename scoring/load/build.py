@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scoring import paths
 from scoring.db import store
-from scoring.load import derived, proximity, reference
+from scoring.load import derived, municipal, proximity, reference
 from scoring.load.seeds import load_seeds
 
 
@@ -30,6 +30,8 @@ def fill(con, *, root: Path | None = None, progress=None) -> dict:
     say(f"seeds: {len(manifest)} articles, {len(events)} events, {len(facts)} facts")
     counts.update(derived.load_all(con, root=root, say=say))  # official statistics, population, UCDP
     counts["event_corridor"] = proximity.refresh(con)
+    counts["event_municipality"] = municipal.refresh_placement(con)
+    say(f"events placed in municipalities: {counts['event_municipality']:,}")
     say(f"events near corridors: {counts['event_corridor']:,} event-corridor pairs within {proximity.MAX_BUFFER_KM:g} km")
     for t in ("states", "places", "corridors", "sources", "events", "facts", "official_stats", "population"):
         counts[t] = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]

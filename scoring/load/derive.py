@@ -137,15 +137,78 @@ def derive(shared: Path | None = None, out: Path | None = None, say=print) -> di
             derived_rows = _export(con, out)
         finally:
             con.close()
+    record.update(_derive_municipal(shared, out, say))
     for name, meta in record.items():
         meta["derived_sha256"] = sha256(out / OUT[name])
-        meta["rows_derived"] = derived_rows[name]
+        meta["rows_derived"] = derived_rows.get(name, meta["rows_loaded"])
         meta["derivation"] = DERIVATION[name]
     (out / "provenance.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return record
 
 
+MUNICIPAL_META = {
+    "municipalities": {
+        "file": "inegi_municipalities_2020.csv", "format": "inegi-municipalities", "release": "2021-01",
+        "title": "INEGI Censo de Población y Vivienda 2020: municipalities, population and seat coordinates; "
+                 "the six municipalities created since, from INEGI's current frame (geo/mx_municipios.geojson)",
+        "publisher": "INEGI; compiled by diegovalle/mxmaps (BSD-3-Clause)",
+        "licence": "Términos de Libre Uso de la Información del INEGI; compilation BSD-3-Clause",
+        "unit": "people (census 2020) per municipality",
+    },
+    "sesnsp_municipal": {
+        "file": "sesnsp_municipal_month_2016-01_2026-07.csv.gz", "format": "sesnsp-municipal", "release": "2026-08",
+        "title": "SESNSP Incidencia delictiva del fuero común, municipal level (homicide, feminicide, extortion, "
+                 "kidnapping, drug dealing), 2016-01 to 2026-07",
+        "publisher": "Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública (SESNSP); series assembled "
+                     "by 45DigitalNoticias/Inseguridad-Mexico (series_mun, July 2026 cut)",
+        "licence": "SESNSP open data (Términos de Libre Uso MX); the assembling repository declares no licence",
+        "unit": "carpetas de investigación per municipality and month (non-zero cells; zeros implied by coverage)",
+    },
+    "sesnsp_municipal_coverage": {
+        "file": "sesnsp_municipal_month_2016-01_2026-07.csv.gz", "format": "sesnsp-municipal", "release": "2026-08",
+        "title": "Which states' municipal series are complete, and for which months",
+        "publisher": "derived here from the municipal series' own extent",
+        "licence": "as the municipal series",
+        "unit": "states with a complete municipal series (first and last month)",
+    },
+}
+
+
+def _derive_municipal(shared: Path, out: Path, say) -> dict:
+    """Municipalities, their monthly series and their outlines (``scoring.load.municipal``)."""
+    import csv as _csv
+
+    from scoring.load import municipal
+
+    with open(paths.REFERENCE / "states.csv", encoding="utf-8", newline="") as f:
+        codes = [r["state_code"] for r in _csv.DictReader(f)]
+    d = municipal.derive(shared, codes)
+    for note in d.notes:
+        say(note)
+    rows = municipal.write(d, out, paths.GEO)
+    sources = {"municipalities": shared / "inegi_municipalities_2020.csv",
+               "sesnsp_municipal": shared / municipal.MUNICIPAL_FILE,
+               "sesnsp_municipal_coverage": shared / municipal.MUNICIPAL_FILE}
+    extra = "; states read from saved smun_XX.js pages: " + ", ".join(
+        r.state_code for r in d.coverage.itertuples() if "smun_" in r.source) if (
+        d.coverage["source"].str.contains("smun_").any()) else ""
+    rec = {}
+    for name, meta in MUNICIPAL_META.items():
+        rec[name] = {**meta, "source_sha256": sha256(sources[name]), "rows_read": rows[name],
+                     "rows_loaded": rows[name], "rows_rejected": 0, "derived_file": OUT[name],
+                     "notes": d.notes}
+        if name != "municipalities":
+            rec[name]["title"] += extra
+    say(f"municipal outlines: {len(d.geojson['features']):,} -> data/geo/{municipal.GEOJSON_OUT}")
+    return rec
+
+
 DERIVATION = {
+    "municipalities": "scoring.load.municipal: census rows kept as they are (cvegeo, population, seat); the "
+                      "municipalities absent from the census added from the outlines, without population",
+    "sesnsp_municipal": "scoring.load.municipal: crimes hd, feminicidio, extorsion, secuestro, narcomenudeo mapped "
+                        "to the registry's series; non-zero cells kept; 'no especificado' rows (x998, x999) kept",
+    "sesnsp_municipal_coverage": "scoring.load.municipal: first and last month of each state's municipal series",
     "sesnsp_carpetas": "python -m scoring ingest --format sesnsp (tidy layout); rows mapped in "
                        "data/reference/sesnsp_crime_map.csv kept; one row per state, month and official crime row",
     "sesnsp_victims": "python -m scoring ingest --format sesnsp-victims (tidy layout); totals and male/female counts",

@@ -49,6 +49,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "population": ("population.csv", {"state_code": "VARCHAR", "year": "SMALLINT", "pop_mid_year": "BIGINT",
                                       "pop_start_of_year": "BIGINT"}),
     "ucdp_ged": ("ucdp_events.csv.gz", _UCDP_COLUMNS),
+    "municipalities": ("municipalities.csv", {"cvegeo": "VARCHAR", "state_code": "VARCHAR", "name": "VARCHAR",
+                                              "pop_2020": "BIGINT", "seat_lat": "DOUBLE", "seat_lon": "DOUBLE",
+                                              "note": "VARCHAR"}),
+    "sesnsp_municipal": ("sesnsp_municipal.csv.gz", {"year": "SMALLINT", "month": "TINYINT", "cvegeo": "VARCHAR",
+                                                     "series": "VARCHAR", "value": "INTEGER"}),
+    "sesnsp_municipal_coverage": ("sesnsp_municipal_coverage.csv", {"state_code": "VARCHAR", "first_month": "INTEGER",
+                                                                    "last_month": "INTEGER", "source": "VARCHAR"}),
 }
 OUT = {name: file for name, (file, _) in TABLES.items()}
 
@@ -220,6 +227,58 @@ def _load_ucdp(con, path, release, batch) -> int:
     return con.execute(f"SELECT count(*) FROM events WHERE batch_id = '{batch}'").fetchall()[0][0]
 
 
+def _load_municipalities(con, path, release, batch) -> int:
+    rel = _stage(con, path, TABLES["municipalities"][1], "_derived_munis")
+    _check(con, rel, path, _required("cvegeo", "state_code", "name") + [
+        ("cvegeo", "NOT regexp_full_match(cvegeo, '[0-9]{5}')", "is not a 5-digit INEGI code"),
+        ("state_code", "state_code NOT IN (SELECT state_code FROM states) OR state_code <> cvegeo[1:2]",
+         "unknown state code, or not the code's first two digits"),
+        ("pop_2020", "pop_2020 <= 0", "population must be positive"),
+        ("seat_lat", f"seat_lat NOT BETWEEN {rules.LAT_RANGE[0]} AND {rules.LAT_RANGE[1]}", "latitude outside Mexico"),
+        ("seat_lon", f"seat_lon NOT BETWEEN {rules.LON_RANGE[0]} AND {rules.LON_RANGE[1]}", "longitude outside Mexico"),
+    ])
+    _check_unique(con, rel, path, ["cvegeo"], "cvegeo")
+    con.execute(f"INSERT INTO municipalities SELECT cvegeo, state_code, name, pop_2020, seat_lat, seat_lon, "
+                f"coalesce(note, '') FROM {rel} ORDER BY _line")
+    con.execute("DROP TABLE _derived_munis")
+    return con.execute("SELECT count(*) FROM municipalities").fetchall()[0][0]
+
+
+MUNICIPAL_SERIES = ("homicide", "feminicide", "extortion", "kidnapping", "drug_dealing")
+
+
+def _load_municipal_stats(con, path, release, batch) -> int:
+    rel = _stage(con, path, TABLES["sesnsp_municipal"][1], "_derived_mstats")
+    series = ", ".join(f"'{x}'" for x in MUNICIPAL_SERIES)
+    _check(con, rel, path, _required("year", "month", "cvegeo", "series", "value") + [
+        ("cvegeo", "NOT regexp_full_match(cvegeo, '[0-9]{5}') OR cvegeo[1:2] NOT IN (SELECT state_code FROM states)",
+         "is not a 5-digit INEGI code of a known state"),
+        ("month", "month NOT BETWEEN 1 AND 12", "month outside 1-12"),
+        ("year", "year NOT BETWEEN 2000 AND 2100", "year outside 2000-2100"),
+        ("series", f"series NOT IN ({series})", "unknown municipal series"),
+        ("value", "value <= 0", "only positive counts are stored (zeros are implied by the coverage table)"),
+    ])
+    _check_unique(con, rel, path, ["cvegeo", "year", "month", "series"], "series")
+    con.execute(f"INSERT INTO municipal_stats SELECT cvegeo, year, month, series, value, '{batch}' FROM {rel} "
+                "ORDER BY _line")
+    con.execute("DROP TABLE _derived_mstats")
+    return con.execute(f"SELECT count(*) FROM municipal_stats WHERE batch_id = '{batch}'").fetchall()[0][0]
+
+
+def _load_municipal_coverage(con, path, release, batch) -> int:
+    rel = _stage(con, path, TABLES["sesnsp_municipal_coverage"][1], "_derived_mcov")
+    _check(con, rel, path, _required("state_code", "first_month", "last_month", "source") + [
+        ("state_code", "state_code NOT IN (SELECT state_code FROM states)", "unknown state code"),
+        ("last_month", "last_month < first_month OR last_month % 100 NOT BETWEEN 1 AND 12 "
+                       "OR first_month % 100 NOT BETWEEN 1 AND 12", "not a YYYYMM range"),
+    ])
+    _check_unique(con, rel, path, ["state_code"], "state_code")
+    con.execute(f"INSERT INTO municipal_coverage SELECT state_code, first_month, last_month, source FROM {rel} "
+                "ORDER BY _line")
+    con.execute("DROP TABLE _derived_mcov")
+    return con.execute("SELECT count(*) FROM municipal_coverage").fetchall()[0][0]
+
+
 _LOADERS = {
     "sesnsp_carpetas": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="carpetas", victims=False),
     "sesnsp_victims": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="victims", victims=True),
@@ -229,4 +288,7 @@ _LOADERS = {
     "inegi_deaths": lambda con, p, r, b: _load_stats(con, p, r, b, dataset="inegi", victims=False),
     "population": _load_population,
     "ucdp_ged": _load_ucdp,
+    "municipalities": _load_municipalities,
+    "sesnsp_municipal": _load_municipal_stats,
+    "sesnsp_municipal_coverage": _load_municipal_coverage,
 }

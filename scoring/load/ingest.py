@@ -33,7 +33,7 @@ import pandas as pd
 from scoring import paths
 from scoring.db import store
 from scoring.errors import FormatError
-from scoring.load import proximity, quality
+from scoring.load import municipal, proximity, quality
 from scoring.load.batch import list_batches, remove_batch, write_rows
 from scoring.load.geo import state_polygons
 from scoring.load.names import StateNames
@@ -205,8 +205,10 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
         if parsed.table == "official_stats":
             quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
-        if parsed.table == "events" and _has_table(con, "corridor_waypoints"):
+        if parsed.table == "events" and store.has_table(con, "corridor_waypoints"):
             proximity.refresh(con, batch_id)
+        if parsed.table == "events" and store.has_table(con, "event_municipality"):
+            municipal.refresh_placement(con, batch_id)
         if parsed.new_sources:
             store.insert_df(con, "sources", pd.DataFrame({
                 "source_id": parsed.new_sources, "kind": "user_file",
@@ -225,10 +227,6 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
                        superseded, notes=parsed.notes, first_rejects=parsed.rejects[:3])
 
 
-def _has_table(con, name: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall())
-
-
 def check_database(target: Path) -> None:
     """A database of this project that can be opened, or a one-line reason (exit 2)."""
     if not target.exists():
@@ -245,7 +243,7 @@ def check_database(target: Path) -> None:
     con = _open(target, read_only=True)    # a process writing it in place (not one of ours) is refused
     try:
         con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
-        if not _has_table(con, "ingest_batches"):
+        if not store.has_table(con, "ingest_batches"):
             raise FormatError(f"{target}: is a DuckDB database but not one of this project's "
                               "(no ingest_batches table); run `python -m scoring build` to make one")
     except duckdb.Error as exc:
@@ -309,9 +307,11 @@ def remove(batch_id: str, db=None, *, con=None, say: Callable = lambda m: None) 
     with store.transaction(con):
         counts = remove_batch(con, batch_id)
         quality.flag_all(con)
-        if _has_table(con, "corridor_waypoints"):
+        if store.has_table(con, "corridor_waypoints"):
             for (b,) in con.execute("""SELECT DISTINCT batch_id FROM events WHERE event_id NOT IN
                                        (SELECT event_id FROM event_corridor)""").fetchall():
                 proximity.refresh(con, b)
+        if store.has_table(con, "event_municipality"):
+            municipal.refresh_placement(con)     # restored events are placed again (all: a fraction of a second)
     return counts
 

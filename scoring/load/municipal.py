@@ -1,0 +1,311 @@
+"""Municipalities: the reference table, the official monthly series and the outlines.
+
+``derive`` (called by ``python -m scoring derive``) writes three compact files from
+``../shared/data``:
+
+* ``data/derived/municipalities.csv``: the 2,475 municipalities of INEGI's current frame,
+  with their 2020 census population and seat coordinates (the six created after the census
+  have no census population: they are drawn and searchable, but not scored);
+* ``data/derived/sesnsp_municipal.csv.gz``: SESNSP carpetas per municipality and month for the
+  series the registry reads at municipal level (homicide, feminicide, extortion,
+  kidnapping, drug dealing), non-zero cells only, and the "no especificado" rows
+  (codes ending 998/999) that hold the files a prosecutor did not place;
+* ``data/derived/sesnsp_municipal_coverage.csv``: which states' series are complete and
+  for which months. Inside a covered state and month an absent cell is a zero; outside,
+  it is missing (never zero).
+
+and ``data/geo/mx_municipalities.geojson``: the outlines, simplified for drawing and for
+placing events by their coordinates.
+
+The series come from the tidy file ``sesnsp_municipal_month_2016-01_2026-07.csv.gz`` and,
+for the states it lacks, from the source's own ``series_mun/smun_XX.js`` files saved page by
+page under ``sources/45digital/raw/45digital/pages/series_mun`` (see the data README).
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scoring import paths
+from scoring.errors import FormatError
+
+# the source's crime keys -> our series names (the registry's homologated series)
+SERIES = {"hd": "homicide", "feminicidio": "feminicide", "extorsion": "extortion", "secuestro": "kidnapping",
+          "narcomenudeo": "drug_dealing"}
+UNPLACED_SUFFIXES = ("998", "999")   # "no especificado": until 2025 / from 2026
+
+MUNICIPAL_FILE = "sesnsp_municipal_month_2016-01_2026-07.csv.gz"
+PAGES = Path("sources/45digital/raw/45digital/pages/series_mun")
+MANIFEST = Path("sources/45digital/manifest.csv")
+GEOJSON_OUT = "mx_municipalities.geojson"
+SIMPLIFY_DEG = 0.006          # about 650 m: drawn at state zoom, no visible loss; 1.4 MB for the nation
+PRECISION_DEG = 0.001
+
+
+@dataclass
+class Derived:
+    municipalities: pd.DataFrame
+    months: pd.DataFrame
+    coverage: pd.DataFrame
+    geojson: dict
+    notes: list[str]
+
+
+def read_js_series(pages_dir: Path, state_code: str, total_chars: int | None = None) -> dict | None:
+    """The JSON object of ``smun_XX.js`` joined from its saved pages, or None if none are saved.
+
+    Pages are named ``smun_XX.js.<offset>``; each must start where the previous one ended,
+    and the whole must reach ``total_chars`` when the manifest gives it."""
+    pages = sorted(glob.glob(str(pages_dir / f"smun_{state_code}.js.*")), key=lambda p: int(p.rsplit(".", 1)[1]))
+    if not pages:
+        return None
+    buf, pos = [], 0
+    for p in pages:
+        off = int(p.rsplit(".", 1)[1])
+        if off != pos:
+            raise FormatError(f"{p}: page starts at {off}, expected {pos} (a page is missing)")
+        text = Path(p).read_text(encoding="utf-8")
+        buf.append(text)
+        pos += len(text)
+    if total_chars is not None and pos != total_chars:
+        raise FormatError(f"smun_{state_code}.js: pages hold {pos:,} characters, the manifest says {total_chars:,}")
+    text = "".join(buf)
+    i, j = text.find("{"), text.rfind("}") + 1
+    if not text.startswith("const SERIE_MUNICIPAL = ") or i < 0:
+        raise FormatError(f"smun_{state_code}.js: not the expected SERIE_MUNICIPAL file")
+    try:
+        return json.loads(text[i:j])
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"smun_{state_code}.js: invalid JSON at character {exc.pos:,}") from None
+
+
+def _js_rows(obj: dict, state_code: str) -> pd.DataFrame:
+    labels = obj["labels"]
+    ym = [tuple(int(x) for x in lab.split("-")) for lab in labels]
+    rows = []
+    for mun, series in obj["munis"].items():
+        cvegeo = f"{state_code}{int(mun):03d}"
+        for key, name in SERIES.items():
+            values = series.get(key)
+            if values is None:
+                continue
+            if len(values) != len(labels):
+                raise FormatError(f"smun_{state_code}.js {mun} {key}: {len(values)} values for {len(labels)} months")
+            for (y, m), v in zip(ym, values):
+                if v is None:
+                    continue
+                if not isinstance(v, int) or v < 0:
+                    raise FormatError(f"smun_{state_code}.js {mun} {key} {y}-{m:02d}: bad count {v!r}")
+                rows.append((y, m, cvegeo, name, v))
+    return pd.DataFrame(rows, columns=["year", "month", "cvegeo", "series", "value"])
+
+
+def _manifest(shared: Path) -> dict[str, tuple[str, int]]:
+    path = shared / MANIFEST
+    if not path.is_file():
+        return {}
+    out = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            m = re.fullmatch(r"series_mun/smun_(\d\d)\.js", r.get("path", ""))
+            if m:
+                out[m.group(1)] = (r["commit"], int(r["total_chars"]))
+    return out
+
+
+def _series(shared: Path, state_codes: list[str], notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    tidy = pd.read_csv(shared / MUNICIPAL_FILE, dtype={"state_code": str, "municipality_code": str})
+    tidy = tidy[tidy["crime"].isin(list(SERIES))]
+    frames = [pd.DataFrame({"year": tidy["year"], "month": tidy["month"], "cvegeo": tidy["municipality_code"],
+                            "series": tidy["crime"].map(SERIES), "value": tidy["count"]})]
+    cov = []
+    for sc, g in tidy.groupby("state_code"):
+        ym = g["year"] * 100 + g["month"]
+        cov.append((sc, int(ym.min()), int(ym.max()), f"{MUNICIPAL_FILE} (45DigitalNoticias/Inseguridad-Mexico, "
+                                                          "July 2026 cut)"))
+    have = {c[0] for c in cov}
+    manifest = _manifest(shared)
+    for sc in state_codes:
+        if sc in have:
+            continue
+        if sc not in manifest:
+            notes.append(f"state {sc}: no municipal series (not in {MUNICIPAL_FILE}, and smun_{sc}.js has no "
+                         "manifest line: its pages are not all saved)")
+            continue
+        commit, total = manifest[sc]
+        try:
+            obj = read_js_series(shared / PAGES, sc, total)
+            df = _js_rows(obj, sc) if obj is not None else None
+        except (FormatError, KeyError, ValueError) as exc:
+            notes.append(f"state {sc}: municipal series left out ({exc})")
+            continue
+        if df is None:
+            notes.append(f"state {sc}: no municipal series (no saved smun_{sc}.js pages)")
+            continue
+        frames.append(df)
+        ym = df["year"] * 100 + df["month"]
+        cov.append((sc, int(ym.min()), int(ym.max()),
+                    f"series_mun/smun_{sc}.js at commit {(commit or 'unrecorded')[:12]} (saved page by page)"))
+    months = pd.concat(frames, ignore_index=True)
+    months = months[months["value"] > 0].sort_values(["year", "month", "cvegeo", "series"]).reset_index(drop=True)
+    months["value"] = months["value"].astype(int)
+    coverage = pd.DataFrame(cov, columns=["state_code", "first_month", "last_month", "source"]).sort_values(
+        "state_code").reset_index(drop=True)
+    return months, coverage
+
+
+def _municipalities(shared: Path, geo: dict) -> pd.DataFrame:
+    census = pd.read_csv(shared / "inegi_municipalities_2020.csv", dtype={"cvegeo": str, "state_code": str})
+    out = pd.DataFrame({"cvegeo": census["cvegeo"], "state_code": census["state_code"],
+                        "name": census["municipio_name"], "pop_2020": census["pop_2020"].astype("Int64"),
+                        "seat_lat": census["seat_lat"].round(6), "seat_lon": census["seat_lon"].round(6),
+                        "note": ""})
+    parents = pd.read_csv(shared / "geo" / "new_municipalities_parents.csv", dtype={"cvegeo": str})
+    carved = dict(zip(parents["cvegeo"], parents["carved_from_2019"]))
+    known = set(out["cvegeo"])
+    extra = []
+    for f in geo["features"]:
+        code = str(f["id"])
+        if code in known:
+            continue
+        c = _centroid(f["geometry"])
+        extra.append({"cvegeo": code, "state_code": code[:2], "name": f["properties"].get("name", code),
+                      "pop_2020": pd.NA, "seat_lat": round(c[1], 6), "seat_lon": round(c[0], 6),
+                      "note": "created after the 2020 census (carved from " + str(carved.get(code, "?")) +
+                              "): no census population, not scored"})
+    out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True) if extra else out
+    # municipalities created after 2020 that are in the census list (San Quintín ...) keep their count
+    for code, text in carved.items():
+        mask = (out["cvegeo"] == code) & (out["note"] == "")
+        out.loc[mask, "note"] = f"created after INEGI's 2019 frame (carved from {text})"
+    return out.sort_values("cvegeo").reset_index(drop=True)
+
+
+def _centroid(geometry: dict) -> tuple[float, float]:
+    from shapely.geometry import shape
+
+    p = shape(geometry).representative_point()
+    return p.x, p.y
+
+
+def simplified_geojson(geo: dict) -> dict:
+    """The outlines simplified for drawing (outer rings clockwise, as plotly's geo expects)."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    feats = []
+    for f in geo["features"]:
+        g = shape(f["geometry"])
+        s = shapely.set_precision(g.simplify(SIMPLIFY_DEG, preserve_topology=True), PRECISION_DEG)
+        if s.is_empty or not s.is_valid:
+            s = shapely.make_valid(shapely.set_precision(g, PRECISION_DEG))
+        s = shapely.orient_polygons(s, exterior_cw=True)
+        feats.append({"type": "Feature", "id": str(f["id"]), "properties": {}, "geometry": mapping(s)})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def derive(shared: Path, state_codes: list[str]) -> Derived:
+    notes: list[str] = []
+    geo_path = shared / "geo" / "mx_municipios.geojson"
+    geo = json.loads(geo_path.read_text(encoding="utf-8"))
+    munis = _municipalities(shared, geo)
+    months, coverage = _series(shared, state_codes, notes)
+    return Derived(munis, months, coverage, simplified_geojson(geo), notes)
+
+
+def write(d: Derived, out: Path, geo_out: Path) -> dict[str, int]:
+    d.municipalities.to_csv(out / "municipalities.csv", index=False)
+    d.months.to_csv(out / "sesnsp_municipal.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
+    d.coverage.to_csv(out / "sesnsp_municipal_coverage.csv", index=False)
+    geo_out.mkdir(parents=True, exist_ok=True)
+    (geo_out / GEOJSON_OUT).write_text(json.dumps(d.geojson, separators=(",", ":")), encoding="utf-8")
+    return {"municipalities": len(d.municipalities), "sesnsp_municipal": len(d.months),
+            "sesnsp_municipal_coverage": len(d.coverage)}
+
+
+# --- placing events in municipalities -----------------------------------------------------------
+
+@dataclass
+class Outlines:
+    codes: np.ndarray
+    tree: object            # shapely STRtree over the polygons
+    geoms: list
+
+
+_OUTLINES: dict[Path, Outlines] = {}
+
+
+def outlines(path: Path | None = None) -> Outlines:
+    """The municipal polygons (cached per file), for point-in-polygon placement."""
+    from shapely import STRtree
+    from shapely.geometry import shape
+
+    path = Path(path or paths.GEO / GEOJSON_OUT)
+    if path not in _OUTLINES:
+        geo = json.loads(path.read_text(encoding="utf-8"))
+        geoms = [shape(f["geometry"]) for f in geo["features"]]
+        _OUTLINES[path] = Outlines(np.array([str(f["id"]) for f in geo["features"]]), STRtree(geoms), geoms)
+    return _OUTLINES[path]
+
+
+def place_points(lat, lon, path: Path | None = None) -> np.ndarray:
+    """The municipality (5-digit code) containing each point, '' where none does (sea, abroad).
+
+    Vectorised: one bulk spatial-index query, so millions of points take seconds."""
+    import shapely
+
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    out = np.full(len(lat), "", dtype=object)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if not ok.any():
+        return out
+    o = outlines(path)
+    pts = shapely.points(lon[ok], lat[ok])
+    pi, gi = o.tree.query(pts, predicate="within")
+    idx = np.nonzero(ok)[0]
+    # a point on a shared border is within neither or both: keep the first polygon found
+    first = {}
+    for p, g in zip(pi.tolist(), gi.tolist()):
+        first.setdefault(p, g)
+    for p, g in first.items():
+        out[idx[p]] = o.codes[g]
+    return out
+
+
+def refresh_placement(con, batch_id: str | None = None, path: Path | None = None) -> int:
+    """Fill ``event_municipality`` for all events (or one batch's): the municipality an event
+    states, else the one its coordinates fall in (``point``); events with neither get no row."""
+    where = "" if batch_id is None else "WHERE batch_id = ?"
+    params = [] if batch_id is None else [batch_id]
+    if batch_id is None:
+        con.execute("DELETE FROM event_municipality")
+    else:
+        con.execute("DELETE FROM event_municipality WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)",
+                    params)
+    ev = con.execute(f"SELECT event_id, municipality_code, latitude, longitude FROM events {where}", params).df()
+    if ev.empty:
+        return 0
+    known = {r[0] for r in con.execute("SELECT cvegeo FROM municipalities").fetchall()}
+    stated = ev["municipality_code"].where(ev["municipality_code"].isin(known))
+    placed = pd.Series(place_points(ev["latitude"].to_numpy(), ev["longitude"].to_numpy(), path), index=ev.index)
+    code = stated.fillna(placed.where(placed != ""))
+    how = np.where(stated.notna(), "stated", "point")
+    rows = pd.DataFrame({"event_id": ev["event_id"], "cvegeo": code, "method": how}).dropna(subset=["cvegeo"])
+    if len(rows):
+        con.register("_placed", rows)
+        con.execute("INSERT INTO event_municipality SELECT event_id, cvegeo, method FROM _placed")
+        con.unregister("_placed")
+    return len(rows)
+
+
+def open_text(path: Path):
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
