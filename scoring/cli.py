@@ -94,8 +94,11 @@ def _score(args) -> int:
     store, model, profile, opts = _open_model(args)
     try:
         res = model.run(profile, opts, uncertainty=not args.no_uncertainty)
+        munis = model.municipalities(profile, opts) if args.regions in ("municipalities", "all") else None
     finally:
         store.close()
+    if args.regions == "municipalities":
+        return _print_municipalities(args, res, munis, model.reg)
     table = res.table
     if args.regions != "all":
         keep = table["region_type"] == ("state" if args.regions == "states" else "corridor")
@@ -103,10 +106,17 @@ def _score(args) -> int:
     ids = set(table["region_id"])
     if args.format == "json":
         recs = [r for r in res.records() if r["region_id"] in ids]
+        if munis is not None:
+            from scoring.index import municipal
+
+            recs += municipal.records(munis, model.reg)
         print(json.dumps(recs, ensure_ascii=False, indent=1))
     elif args.format == "csv":
         flat = res.flat()
         flat[flat["region_id"].isin(ids)].to_csv(sys.stdout, index=False)
+        if munis is not None:
+            print()
+            _municipal_table(munis, args).to_csv(sys.stdout, index=False)
     else:
         print(f"profile {profile.name}; as of {res.options.as_of}; window {opts.window_days} d; "
               f"half-life {opts.half_life_days:g} d")
@@ -117,6 +127,52 @@ def _score(args) -> int:
             rr = "" if r.rank_low != r.rank_low else f" [{int(r.rank_low)}-{int(r.rank_high)}]"
             print(f"{r.region_type:<8} {rank}{rr:<9} {r.score:5.2f} ({r.ci_low:4.2f}-{r.ci_high:4.2f}) "
                   f"{r.level_name:<8} {r.name[:60]}")
+        if munis is not None:
+            _print_municipal_text(munis, args)
+    return 0
+
+
+def _municipal_table(munis, args):
+    from scoring.index import municipal
+
+    t = munis.table
+    if getattr(args, "state", None):
+        t = t[t["state_code"] == args.state]
+    return t.sort_values(["rank", "cvegeo"], na_position="last")[municipal.RECORD_COLUMNS]
+
+
+def _print_municipal_text(munis, args) -> None:
+    t = _municipal_table(munis, args)
+    print(f"municipalities: {t['score'].notna().sum():,} scored of {len(t):,}; scores shrunk toward the state's "
+          "(empirical Bayes), 90% intervals")
+    for r in t.itertuples(index=False):
+        if r.score != r.score:
+            print(f"municipality   -          -      no data  {r.name} ({r.cvegeo})")
+            continue
+        own = "" if r.own_data else "  [state's figures: no municipal series]"
+        print(f"municipality {int(r.rank):>4} [{int(r.rank_low)}-{int(r.rank_high)}] {r.score:5.2f} "
+              f"({r.ci_low:4.2f}-{r.ci_high:4.2f}) {r.level_name:<8} {r.name} ({r.cvegeo}), "
+              f"{int(r.rank_in_state)} of {int(r.n_in_state)} in the state{own}")
+
+
+def _print_municipalities(args, res, munis, reg) -> int:
+    import json
+
+    from scoring.index import municipal
+
+    if munis is None:
+        print("this database has no municipalities; rebuild it (python -m scoring build)", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        recs = municipal.records(munis, reg)
+        if args.state:
+            recs = [r for r in recs if r["state_code"] == args.state]
+        print(json.dumps(recs, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        _municipal_table(munis, args).to_csv(sys.stdout, index=False)
+    else:
+        print(f"profile {res.profile.name}; as of {res.options.as_of}")
+        _print_municipal_text(munis, args)
     return 0
 
 
@@ -297,7 +353,8 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_derive)
     sc = sub.add_parser("score", help="risk scores for every state and corridor")
     _scoring_options(sc)
-    sc.add_argument("--regions", choices=("states", "corridors", "all"), default="all")
+    sc.add_argument("--regions", choices=("states", "corridors", "municipalities", "all"), default="all")
+    sc.add_argument("--state", metavar="CODE", help="with municipalities: only this state's (INEGI code, e.g. 23)")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--no-uncertainty", action="store_true", help="skip the bootstrap and Monte-Carlo")
     sc.set_defaults(func=_score)

@@ -174,6 +174,7 @@ class _Frame:
     detail: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     event_windows: dict = field(default_factory=dict)   # origin -> the end of its event window
+    notes_meta: dict = field(default_factory=dict)      # more for Matrix.meta (origin years, ...)
 
     @functools.cached_property
     def is_state(self) -> np.ndarray:
@@ -201,7 +202,7 @@ def compute_matrix(db, opts: TimeOptions | None = None, reg: Registry | None = N
                                               "coverage"])
     meta = {"as_of": as_of, "window_days": opts.window_days, "half_life_days": opts.half_life_days,
             "buffer_km": opts.buffer_km, "source_ends": {k: str(v) for k, v in ends.items()}, "notes": fr.notes,
-            "options": opts, "event_windows": fr.event_windows}
+            "options": opts, "event_windows": fr.event_windows, **fr.notes_meta}
     return Matrix(regions, reg.ids, fr.raw, fr.cov, detail, meta, fr.rse)
 
 
@@ -381,6 +382,8 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
         return
     origins = _event_origins(db, ends, fr)
     fr.event_windows = {o: v.end for o, v in origins.items()}
+    fr.notes_meta["origin_years"] = {o: v.years for o, v in origins.items()}
+    fr.notes_meta["origin_systematic"] = {o: v.systematic for o, v in origins.items()}
     if not origins:
         fr.notes.append("events: no event data near the as-of date; the event indicators are missing")
         for j, ind in ev_inds:

@@ -106,6 +106,7 @@ class RiskModel:
         self.reg = reg or load_registry()
         self._prepared: OrderedDict[TimeOptions, Prepared] = OrderedDict()
         self._default_as_of: dt.date | None = None
+        self._municipal: OrderedDict = OrderedDict()
 
     def prepared(self, opts: TimeOptions) -> Prepared:
         opts = opts.validated()
@@ -115,6 +116,35 @@ class RiskModel:
                 self._prepared.popitem(last=False)
         self._prepared.move_to_end(opts)
         return self._prepared[opts]
+
+    def municipal_stage1(self, opts: TimeOptions):
+        """Stage 1 for the municipalities at ``opts`` (cached as the states' stage 1 is)."""
+        from scoring.index import municipal
+
+        opts = opts.validated()
+        key = ("municipal", opts)
+        if key not in self._municipal:
+            self._municipal[key] = municipal.municipal_stage1(self.db, self.prepared(opts), self.reg, opts)
+            while len(self._municipal) > 8:
+                self._municipal.popitem(last=False)
+        self._municipal.move_to_end(key)
+        return self._municipal[key]
+
+    def municipalities(self, profile: Profile, opts: TimeOptions | None = None, *, compare: bool = True):
+        """Every municipality scored on the states' scale (:mod:`scoring.index.municipal`), or
+        None when the database has no municipal tables."""
+        from scoring.index import municipal
+
+        if not municipal.has_municipalities(self.db):
+            return None
+        opts = (opts or TimeOptions()).validated()
+        if opts.as_of is None:
+            opts = dataclasses.replace(opts, as_of=self.default_as_of())
+        prev = None
+        if compare and opts.compare_days > 0:
+            p_opts = dataclasses.replace(opts, as_of=opts.as_of - dt.timedelta(days=opts.compare_days))
+            prev = (self.prepared(p_opts), self.municipal_stage1(p_opts))
+        return municipal.score(self.prepared(opts), self.municipal_stage1(opts), profile, self.reg, prev)
 
     def default_as_of(self) -> dt.date:
         # two small queries, not a whole stage 1 (which the as-of date then keys anyway)

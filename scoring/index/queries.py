@@ -258,3 +258,64 @@ def death_certificate_coverage(db, dataset: str = "homologated", years: int = 3)
                (SELECT min(year) FROM both_years) AS first_year, (SELECT max(year) FROM both_years) AS last_year
         FROM y WHERE year IN (SELECT year FROM both_years) GROUP BY state_code ORDER BY state_code""",
         [dataset, years])
+
+
+# --- municipalities -------------------------------------------------------------------------------
+
+def municipalities(db) -> pd.DataFrame:
+    """Every municipality: cvegeo, state_code, name, pop_2020 (NULL for the six created since), seat, note."""
+    return db.query("SELECT cvegeo, state_code, name, pop_2020, seat_lat, seat_lon, note FROM municipalities "
+                    "ORDER BY cvegeo")
+
+
+def municipal_months(db, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Non-zero municipal cells with their month inside (start, end]: cvegeo, state_code, year, month,
+    series, value. Codes ending 998/999 (files not placed in a municipality) included."""
+    return db.query("""SELECT cvegeo, cvegeo[1:2] AS state_code, year, month, series, value FROM municipal_stats
+                       WHERE make_date(year, month, 1) > ?::DATE AND make_date(year, month, 1) <= ?::DATE""",
+                    [start, end])
+
+
+def municipal_coverage(db) -> pd.DataFrame:
+    """The states whose municipal series is complete: state_code, first_month, last_month (YYYYMM), source."""
+    return db.query("SELECT state_code, first_month, last_month, source FROM municipal_coverage ORDER BY state_code")
+
+
+def municipal_event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_days: float,
+                           thresholds: list[int], *, embedded_only: bool = False) -> pd.DataFrame:
+    """As :func:`event_groups`, per municipality (``event_municipality``): origin, cvegeo,
+    event_type, bucket, period, n, w, wf, f."""
+    th = sorted(set([0] + list(thresholds)))
+    bucket = "CASE " + " ".join(f"WHEN coalesce(fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
+    win, wparams = _windows_sql(windows)
+    return db.query(f"""
+        WITH win AS {win},
+        e AS (
+            SELECT ev.event_id, ev.origin, ev.event_type, coalesce(ev.fatalities, 0) AS f,
+                   CASE WHEN ev.date > win.e - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
+                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w,
+                   {bucket} AS bucket
+            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
+            WHERE ev.date > win.e - to_days(2 * ?::INTEGER) AND ev.date <= win.e)
+        SELECT e.origin, m.cvegeo, e.event_type, e.bucket, e.period,
+               count(*) AS n, sum(e.w) AS w, sum(e.w * e.f) AS wf, sum(e.f) AS f
+        FROM e JOIN event_municipality m USING (event_id)
+        GROUP BY ALL""", wparams + [window_days, half_life_days, window_days])
+
+
+def events_in_municipality(db, cvegeo: str, end: dt.date, window_days: int, limit: int = 200) -> pd.DataFrame:
+    """The events placed in a municipality in the window, newest first, with their sources."""
+    return db.query(f"""
+        SELECT e.event_id, e.date, e.date_precision, e.event_type, e.fatalities, e.injured, e.place,
+               e.state_code, e.latitude, e.longitude, e.actors, e.origin, e.confidence, e.notes,
+               m.method AS placed_by, string_agg(DISTINCT s.title, ' | ') AS sources
+        FROM events e JOIN event_municipality m USING (event_id)
+             LEFT JOIN event_sources es USING (event_id) LEFT JOIN sources s ON s.source_id = es.source_id
+        WHERE m.cvegeo = ? AND e.date > ?::DATE - to_days(?::INTEGER) AND e.date <= ?::DATE
+        GROUP BY ALL ORDER BY e.date DESC, e.event_id LIMIT {int(limit)}""", [cvegeo, end, window_days, end])
+
+
+def municipal_history(db, cvegeo: str) -> pd.DataFrame:
+    """A municipality's monthly counts per series (non-zero cells): year, month, series, value."""
+    return db.query("SELECT year, month, series, value FROM municipal_stats WHERE cvegeo = ? ORDER BY year, month",
+                    [cvegeo])

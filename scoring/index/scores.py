@@ -160,3 +160,46 @@ def score(prepared: Prepared, profile: Profile, reg: Registry | None = None) -> 
     for q, p in enumerate(reg.pillar_ids):
         table[f"pillar_{p}"] = P[:, q]
     return Scores(table, N, P, contrib, profile, reg.ids, reg.pillar_ids)
+
+
+# --- regions scored on the states' scale (municipalities) ------------------------------------------
+#
+# Rows that are not part of stage 1's matrix are transformed, capped and normalised with the
+# parameters fitted on the states, so they land on the same 0-10 scale and the states' own
+# scores do not move when they are added.
+
+def transform_rows(prepared: Prepared, raw_rows: np.ndarray, reg: Registry) -> np.ndarray:
+    """log and caps as :func:`transform`, the caps being the states' quantiles."""
+    t = np.array(raw_rows, float, copy=True)
+    st = prepared.matrix.is_state
+    for j, ind in enumerate(reg.indicators):
+        col = t[:, j]
+        if ind.transform == "log":
+            col = np.log1p(np.maximum(col, 0))
+        if ind.cap is not None:
+            ref = prepared.transformed[st, j]
+            ref = ref[np.isfinite(ref)]
+            if ref.size:
+                col = np.minimum(col, np.max(ref))   # the states' capped values: their maximum is the cap
+        t[:, j] = col
+    return t
+
+
+def normalise_rows(prepared: Prepared, t_rows: np.ndarray, method: str) -> np.ndarray:
+    """Normalise transformed rows with the parameters fitted on the states."""
+    out = np.full(t_rows.shape, np.nan)
+    st_idx = np.nonzero(prepared.matrix.is_state)[0]
+    for cols, (fit_rows, _) in prepared.fit_groups:
+        if len(fit_rows) != len(st_idx) or not np.array_equal(fit_rows, st_idx):
+            continue
+        ref = prepared.transformed[np.ix_(fit_rows, cols)]
+        out[:, cols] = methods.normalise(t_rows[:, cols], ref, method)
+    return np.where(prepared.directions[None, :] < 0, 10 - out, out)
+
+
+def score_rows(prepared: Prepared, raw_rows: np.ndarray, profile: Profile, reg: Registry | None = None):
+    """(score, pillars, contributions, normalised) for rows scored on the states' scale."""
+    reg = reg or load_registry()
+    N = normalise_rows(prepared, transform_rows(prepared, raw_rows, reg), profile.normalisation)
+    P, s, contrib = aggregate_scores(N, reg, profile)
+    return s, P, contrib, N
