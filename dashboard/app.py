@@ -24,6 +24,7 @@ VIEWS = "views"  # relative to this file (Streamlit resolves page paths against 
 PAGES = [
     st.Page(f"{VIEWS}/risk_map.py", title="Risk map", icon="🗺️", url_path="risk-map", default=True),
     st.Page(f"{VIEWS}/state_profile.py", title="State profile", icon="📍", url_path="state"),
+    st.Page(f"{VIEWS}/place_profile.py", title="Place profile", icon="🏘️", url_path="place"),
     st.Page(f"{VIEWS}/compare.py", title="Compare", icon="⚖️", url_path="compare"),
     st.Page(f"{VIEWS}/corridors.py", title="Corridors", icon="🛣️", url_path="corridors"),
     st.Page(f"{VIEWS}/weights.py", title="Weights & methods", icon="🎚️", url_path="weights"),

@@ -41,6 +41,7 @@ from scoring.index.registry import Registry, load_registry
 from scoring.index.uncertainty import monte_carlo_ranks
 from scoring.index.weights import Profile, profile_from_dict
 from scoring.load import geo, upload
+from scoring.load import municipal as municipal_geo
 from scoring.load.names import PlaceFinder
 
 # Most events the Events page lists (and counts) at once; it says so when a filter matches more.
@@ -428,6 +429,63 @@ def peers(res: Result) -> pd.DataFrame:
     P = t[[f"pillar_{p}" for p in res.scores.pillar_ids]].to_numpy()
     key = (tuple(t["region_id"]), tuple(np.round(np.nan_to_num(P, nan=-1), 6).ravel()))
     return _peers(key, P, tuple(t["region_id"]))
+
+
+# -- municipalities ----------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _municipal(path: str, mtime: int, profile_yaml: str, opts: TimeOptions):
+    with _LOCK:
+        return _model(path, mtime).municipalities(_profile(profile_yaml), opts)
+
+
+def municipal(profile: Profile | None = None, opts: TimeOptions | None = None):
+    """Every municipality scored (:class:`scoring.index.municipal.MunicipalScores`, shared: read
+    only), or None for a database built before municipalities existed."""
+    profile = profile or settings.profile()
+    opts = opts or settings.time_options()
+    path, mtime = _db_key()
+    try:
+        return _guarded(lambda: _municipal(path, mtime, profile.to_yaml(), opts), path)
+    except RiskError as exc:
+        st.error(f"These settings cannot be scored: {exc}")
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=40)
+def municipal_geojson(state_code: str | None = None) -> dict:
+    """Municipal outlines (feature ``id`` = 5-digit INEGI code) of one state, or all 2,475."""
+    return municipal_geo.geojson_subset(state_code or None)
+
+
+def place_events(cvegeo: str, as_of: dt.date, days: int) -> pd.DataFrame:
+    """Events placed in a municipality in the window (newest first, with sources)."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _place_events(path, mtime, cvegeo, as_of, days), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _place_events(path, mtime, cvegeo, as_of, days):
+    return queries.events_in_municipality(_store(path), cvegeo, as_of, days)
+
+
+def place_trend(cvegeo: str, pop: float) -> pd.DataFrame:
+    """A municipality's monthly official figures per 100,000 a year (last 36 months)."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _place_trend(path, mtime, cvegeo, float(pop)), path)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _place_trend(path, mtime, cvegeo, pop):
+    from scoring.index import municipal as municipal_index
+
+    return municipal_index.trend(_store(path), cvegeo, pop)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def corridors_through(cvegeo: str) -> list[str]:
+    """Corridors whose line crosses a municipality."""
+    return municipal_geo.corridors_crossing(corridor_paths(), cvegeo)
 
 
 # -- imports from the page: a trial first, then the import; removal ------------------------------

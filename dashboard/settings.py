@@ -62,6 +62,8 @@ SETTINGS: dict[str, tuple] = {
     "th": ((), *_TH),           # level thresholds override
     "state": ("", *_STR),       # the state whose profile is open
     "corridor": ("", *_STR),
+    "place": ("", *_STR),       # the municipality (5-digit INEGI code) whose profile is open
+    "mlayer": (False, lambda s: s == "1", lambda v: "1" if v else "0"),   # the national municipal layer
     "compare": ([], *_LIST),    # regions on the Compare page
     "events": (False, lambda s: s == "1", lambda v: "1" if v else "0"),
     "uc": (False, lambda s: s == "1", lambda v: "1" if v else "0"),   # the under-count adjustment

@@ -66,9 +66,9 @@ def _label(f) -> str:
 
 
 def find_place(page: str) -> None:
-    """One search box on every page: accents, case and common misspellings forgiven; a state or
-    place opens its state's profile, a corridor the Corridors page (municipal scores are not
-    yet computed: a town opens its state, and says so)."""
+    """One search box on every page: accents, case and common misspellings forgiven; a state
+    opens its profile, a municipality or town the place profile (of the municipality it lies
+    in), a corridor the Corridors page."""
     text = st.text_input("Find a place", key=f"{page}_find", placeholder="Cancún, Tijuana, Jalisco, Fed. 57 ...")
     if not text.strip():
         return
@@ -85,8 +85,12 @@ def find_place(page: str) -> None:
             settings.to_url()
             st.switch_page("views/corridors.py")
         settings.put("state", f.state_code)
-        if f.kind != "state":
-            st.session_state["_found_place"] = f"{f.name}: municipal scores are not computed yet; this is its state."
+        if f.kind in ("municipality", "locality") and len(f.code) == 5:
+            settings.put("place", f.code)
+            if f.kind == "locality":
+                st.session_state["_found_place"] = f"{f.name} lies in the municipality of {f.municipality}."
+            settings.to_url()
+            st.switch_page("views/place_profile.py")
         settings.to_url()
         st.switch_page("views/state_profile.py")
 

@@ -20,6 +20,9 @@ with st.sidebar:
     show_corridors = st.toggle("Show corridors", value=True, key="map_corridors")
     show_events = st.toggle("Show events (sized by deaths)", value=bool(settings.get("events")), key="map_events")
     settings.put("events", show_events)
+    show_munis = st.toggle("Municipalities (all 2,475)", value=bool(settings.get("mlayer")), key="map_munis",
+                           help="Colour every municipality by its own level instead of the states")
+    settings.put("mlayer", show_munis)
 settings.to_url()
 
 res = data.run()
@@ -32,9 +35,14 @@ cors = t[t["region_type"] == "corridor"]
 clicked = maps.clicked_location(st.session_state.get("map"))
 if clicked and clicked != st.session_state.get("_map_last_click"):
     st.session_state["_map_last_click"] = clicked
+    if len(clicked) == 5:                      # a municipality of the national layer
+        settings.put("place", clicked)
+        settings.to_url()
+        st.switch_page("views/place_profile.py")
     settings.put("state", clicked)
     settings.to_url()
     st.switch_page("views/state_profile.py")
+ms = data.municipal() if show_munis else None
 
 st.title("Risk map")
 as_of = res.options.as_of
@@ -54,11 +62,19 @@ with map_col:
                          if c in r.index else "–" for c in states_t["state_code"]]
         hover[col] = f"{assessor} ({pd.Timestamp(r['as_of'].iloc[0]):%b %Y})"
     ev = data.map_events(as_of, res.options.window_days) if show_events else None
-    fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label="Risk level",
-                           name_col="name", hover=hover,
-                           corridors=data.corridor_paths() if show_corridors else None,
-                           corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
-                           events=ev)
+    corridor_args = dict(corridors=data.corridor_paths() if show_corridors else None,
+                         corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
+                         events=ev)
+    if ms is not None:
+        mt = ms.table.assign(sc=ms.table["score"].round(2), lo=ms.table["ci_low"].round(2),
+                             hi=ms.table["ci_high"].round(2))
+        fig = maps.state_map(data.municipal_geojson(None), mt, "level", scale="level", label="Risk level",
+                             code_col="cvegeo", name_col="name",
+                             hover={"sc": "Score", "lo": "90% low", "hi": "90% high", "top_driver": "Top driver"},
+                             **corridor_args)
+    else:
+        fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label="Risk level",
+                             name_col="name", hover=hover, **corridor_args)
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
                     key="map", width="stretch")
     legend = " ".join(
@@ -74,8 +90,17 @@ with map_col:
                    "Grey means no data, never no risk.")
 
 with table_col:
-    kind = st.radio("Rank", ["States", "Corridors"], horizontal=True, key="map_kind", label_visibility="collapsed")
-    sub = (states_t.rename(columns={"state_code": "region_id"}) if kind == "States" else cors).sort_values("rank")
+    kind = st.radio("Rank", ["States", "Corridors", "Municipalities"], horizontal=True, key="map_kind",
+                    label_visibility="collapsed")
+    if kind == "Municipalities":
+        mun = (ms or data.municipal())
+        names_st = data.states().set_index("state_code")["abbr"]
+        sub = mun.table.assign(region_id=mun.table["cvegeo"],
+                               name=[f"{n} ({names_st.get(s, s)})" for n, s in
+                                     zip(mun.table["name"], mun.table["state_code"])])
+    else:
+        sub = states_t.rename(columns={"state_code": "region_id"}) if kind == "States" else cors
+    sub = sub.sort_values("rank")
     show = pd.DataFrame({
         "rank": sub["rank"].astype("Int64"), "name": sub["name"], "level": sub["level_name"],
         "score": sub["score"], "±90%": (sub["ci_high"] - sub["ci_low"]) / 2, "change": sub["change"],

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, settings, sidebar
-from dashboard.figures import brief, charts
+from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import LEVEL_NAMES, level_badge_style
 from dashboard.text import md
 from scoring.index import report
@@ -82,6 +82,40 @@ with right:
                                 "weight": st.column_config.NumberColumn(format="%.3f"),
                                 "points": st.column_config.NumberColumn(format="%.2f"),
                                 "coverage": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
+
+ms = data.municipal()
+if ms is not None:
+    st.subheader(f"Municipalities of {row['name']}")
+    mt = ms.table[ms.table["state_code"] == choice].assign(
+        sc=lambda d: d["score"].round(2), lo=lambda d: d["ci_low"].round(2), hi=lambda d: d["ci_high"].round(2))
+    if not mt["own_data"].any():
+        st.caption("SESNSP's municipal series for this state is not in the database yet: its municipalities carry "
+                   "the state's official figures, and differ only through the events placed in them.")
+    mcol, tcol = st.columns([3, 2], gap="medium")
+    with mcol:
+        fig = maps.state_map(data.municipal_geojson(choice), mt, "level", scale="level", label="Risk level",
+                             code_col="cvegeo", name_col="name",
+                             hover={"sc": "Score", "lo": "90% low", "hi": "90% high", "top_driver": "Top driver"},
+                             height=420)
+        st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                        key="state_munis_map", width="stretch")
+        picked = maps.clicked_location(st.session_state.get("state_munis_map"))
+        if picked and len(picked) == 5 and picked != st.session_state.get("_state_munis_click"):
+            st.session_state["_state_munis_click"] = picked
+            settings.put("place", picked)
+            settings.to_url()
+            st.switch_page("views/place_profile.py")
+        st.caption("Click a municipality to open its profile. Rates of small places are shrunk toward the "
+                   "state's (empirical Bayes), so one case in a village does not read as extreme.")
+    with tcol:
+        top = mt.sort_values("rank_in_state").head(15)
+        st.dataframe(pd.DataFrame({"in state": top["rank_in_state"].astype("Int64"), "municipality": top["name"],
+                                   "level": top["level_name"], "score": top["score"],
+                                   "90% interval": [f"{a:.2f}–{b:.2f}" if a == a else "–"
+                                                    for a, b in zip(top["ci_low"], top["ci_high"])],
+                                   "people": top["pop"].round(-2).astype("Int64")}),
+                     hide_index=True, width="stretch",
+                     column_config={"score": st.column_config.NumberColumn(format="%.2f")})
 
 st.subheader("Trend")
 recent = data.spikes(res.options.as_of, choice)

@@ -435,3 +435,21 @@ def records(ms: MunicipalScores, reg: Registry, with_drivers: bool = True) -> li
                             for dr in drivers(ms, i, reg)]
         out.append(d)
     return out
+
+
+def trend(db, cvegeo: str, pop: float, months: int = 36) -> pd.DataFrame:
+    """A municipality's monthly files per 100,000 people a year (month, series, rate, count), the
+    last ``months`` months its state's series covers; absent cells inside the coverage are zeros."""
+    cov = queries.municipal_coverage(db)
+    c = cov[cov["state_code"] == cvegeo[:2]]
+    if c.empty or not np.isfinite(pop) or pop <= 0:
+        return pd.DataFrame(columns=["month", "series", "rate", "count"])
+    last = int(c["last_month"].iat[0])
+    end = pd.Timestamp(year=last // 100, month=last % 100, day=1)
+    idx = pd.date_range(end=end, periods=months, freq="MS")
+    h = queries.municipal_history(db, cvegeo)
+    h["month"] = pd.to_datetime(dict(year=h["year"], month=h["month"], day=1))
+    full = pd.MultiIndex.from_product([idx, list(MUNICIPAL_SERIES)], names=["month", "series"])
+    counts = h.set_index(["month", "series"])["value"].reindex(full, fill_value=0).rename("count").reset_index()
+    counts["rate"] = counts["count"] * 12 / pop * 1e5
+    return counts

@@ -309,3 +309,38 @@ def refresh_placement(con, batch_id: str | None = None, path: Path | None = None
 
 def open_text(path: Path):
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+
+
+def corridors_crossing(waypoints: pd.DataFrame, cvegeo: str, path: Path | None = None) -> list[str]:
+    """The corridors whose line passes through a municipality (waypoints: corridor_id, seq,
+    latitude, longitude), in corridor order."""
+    from shapely.geometry import LineString
+
+    o = outlines(path)
+    hit = np.nonzero(o.codes == cvegeo)[0]
+    if not len(hit):
+        return []
+    poly = o.geoms[hit[0]]
+    out = []
+    for cid, w in waypoints.sort_values(["corridor_id", "seq"]).groupby("corridor_id", sort=True):
+        if len(w) >= 2 and LineString(list(zip(w["longitude"], w["latitude"]))).intersects(poly):
+            out.append(cid)
+    return out
+
+
+def geojson_subset(state_code: str | None = None, path: Path | None = None) -> dict:
+    """The municipal outlines of one state (or all), as drawn on the map."""
+    path = Path(path or paths.GEO / GEOJSON_OUT)
+    geo = _geojson(path)
+    if not state_code:
+        return geo
+    return {"type": "FeatureCollection", "features": [f for f in geo["features"] if f["id"][:2] == state_code]}
+
+
+_GEOJSON: dict[Path, dict] = {}
+
+
+def _geojson(path: Path) -> dict:
+    if path not in _GEOJSON:
+        _GEOJSON[path] = json.loads(path.read_text(encoding="utf-8"))
+    return _GEOJSON[path]
