@@ -482,6 +482,29 @@ def _place_trend(path, mtime, cvegeo, pop):
     return municipal_index.trend(_store(path), cvegeo, pop)
 
 
+def stretch_scores(profile: Profile | None = None, opts: TimeOptions | None = None):
+    """(stretches, corridor levels from their stretches) for the current settings, or (None, None)
+    for a database without municipalities or stretches (:mod:`scoring.index.stretches`)."""
+    from scoring.index import stretches as stretch_index
+
+    profile = profile or settings.profile()
+    ms = municipal(profile, opts)
+    path, mtime = _db_key()
+    if ms is None or not _guarded(lambda: stretch_index.has_stretches(_store(path)), path):
+        return None, None
+    return _guarded(lambda: _stretches(path, mtime, profile.to_yaml(), opts or settings.time_options()), path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _stretches(path: str, mtime: int, profile_yaml: str, opts: TimeOptions):
+    from scoring.index import stretches as stretch_index
+
+    prof = _profile(profile_yaml)
+    ms = _municipal(path, mtime, profile_yaml, opts)
+    st_ = stretch_index.score_stretches(_store(path), ms.table, prof.thresholds)
+    return st_, stretch_index.corridor_levels(st_, prof.thresholds)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def corridors_through(cvegeo: str) -> list[str]:
     """Corridors whose line crosses a municipality."""

@@ -224,6 +224,46 @@ def _find(args) -> int:
     return 0
 
 
+def _stretches(args) -> int:
+    import json
+
+    from scoring.errors import OptionError
+    from scoring.index import stretches
+
+    store, model, profile, opts = _open_model(args)
+    try:
+        ms = model.municipalities(profile, opts, compare=False)
+        if ms is None or not stretches.has_stretches(store):
+            print("this database has no corridor stretches; rebuild it (python -m scoring build)", file=sys.stderr)
+            return 2
+        st = stretches.score_stretches(store, ms.table, profile.thresholds)
+    finally:
+        store.close()
+    levels = stretches.corridor_levels(st, profile.thresholds)
+    if args.corridor:
+        if args.corridor not in set(st["corridor_id"]):
+            raise OptionError(f"no corridor {args.corridor!r}; ids: {', '.join(sorted(set(st['corridor_id'])))}")
+        st = st[st["corridor_id"] == args.corridor]
+        levels = levels[levels["corridor_id"] == args.corridor]
+    cols = ["corridor_id", "seq", "from_name", "to_name", "length_km", "score", "ci_low", "ci_high", "level_name",
+            "worst_municipality", "municipalities"]
+    if args.format == "json":
+        out = {"corridors": levels.round(3).to_dict(orient="records"),
+               "stretches": st[cols].round(3).to_dict(orient="records") if args.corridor else []}
+        print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
+    elif args.format == "csv":
+        (st[cols] if args.corridor else levels).round(3).to_csv(sys.stdout, index=False)
+    else:
+        for r in levels.itertuples(index=False):
+            print(f"{r.corridor_id:<30} {r.level_name:<8} worst sustained stretch: {r.worst_stretch} "
+                  f"({r.worst_score:.2f}, {r.worst_km:,.0f} km at that level or above); mean {r.mean_score:.2f}")
+        if args.corridor:
+            for r in st.itertuples(index=False):
+                print(f"  {r.seq:>3} {r.from_name} to {r.to_name} ({r.length_km:,.0f} km): {r.level_name} "
+                      f"{r.score:.2f} ({r.ci_low:.2f}-{r.ci_high:.2f}); worst: {r.worst_municipality}")
+    return 0
+
+
 def _open_model(args):
     """(store, model, profile, options) for the scoring subcommands that share score's options."""
     from scoring import paths
@@ -386,6 +426,12 @@ def parser() -> argparse.ArgumentParser:
     _scoring_options(asm)
     asm.set_defaults(func=_assessments)
 
+    se = sub.add_parser("stretches", help="corridors stretch by stretch: each stretch's level and each corridor's "
+                                         "worst sustained stretch")
+    se.add_argument("corridor", nargs="?", help="one corridor id (default: every corridor's summary)")
+    _scoring_options(se)
+    se.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    se.set_defaults(func=_stretches)
     f = sub.add_parser("find", help="find a state, municipality, town or corridor by name (accents and case ignored)")
     f.add_argument("text")
     f.add_argument("--limit", type=int, default=10)

@@ -3,10 +3,13 @@ quarterly score and nearby events."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, exports, settings, sidebar
 from dashboard.figures import charts, maps
+from dashboard.text import md
+from scoring.index import stretches as stretch_index
 
 sidebar.draw("corridors")
 st.title("Corridors")
@@ -14,12 +17,19 @@ res = data.run()
 t = res.table
 cor = t[t["region_type"] == "corridor"].sort_values("rank")
 levels = dict(zip(cor["region_id"], cor["level"]))
+stretch_t, by_stretch = data.stretch_scores()
+if by_stretch is not None:
+    cor = cor.merge(by_stretch[["corridor_id", "level_name", "worst_stretch"]].rename(
+        columns={"corridor_id": "region_id", "level_name": "worst sustained stretch"}), on="region_id", how="left")
 st.caption(f"Events within {res.options.buffer_km:g} km of each corridor's line, plus the official figures of "
            "the states it crosses weighted by the share of its length in each.")
-fig = maps.state_map(data.state_geojson(), data.states().assign(level=0), "level", scale="level",
-                     label="", corridors=data.corridor_paths(), corridor_levels=levels)
+states_lv = t[t["region_type"] == "state"].rename(columns={"region_id": "state_code"})
+fig = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label="State level", name_col="name",
+                     corridors=data.corridor_paths(), corridor_levels=levels)
 st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map")
-show = cor[["rank", "name", "level_name", "score", "ci_low", "ci_high", "rank_low", "rank_high", "change", "coverage"]]
+show = cor[["rank", "name", "level_name"] + (["worst sustained stretch", "worst_stretch"] if by_stretch is not None
+                                                else []) + ["score", "ci_low", "ci_high", "rank_low", "rank_high",
+                                                            "change", "coverage"]]
 st.dataframe(show, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("score", "ci_low", "ci_high", "change")}
              | {"coverage": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
@@ -36,6 +46,26 @@ st.markdown(f"**{row['level_name']}** · score {row['score']:.2f} ({row['ci_low'
             f"{info['kind'].replace('_', ' ')} · {info['length_km']:,.0f} km")
 st.write(info["why"])
 st.write(row["summary"])
+if stretch_t is not None:
+    mine = stretch_t[stretch_t["corridor_id"] == cid]
+    lv = by_stretch.set_index("corridor_id").loc[cid]
+    st.markdown(f"**Stretch by stretch.** Worst sustained stretch: **{md(lv['worst_stretch'])}: {lv['level_name']}** "
+                f"(score {lv['worst_score']:.2f}; {lv['worst_km']:,.0f} km of the corridor at that level or above). "
+                f"Length-weighted mean of the stretches: {lv['mean_score']:.2f}.")
+    smap = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label="State level",
+                          name_col="name", corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
+                          corridor_levels={f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}, height=420)
+    st.plotly_chart(smap, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_stretch_map")
+    st.dataframe(pd.DataFrame({"from": mine["from_name"], "to": mine["to_name"], "km": mine["length_km"].round(0),
+                               "level": mine["level_name"], "score": mine["score"].round(2),
+                               "90% interval": [f"{a:.2f}–{b:.2f}" if a == a else "–"
+                                                for a, b in zip(mine["ci_low"], mine["ci_high"])],
+                               "worst municipality": mine["worst_municipality"],
+                               "municipalities crossed": mine["municipalities"]}),
+                 hide_index=True, width="stretch", key="cor_stretch_table")
+    st.caption("Each stretch scores the length-weighted mean of the municipalities it crosses (their own official "
+               "figures, shrunk toward their state's, and the events placed in them). A corridor's level from its "
+               "stretches is the highest level that at least 50 km of it (or a quarter of a shorter one) reach.")
 sh = data.corridor_state_shares(cid)
 st_names = data.states().set_index("state_code")["name_common"]
 st.markdown("**States along it:** " + ", ".join(f"{st_names.get(s, s)} ({p:.0%})" for s, p in zip(sh["state_code"], sh["share"])))

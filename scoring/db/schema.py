@@ -183,6 +183,25 @@ TABLES: dict[str, str] = {
             cvegeo VARCHAR NOT NULL,
             method VARCHAR NOT NULL              -- stated (the event names it) | point (its coordinates)
         )""",
+    "corridor_stretches": """
+        CREATE TABLE corridor_stretches (
+            corridor_id VARCHAR NOT NULL,
+            seq INTEGER NOT NULL,                -- 1.. in travel order: waypoint seq to seq + 1
+            from_name VARCHAR,
+            to_name VARCHAR,
+            length_km DOUBLE NOT NULL,
+            lat0 DOUBLE NOT NULL, lon0 DOUBLE NOT NULL,   -- where it starts
+            lat1 DOUBLE NOT NULL, lon1 DOUBLE NOT NULL,   -- and ends
+            PRIMARY KEY (corridor_id, seq)
+        )""",
+    "stretch_municipality": """
+        CREATE TABLE stretch_municipality (
+            corridor_id VARCHAR NOT NULL,
+            seq INTEGER NOT NULL,
+            cvegeo VARCHAR NOT NULL,
+            length_km DOUBLE NOT NULL,           -- length of the stretch inside the municipality
+            PRIMARY KEY (corridor_id, seq, cvegeo)
+        )""",
     "event_corridor": """
         CREATE TABLE event_corridor (
             event_id VARCHAR NOT NULL,

@@ -31,6 +31,8 @@ def fill(con, *, root: Path | None = None, progress=None) -> dict:
     counts.update(derived.load_all(con, root=root, say=say))  # official statistics, population, UCDP
     counts["event_corridor"] = proximity.refresh(con)
     counts["event_municipality"] = municipal.refresh_placement(con)
+    counts["corridor_stretches"] = municipal.refresh_stretches(con)
+    say(f"corridor stretches: {counts['corridor_stretches']:,}")
     say(f"events placed in municipalities: {counts['event_municipality']:,}")
     say(f"events near corridors: {counts['event_corridor']:,} event-corridor pairs within {proximity.MAX_BUFFER_KM:g} km")
     for t in ("states", "places", "corridors", "sources", "events", "facts", "official_stats", "population"):

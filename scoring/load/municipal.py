@@ -344,3 +344,60 @@ def _geojson(path: Path) -> dict:
     if path not in _GEOJSON:
         _GEOJSON[path] = json.loads(path.read_text(encoding="utf-8"))
     return _GEOJSON[path]
+
+
+# --- corridors, stretch by stretch --------------------------------------------------------------
+
+def refresh_stretches(con, path: Path | None = None) -> int:
+    """Split every corridor into stretches between consecutive waypoints and measure how many
+    km of each lie in each municipality (``corridor_stretches``, ``stretch_municipality``)."""
+    from shapely.geometry import LineString
+
+    from scoring.load.geo import haversine_km
+
+    con.execute("DELETE FROM stretch_municipality")
+    con.execute("DELETE FROM corridor_stretches")
+    wp = con.execute("SELECT corridor_id, seq, name, latitude, longitude FROM corridor_waypoints "
+                     "ORDER BY corridor_id, seq").df()
+    o = outlines(path)
+    stretches, parts = [], []
+    for cid, w in wp.groupby("corridor_id", sort=True):
+        w = w.reset_index(drop=True)
+        seq = 0
+        for k in range(len(w) - 1):
+            a, b = w.iloc[k], w.iloc[k + 1]
+            full = float(haversine_km(a.latitude, a.longitude, b.latitude, b.longitude))
+            n = max(1, int(np.ceil(full / STRETCH_MAX_KM)))   # long legs: equal parts of at most 60 km
+            for part in range(n):
+                f0, f1 = part / n, (part + 1) / n
+                lat0, lon0 = a.latitude + f0 * (b.latitude - a.latitude), a.longitude + f0 * (b.longitude - a.longitude)
+                lat1, lon1 = a.latitude + f1 * (b.latitude - a.latitude), a.longitude + f1 * (b.longitude - a.longitude)
+                seq += 1
+                label = "" if n == 1 else f" (part {part + 1} of {n})"
+                stretches.append((cid, seq, a["name"], f"{b['name']}{label}", full / n, lat0, lon0, lat1, lon1))
+                _measure(cid, seq, LineString([(lon0, lat0), (lon1, lat1)]), o, parts)
+    if stretches:
+        con.executemany("INSERT INTO corridor_stretches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", stretches)
+    if parts:
+        con.executemany("INSERT INTO stretch_municipality VALUES (?, ?, ?, ?)", parts)
+    return len(stretches)
+
+
+STRETCH_MAX_KM = 60.0
+
+
+def _measure(cid: str, seq: int, line, o: Outlines, parts: list) -> None:
+    """Append (corridor, stretch, municipality, km inside it) for every municipality the line crosses."""
+    import shapely
+
+    from scoring.load.geo import haversine_km
+
+    for g in o.tree.query(line, predicate="intersects"):
+        inter = shapely.intersection(line, o.geoms[g])
+        km = 0.0
+        for piece in getattr(inter, "geoms", [inter]):
+            xy = np.asarray(piece.coords) if hasattr(piece, "coords") else np.empty((0, 2))
+            if len(xy) >= 2:
+                km += float(np.sum(haversine_km(xy[:-1, 1], xy[:-1, 0], xy[1:, 1], xy[1:, 0])))
+        if km > 0.05:
+            parts.append((cid, seq, str(o.codes[g]), km))
