@@ -419,6 +419,9 @@ def records(ms: MunicipalScores, reg: Registry, with_drivers: bool = True) -> li
     """JSON-ready rows: region_type 'municipality', region_id = the INEGI code, and the drivers."""
     out = []
     t = ms.table
+    w = np.array([i.weight for i in reg.indicators], float)
+    has = np.isfinite(ms.stage1.raw)
+    coverage = (has * w).sum(axis=1) / max(w.sum(), 1e-12)
     for i, row in enumerate(t[RECORD_COLUMNS].itertuples(index=False)):
         d = {"region_id": row.cvegeo, "region_type": "municipality"}
         for c, v in zip(RECORD_COLUMNS, row):
@@ -430,9 +433,21 @@ def records(ms: MunicipalScores, reg: Registry, with_drivers: bool = True) -> li
             elif isinstance(v, np.bool_):
                 v = bool(v)
             d[c] = v
-        if with_drivers:
-            d["drivers"] = [{k: (round(x, 4) if isinstance(x, float) and np.isfinite(x) else x) for k, x in dr.items()}
-                            for dr in drivers(ms, i, reg)]
+        d["previous_score"] = None if not np.isfinite(t["previous_score"].iat[i]) else round(float(
+            t["previous_score"].iat[i]), 4)
+        d["median_rank"] = d["rank"]
+        d["coverage"] = round(float(coverage[i]), 4)
+        d["pillars"] = {p: (None if not np.isfinite(t[f"pillar_{p}"].iat[i]) else round(float(t[f"pillar_{p}"].iat[i]), 4))
+                        for p in reg.pillar_ids}
+        d["contributions"] = {k: round(float(v), 4) for k, v in zip(reg.ids, np.nan_to_num(ms.contributions[i]))}
+        details = drivers(ms, i, reg) if with_drivers else []
+        d["drivers"] = [f"{x['name']}: {x['value']:.2f} {x['unit']} (+{x['points']:.2f} points; {x['basis']})"
+                        for x in details]
+        d["driver_details"] = [{k: (round(x, 4) if isinstance(x, float) and np.isfinite(x) else x)
+                                for k, x in dr.items()} for dr in details]
+        d["summary"] = (f"{row.name}: {row.level_name}" + ("" if d["score"] is None else
+                        f", score {d['score']:.2f} (90% {d['ci_low']:.2f}-{d['ci_high']:.2f}), rank {d['rank']} "
+                        f"nationally and {d['rank_in_state']} of {d['n_in_state']} in its state") + ".")
         out.append(d)
     return out
 

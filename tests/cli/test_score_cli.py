@@ -48,7 +48,9 @@ def test_json_has_every_documented_field(json_records):
 def test_json_states_are_the_32_inegi_codes(json_records):
     states = [r["region_id"] for r in json_records if r["region_type"] == "state"]
     assert states == INEGI
-    assert {r["region_type"] for r in json_records} == {"state", "corridor"}
+    assert {r["region_type"] for r in json_records} == {"state", "corridor", "municipality"}
+    munis = [r["region_id"] for r in json_records if r["region_type"] == "municipality"]
+    assert len(munis) == 2475 and len(set(munis)) == 2475
 
 
 def test_json_values_are_consistent(json_records):

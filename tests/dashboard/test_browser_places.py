@@ -1,0 +1,50 @@
+"""End-to-end, city level (issue 10): the national municipal layer, a state's municipalities,
+and a search that lands on the right place profile (real server, Debian's Chromium)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from support.browser_support import MAP, STATE_SHAPES
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def test_browser_national_municipal_layer_draws_2475_shapes(browser_page):
+    browser_page.open("/?mlayer=1", timeout_ms=90_000)
+    page = browser_page.page
+    page.wait_for_function(f"document.querySelectorAll('{STATE_SHAPES}').length >= 2475", timeout=60_000)
+    assert page.locator(f"{MAP} .choroplethlocation").count() == 2475
+    assert not browser_page.outbound()
+    browser_page.screenshot("risk_map_municipal_layer.png")
+
+
+def test_browser_state_profile_draws_only_its_municipalities(browser_page):
+    browser_page.goto("/state?state=23", heading="Quintana Roo")
+    page = browser_page.page
+    maps = page.locator(MAP)
+    counts = [maps.nth(k).locator(".choroplethlocation").count() for k in range(maps.count())]
+    assert 11 in counts                   # Quintana Roo's 11 municipalities, on their own map
+    assert 2475 not in counts
+    browser_page.screenshot("state_profile_municipalities_q_roo.png")
+
+
+@pytest.mark.parametrize("typed,heading,code", [
+    ("Cancun", "Benito Juárez, Quintana Roo", "23005"),
+    ("puerto vallarta", "Puerto Vallarta, Jalisco", "14067"),
+])
+def test_browser_search_lands_on_the_place_profile(browser_page, typed, heading, code):
+    browser_page.open()
+    page = browser_page.page
+    box = page.get_by_label("Find a place")
+    box.fill(typed)
+    box.press("Enter")
+    page.get_by_role("button", name="Go to this place").click()
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
+    url = urlsplit(page.url)
+    assert url.path == "/place"
+    assert parse_qs(url.query)["place"] == [code]
+    browser_page.wait_idle()
+    assert page.get_by_text("Rank in").first.is_visible()
+    browser_page.screenshot(f"place_profile_{code}.png")
