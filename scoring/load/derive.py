@@ -137,7 +137,9 @@ def derive(shared: Path | None = None, out: Path | None = None, say=print) -> di
             derived_rows = _export(con, out)
         finally:
             con.close()
-    record.update(_derive_municipal(shared, out, say))
+    # the outlines go beside data/derived: data/geo for the project, a scratch folder's geo/ otherwise
+    record.update(_derive_municipal(shared, out, say, paths.GEO if out.resolve() == paths.DERIVED.resolve()
+                                    else out.parent / "geo"))
     for name, meta in record.items():
         meta["derived_sha256"] = sha256(out / OUT[name])
         meta["rows_derived"] = derived_rows.get(name, meta["rows_loaded"])
@@ -174,7 +176,7 @@ MUNICIPAL_META = {
 }
 
 
-def _derive_municipal(shared: Path, out: Path, say) -> dict:
+def _derive_municipal(shared: Path, out: Path, say, geo_out: Path) -> dict:
     """Municipalities, their monthly series and their outlines (``scoring.load.municipal``)."""
     import csv as _csv
 
@@ -185,21 +187,21 @@ def _derive_municipal(shared: Path, out: Path, say) -> dict:
     d = municipal.derive(shared, codes)
     for note in d.notes:
         say(note)
-    rows = municipal.write(d, out, paths.GEO)
-    sources = {"municipalities": shared / "inegi_municipalities_2020.csv",
-               "sesnsp_municipal": shared / municipal.MUNICIPAL_FILE,
-               "sesnsp_municipal_coverage": shared / municipal.MUNICIPAL_FILE}
+    rows = municipal.write(d, out, geo_out)
+    census = sha256(shared / "inegi_municipalities_2020.csv")
+    digests = {"municipalities": census, "sesnsp_municipal": d.series_digest,
+               "sesnsp_municipal_coverage": d.series_digest}
     extra = "; states read from saved smun_XX.js pages: " + ", ".join(
         r.state_code for r in d.coverage.itertuples() if "smun_" in r.source) if (
         d.coverage["source"].str.contains("smun_").any()) else ""
     rec = {}
     for name, meta in MUNICIPAL_META.items():
-        rec[name] = {**meta, "source_sha256": sha256(sources[name]), "rows_read": rows[name],
+        rec[name] = {**meta, "source_sha256": digests[name], "rows_read": rows[name],
                      "rows_loaded": rows[name], "rows_rejected": 0, "derived_file": OUT[name],
                      "notes": d.notes}
         if name != "municipalities":
             rec[name]["title"] += extra
-    say(f"municipal outlines: {len(d.geojson['features']):,} -> data/geo/{municipal.GEOJSON_OUT}")
+    say(f"municipal outlines: {len(d.geojson['features']):,} -> {geo_out / municipal.GEOJSON_OUT}")
     return rec
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import glob
 import gzip
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -58,9 +59,10 @@ class Derived:
     coverage: pd.DataFrame
     geojson: dict
     notes: list[str]
+    series_digest: str = ""      # sha256 of the tidy file and of every page set read
 
 
-def read_js_series(pages_dir: Path, state_code: str, total_chars: int | None = None) -> dict | None:
+def read_js_series(pages_dir: Path, state_code: str, total_chars: int | None = None, digest=None) -> dict | None:
     """The JSON object of ``smun_XX.js`` joined from its saved pages, or None if none are saved.
 
     Pages are named ``smun_XX.js.<offset>``; each must start where the previous one ended,
@@ -79,6 +81,8 @@ def read_js_series(pages_dir: Path, state_code: str, total_chars: int | None = N
     if total_chars is not None and pos != total_chars:
         raise FormatError(f"smun_{state_code}.js: pages hold {pos:,} characters, the manifest says {total_chars:,}")
     text = "".join(buf)
+    if digest is not None:
+        digest.update(text.encode("utf-8"))
     i, j = text.find("{"), text.rfind("}") + 1
     if not text.startswith("const SERIE_MUNICIPAL = ") or i < 0:
         raise FormatError(f"smun_{state_code}.js: not the expected SERIE_MUNICIPAL file")
@@ -122,7 +126,8 @@ def _manifest(shared: Path) -> dict[str, tuple[str, int]]:
     return out
 
 
-def _series(shared: Path, state_codes: list[str], notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _series(shared: Path, state_codes: list[str], notes: list[str], digest) -> tuple[pd.DataFrame, pd.DataFrame]:
+    digest.update((shared / MUNICIPAL_FILE).read_bytes())
     tidy = pd.read_csv(shared / MUNICIPAL_FILE, dtype={"state_code": str, "municipality_code": str})
     tidy = tidy[tidy["crime"].isin(list(SERIES))]
     frames = [pd.DataFrame({"year": tidy["year"], "month": tidy["month"], "cvegeo": tidy["municipality_code"],
@@ -143,7 +148,7 @@ def _series(shared: Path, state_codes: list[str], notes: list[str]) -> tuple[pd.
             continue
         commit, total = manifest[sc]
         try:
-            obj = read_js_series(shared / PAGES, sc, total)
+            obj = read_js_series(shared / PAGES, sc, total, digest)
             df = _js_rows(obj, sc) if obj is not None else None
         except (FormatError, KeyError, ValueError) as exc:
             notes.append(f"state {sc}: municipal series left out ({exc})")
@@ -218,8 +223,9 @@ def derive(shared: Path, state_codes: list[str]) -> Derived:
     geo_path = shared / "geo" / "mx_municipios.geojson"
     geo = json.loads(geo_path.read_text(encoding="utf-8"))
     munis = _municipalities(shared, geo)
-    months, coverage = _series(shared, state_codes, notes)
-    return Derived(munis, months, coverage, simplified_geojson(geo), notes)
+    digest = hashlib.sha256()
+    months, coverage = _series(shared, state_codes, notes, digest)
+    return Derived(munis, months, coverage, simplified_geojson(geo), notes, digest.hexdigest())
 
 
 def write(d: Derived, out: Path, geo_out: Path) -> dict[str, int]:

@@ -286,17 +286,20 @@ def test_profile_shows_the_reference_beside_ours_and_the_missing_indicators(app)
     assert missing and "Organised-crime deaths" in missing[0]        # no event source is current at 2026-07
 
 
-@pytest.mark.parametrize("typed, state, note", [("Cancun", "Quintana Roo", "municipal scores are not computed"),
-                                                ("jalisco", "Jalisco", None)])
-def test_the_search_box_lands_on_the_places_state_profile(app, typed, state, note):
+@pytest.mark.parametrize("typed, title, note", [
+    ("Cancun", "Benito Juárez, Quintana Roo", "Cancún lies in the municipality of Benito Juárez"),
+    ("playa del carmen", "Solidaridad, Quintana Roo", "Playa del Carmen lies in the municipality of Solidaridad"),
+    ("San Miguel de Allende", "San Miguel de Allende, Guanajuato", None),
+    ("jalisco", "Jalisco", None)])
+def test_the_search_box_lands_on_the_place_profile(app, typed, title, note):
     app.run()
     app.text_input(key="map_find").set_value(typed).run()
     no_exception(app)
     app.button(key="map_find_go").click().run()
     no_exception(app)
-    assert [t.value for t in app.title] == [state]
+    assert [t.value for t in app.title] == [title]
     infos = " ".join(i.value for i in app.info)
-    assert (note in infos) if note else "municipal scores" not in infos
+    assert (note in infos) if note else "lies in the municipality" not in infos
 
 
 def test_the_search_box_opens_a_corridor(app):

@@ -23,6 +23,9 @@ def test_browser_national_municipal_layer_draws_2475_shapes(browser_page):
 def test_browser_state_profile_draws_only_its_municipalities(browser_page):
     browser_page.goto("/state?state=23", heading="Quintana Roo")
     page = browser_page.page
+    page.get_by_role("heading", name="Municipalities of Quintana Roo").wait_for(timeout=60_000)
+    page.wait_for_function(f"[...document.querySelectorAll('{MAP}')].some("
+                           "c => c.querySelectorAll('.choroplethlocation').length === 11)", timeout=60_000)
     maps = page.locator(MAP)
     counts = [maps.nth(k).locator(".choroplethlocation").count() for k in range(maps.count())]
     assert 11 in counts                   # Quintana Roo's 11 municipalities, on their own map

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import shutil
 
 import pytest
@@ -24,7 +25,10 @@ TARGET = {"sesnsp_carpetas": ("official_stats", "dataset = 'carpetas'"),
           "rnpdno_missing": ("official_stats", "dataset = 'rnpdno'"),
           "inegi_deaths": ("official_stats", "dataset = 'inegi'"),
           "population": ("population", "true"),
-          "ucdp_ged": ("events", "origin = 'ucdp'")}
+          "ucdp_ged": ("events", "origin = 'ucdp'"),
+          "municipalities": ("municipalities", "true"),
+          "sesnsp_municipal": ("municipal_stats", "true"),
+          "sesnsp_municipal_coverage": ("municipal_coverage", "true")}
 
 
 def _csv_rows(path) -> int:
@@ -74,7 +78,8 @@ def _copy_derived(tmp_path, monkeypatch, rows: int = 50):
 
 def test_load_all_reads_a_copy_under_another_root(ref_con, tmp_path, monkeypatch):
     root = _copy_derived(tmp_path, monkeypatch, rows=30)
-    assert derived.load_all(ref_con, root=root) == {name: 30 for name in derived.TABLES}
+    want = {name: min(30, _csv_rows(DERIVED / file)) for name, (file, _) in derived.TABLES.items()}
+    assert derived.load_all(ref_con, root=root) == want
 
 
 @pytest.mark.parametrize("name", list(derived.TABLES))
@@ -106,6 +111,14 @@ def test_derive_reproduces_the_committed_files_byte_for_byte(tmp_path):
             pytest.skip(f"real data file {SHARED / meta['file']} is absent")
     out = tmp_path / "derived"
     derive_mod.derive(SHARED, out, say=lambda m: None)
+    committed = json.loads((DERIVED / "provenance.json").read_text(encoding="utf-8"))
+    fresh = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    differ = [k for k in committed if fresh.get(k, {}).get("source_sha256") != committed[k]["source_sha256"]]
+    if differ:
+        pytest.skip(f"../shared/data differs from the files data/derived was made from ({', '.join(differ)}): "
+                    "run `python -m scoring derive` and commit, or restore the original files")
+    geo = tmp_path / "geo" / "mx_municipalities.geojson"
+    assert geo.read_bytes() == (DERIVED.parent / "geo" / "mx_municipalities.geojson").read_bytes()
     expected = sorted(p.name for p in DERIVED.iterdir())
     assert sorted(p.name for p in out.iterdir()) == expected
     for name in expected:

@@ -21,7 +21,7 @@ from scoring.errors import RiskError
 from scoring.load import upload
 
 HOSTILE = FIXTURES / "hostile"
-EVENT_TABLES = {"events", "event_sources", "event_corridor", "sources"}
+EVENT_TABLES = {"events", "event_sources", "event_corridor", "event_municipality", "sources"}
 OFFICIAL_TABLES = {"official_stats", "data_quality"}
 BATCH_TABLES = {"ingest_batches", "rejected_rows"}
 
