@@ -178,7 +178,8 @@ def figures(db: Path) -> None:
     st = stretches.score_stretches(store, ms.table, prof.thresholds)
     say("(d) each corridor's worst sustained stretch:")
     for r in stretches.corridor_levels(st, prof.thresholds).itertuples(index=False):
-        say(f"    {r.corridor_id}: {r.worst_stretch}: {r.level_name} ({r.worst_score:.2f})")
+        say(f"    {r.corridor_id}: {r.level_name} ({r.worst_km:,.0f} of {r.length_km:,.0f} km); worst stretch "
+            f"{r.worst_stretch}: {r.worst_level_name} ({r.worst_score:.2f})")
     store.close()
 
 

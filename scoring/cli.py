@@ -255,8 +255,9 @@ def _stretches(args) -> int:
         (st[cols] if args.corridor else levels).round(3).to_csv(sys.stdout, index=False)
     else:
         for r in levels.itertuples(index=False):
-            print(f"{r.corridor_id:<30} {r.level_name:<8} worst sustained stretch: {r.worst_stretch} "
-                  f"({r.worst_score:.2f}, {r.worst_km:,.0f} km at that level or above); mean {r.mean_score:.2f}")
+            print(f"{r.corridor_id:<30} {r.level_name:<8} ({r.worst_km:,.0f} of {r.length_km:,.0f} km at that level or "
+                  f"above); worst stretch: {r.worst_stretch}: {r.worst_level_name} ({r.worst_score:.2f}); "
+                  f"length-weighted mean {r.mean_score:.2f}")
         if args.corridor:
             for r in st.itertuples(index=False):
                 print(f"  {r.seq:>3} {r.from_name} to {r.to_name} ({r.length_km:,.0f} km): {r.level_name} "

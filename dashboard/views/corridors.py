@@ -19,15 +19,17 @@ cor = t[t["region_type"] == "corridor"].sort_values("rank")
 levels = dict(zip(cor["region_id"], cor["level"]))
 stretch_t, by_stretch = data.stretch_scores()
 if by_stretch is not None:
-    cor = cor.merge(by_stretch[["corridor_id", "level_name", "worst_stretch"]].rename(
-        columns={"corridor_id": "region_id", "level_name": "worst sustained stretch"}), on="region_id", how="left")
+    cor = cor.merge(by_stretch.assign(worst=by_stretch["worst_stretch"] + ": " + by_stretch["worst_level_name"])[
+        ["corridor_id", "level_name", "worst"]].rename(
+        columns={"corridor_id": "region_id", "level_name": "level (stretches)", "worst": "worst stretch"}),
+        on="region_id", how="left")
 st.caption(f"Events within {res.options.buffer_km:g} km of each corridor's line, plus the official figures of "
            "the states it crosses weighted by the share of its length in each.")
 states_lv = t[t["region_type"] == "state"].rename(columns={"region_id": "state_code"})
 fig = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label="State level", name_col="name",
                      corridors=data.corridor_paths(), corridor_levels=levels)
 st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map")
-show = cor[["rank", "name", "level_name"] + (["worst sustained stretch", "worst_stretch"] if by_stretch is not None
+show = cor[["rank", "name", "level_name"] + (["level (stretches)", "worst stretch"] if by_stretch is not None
                                                 else []) + ["score", "ci_low", "ci_high", "rank_low", "rank_high",
                                                             "change", "coverage"]]
 st.dataframe(show, hide_index=True, width="stretch",
@@ -49,9 +51,10 @@ st.write(row["summary"])
 if stretch_t is not None:
     mine = stretch_t[stretch_t["corridor_id"] == cid]
     lv = by_stretch.set_index("corridor_id").loc[cid]
-    st.markdown(f"**Stretch by stretch.** Worst sustained stretch: **{md(lv['worst_stretch'])}: {lv['level_name']}** "
-                f"(score {lv['worst_score']:.2f}; {lv['worst_km']:,.0f} km of the corridor at that level or above). "
-                f"Length-weighted mean of the stretches: {lv['mean_score']:.2f}.")
+    st.markdown(f"**Stretch by stretch.** Level from its stretches: **{lv['level_name']}** ({lv['worst_km']:,.0f} "
+                f"of {lv['length_km']:,.0f} km at that level or above). Worst stretch: **{md(lv['worst_stretch'])}: "
+                f"{lv['worst_level_name']}** (score {lv['worst_score']:.2f}). Length-weighted mean of the stretches: "
+                f"{lv['mean_score']:.2f}.")
     smap = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label="State level",
                           name_col="name", corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
                           corridor_levels={f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}, height=420)

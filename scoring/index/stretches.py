@@ -11,7 +11,8 @@ and the events placed in a stretch's municipalities in the window are listed wit
 **A corridor's level from its stretches** is its *worst sustained stretch*: the highest
 level that stretches totalling at least :data:`SUSTAINED_KM` km (or a quarter of a shorter
 corridor) reach. A single short stretch through one bad town does not make a 1,000 km
-highway Extreme, but 50 km of it does; the page names that stretch.
+highway Extreme, but 50 km of it does. The page also names the single worst stretch, at its
+own level ("Xochitepec to Cuernavaca: Extreme"), whatever its length.
 """
 
 from __future__ import annotations
@@ -80,14 +81,14 @@ def corridor_levels(st: pd.DataFrame, thresholds) -> pd.DataFrame:
             if g.loc[g["level"] >= lv, "length_km"].sum() >= need - 1e-9:
                 level = lv
                 break
-        at = g[g["level"] >= level].sort_values("score", ascending=False)
-        top = at.iloc[0]
+        at = g[g["level"] >= level]
+        top = g.sort_values("score", ascending=False).iloc[0]       # the single worst stretch, at its own level
         name = f"{top['from_name']} to {top['to_name']}"
         mean = float((g["score"] * g["length_km"]).sum() / g["length_km"].sum())
-        rows.append((cid, level, level_name(level), name, float(top["score"]), float(at["length_km"].sum()), mean,
-                     total))
+        rows.append((cid, level, level_name(level), name, float(top["score"]), level_name(int(top["level"])),
+                     float(at["length_km"].sum()), mean, total))
     return pd.DataFrame(rows, columns=["corridor_id", "level", "level_name", "worst_stretch", "worst_score",
-                                       "worst_km", "mean_score", "length_km"])
+                                       "worst_level_name", "worst_km", "mean_score", "length_km"])
 
 
 def has_stretches(db) -> bool:

@@ -48,8 +48,12 @@ MUNICIPAL_FILE = "sesnsp_municipal_month_2016-01_2026-07.csv.gz"
 PAGES = Path("sources/45digital/raw/45digital/pages/series_mun")
 MANIFEST = Path("sources/45digital/manifest.csv")
 GEOJSON_OUT = "mx_municipalities.geojson"
-SIMPLIFY_DEG = 0.006          # about 650 m: drawn at state zoom, no visible loss; 1.4 MB for the nation
+SIMPLIFY_DEG = 0.006          # about 650 m: drawn at state zoom, no visible loss (1.6 MB for the nation)
 PRECISION_DEG = 0.001
+# the national layer: 2,475 shapes at 1-2 km a pixel need far fewer vertices (0.9 MB)
+NATIONAL_OUT = "mx_municipalities_national.geojson"
+NATIONAL_SIMPLIFY_DEG = 0.015
+NATIONAL_PRECISION_DEG = 0.005
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Derived:
     geojson: dict
     notes: list[str]
     series_digest: str = ""      # sha256 of the tidy file and of every page set read
+    national: dict | None = None  # the coarser outlines of the national layer
 
 
 def read_js_series(pages_dir: Path, state_code: str, total_chars: int | None = None, digest=None) -> dict | None:
@@ -202,20 +207,29 @@ def _centroid(geometry: dict) -> tuple[float, float]:
     return p.x, p.y
 
 
-def simplified_geojson(geo: dict) -> dict:
-    """The outlines simplified for drawing (outer rings clockwise, as plotly's geo expects)."""
+def simplified_geojson(geo: dict, tolerance: float = SIMPLIFY_DEG, precision: float = PRECISION_DEG) -> dict:
+    """The outlines simplified for drawing (outer rings clockwise, as plotly's geo expects),
+    coordinates rounded to 3 decimals (about 100 m)."""
     import shapely
     from shapely.geometry import mapping, shape
 
     feats = []
     for f in geo["features"]:
         g = shape(f["geometry"])
-        s = shapely.set_precision(g.simplify(SIMPLIFY_DEG, preserve_topology=True), PRECISION_DEG)
-        if s.is_empty or not s.is_valid:
+        s = shapely.set_precision(g.simplify(tolerance, preserve_topology=True), precision)
+        if s.is_empty or not s.is_valid:          # a tiny municipality: keep its shape at full precision
             s = shapely.make_valid(shapely.set_precision(g, PRECISION_DEG))
         s = shapely.orient_polygons(s, exterior_cw=True)
-        feats.append({"type": "Feature", "id": str(f["id"]), "properties": {}, "geometry": mapping(s)})
+        m = mapping(s)
+        feats.append({"type": "Feature", "id": str(f["id"]), "properties": {},
+                      "geometry": {"type": m["type"], "coordinates": _rounded(m["coordinates"])}})
     return {"type": "FeatureCollection", "features": feats}
+
+
+def _rounded(c, nd: int = 3):
+    if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
+        return [round(float(c[0]), nd), round(float(c[1]), nd)]
+    return [_rounded(x, nd) for x in c]
 
 
 def derive(shared: Path, state_codes: list[str]) -> Derived:
@@ -225,7 +239,9 @@ def derive(shared: Path, state_codes: list[str]) -> Derived:
     munis = _municipalities(shared, geo)
     digest = hashlib.sha256()
     months, coverage = _series(shared, state_codes, notes, digest)
-    return Derived(munis, months, coverage, simplified_geojson(geo), notes, digest.hexdigest())
+    d = Derived(munis, months, coverage, simplified_geojson(geo), notes, digest.hexdigest())
+    d.national = simplified_geojson(geo, NATIONAL_SIMPLIFY_DEG, NATIONAL_PRECISION_DEG)
+    return d
 
 
 def write(d: Derived, out: Path, geo_out: Path) -> dict[str, int]:
@@ -234,6 +250,8 @@ def write(d: Derived, out: Path, geo_out: Path) -> dict[str, int]:
     d.coverage.to_csv(out / "sesnsp_municipal_coverage.csv", index=False)
     geo_out.mkdir(parents=True, exist_ok=True)
     (geo_out / GEOJSON_OUT).write_text(json.dumps(d.geojson, separators=(",", ":")), encoding="utf-8")
+    if d.national is not None:
+        (geo_out / NATIONAL_OUT).write_text(json.dumps(d.national, separators=(",", ":")), encoding="utf-8")
     return {"municipalities": len(d.municipalities), "sesnsp_municipal": len(d.months),
             "sesnsp_municipal_coverage": len(d.coverage)}
 
@@ -335,11 +353,10 @@ def corridors_crossing(waypoints: pd.DataFrame, cvegeo: str, path: Path | None =
 
 
 def geojson_subset(state_code: str | None = None, path: Path | None = None) -> dict:
-    """The municipal outlines of one state (or all), as drawn on the map."""
-    path = Path(path or paths.GEO / GEOJSON_OUT)
-    geo = _geojson(path)
+    """The municipal outlines of one state (fine), or of the nation (coarser), as drawn on the map."""
     if not state_code:
-        return geo
+        return _geojson(Path(path or paths.GEO / NATIONAL_OUT))
+    geo = _geojson(Path(path or paths.GEO / GEOJSON_OUT))
     return {"type": "FeatureCollection", "features": [f for f in geo["features"] if f["id"][:2] == state_code]}
 
 

@@ -117,8 +117,8 @@ def test_derive_reproduces_the_committed_files_byte_for_byte(tmp_path):
     if differ:
         pytest.skip(f"../shared/data differs from the files data/derived was made from ({', '.join(differ)}): "
                     "run `python -m scoring derive` and commit, or restore the original files")
-    geo = tmp_path / "geo" / "mx_municipalities.geojson"
-    assert geo.read_bytes() == (DERIVED.parent / "geo" / "mx_municipalities.geojson").read_bytes()
+    for name in ("mx_municipalities.geojson", "mx_municipalities_national.geojson"):
+        assert (tmp_path / "geo" / name).read_bytes() == (DERIVED.parent / "geo" / name).read_bytes(), name
     expected = sorted(p.name for p in DERIVED.iterdir())
     assert sorted(p.name for p in out.iterdir()) == expected
     for name in expected:
