@@ -76,7 +76,8 @@ QUERIES: dict[str, str] = {
           AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.state_code))
           AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.event_type))
           AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.origin))
-          AND (?::VARCHAR = '' OR e.notes ILIKE ? OR e.actors ILIKE ? OR e.place ILIKE ?)
+          AND (?::VARCHAR = '' OR strip_accents(e.notes) ILIKE ? ESCAPE '\\'
+               OR strip_accents(e.actors) ILIKE ? ESCAPE '\\' OR strip_accents(e.place) ILIKE ? ESCAPE '\\')
         ORDER BY e.date DESC, e.event_id LIMIT ?""",
     "map_events": """
         SELECT date, event_type, fatalities, place, latitude, longitude FROM events
@@ -189,6 +190,13 @@ def group_presence(state_code: str) -> pd.DataFrame:
 
 # -- events ------------------------------------------------------------------------------------
 
+def fold_accents(text: str) -> str:
+    """Text without accents (as DuckDB's strip_accents), for accent-insensitive search."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def events_range() -> tuple[dt.date | None, dt.date | None]:
     """First and last event date in the database (None, None when there are no events)."""
     row = query("events_range").iloc[0]
@@ -201,7 +209,9 @@ def events_filtered(states: tuple, types: tuple, origins: tuple, start, end, tex
                     limit: int = EVENT_ROWS_LIMIT) -> tuple[pd.DataFrame, bool]:
     """Events matching the filters (empty = any), newest first, at most ``limit``, with their
     state's name; and whether more matched than ``limit``."""
-    like = f"%{text}%"
+    # accents and case forgiven on both sides ("Cancun" finds "Cancún"); % and _ typed are literal
+    folded = fold_accents(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{folded}%"
     df = query("events_filtered", (start, end, tuple(states), tuple(states), tuple(types), tuple(types),
                                    tuple(origins), tuple(origins), text, like, like, like, limit + 1))
     return df.head(limit), len(df) > limit

@@ -7,6 +7,7 @@ emptied around every test. The every-page smoke test is in ``test_app.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -251,6 +252,25 @@ def test_events_filter_that_matches_nothing_shows_zero_events(app):
     app.run()
     app.switch_page("views/events_data.py").run()
     app.text_input(key="ev_text").set_value("no event mentions this zqxj").run()
+    no_exception(app)
+    assert any(c.value.startswith("0 events, 0 deaths") for c in app.caption)
+
+
+@pytest.mark.parametrize("typed", ["Culiacan", "CULIACÁN", "culiacán"])
+def test_events_search_forgives_accents_and_case(app, typed):
+    app.run()
+    app.switch_page("views/events_data.py").run()
+    app.date_input(key="ev_period").set_value((dt.date(1989, 1, 1), dt.date(2026, 12, 31))).run()
+    app.text_input(key="ev_text").set_value(typed).run()
+    no_exception(app)
+    counts = [int(c.value.split(" events")[0].replace(",", "")) for c in app.caption if " events, " in c.value]
+    assert counts and counts[0] > 10        # the same events whichever way it is typed
+
+
+def test_events_search_takes_percent_and_underscore_literally(app):
+    app.run()
+    app.switch_page("views/events_data.py").run()
+    app.text_input(key="ev_text").set_value("%").run()
     no_exception(app)
     assert any(c.value.startswith("0 events, 0 deaths") for c in app.caption)
 
