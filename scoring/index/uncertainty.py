@@ -45,6 +45,24 @@ def bootstrap_intervals(db, prepared: Prepared, profile: Profile, reg: Registry 
 
 
 def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level):
+    # The draws of the normalised matrix depend on the data, the time options and the
+    # normalisation method, not on the weights: they are made once per (method, draws, seed)
+    # and kept with the prepared matrix, so a weight change only re-aggregates them.
+    key = ("bootstrap", profile.normalisation, draws, seed)
+    if key not in prepared._cache:
+        prepared._cache[key] = _bootstrap_draws(db, prepared, profile.normalisation, reg, ev, rse, draws, seed)
+    Ns = prepared._cache[key]
+    d, n, k = Ns.shape
+    samples = aggregate_scores(Ns.reshape(d * n, k), reg, profile)[1].reshape(d, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # a region without data stays NaN, silently
+        lo, hi = np.nanquantile(samples, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
+    # the interval always contains the nominal score
+    return np.fmin(lo, nominal), np.fmax(hi, nominal)
+
+
+def _bootstrap_draws(db, prepared, method, reg, ev, rse, draws, seed) -> np.ndarray:
+    """draws x regions x indicators: the normalised matrix under resampled events and noisy counts."""
     m = prepared.matrix
     n = len(m.regions)
     rng = np.random.default_rng(seed)
@@ -76,7 +94,7 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
         cols.append(j)
         per_event.append(c)
         scale.append(np.nan_to_num(sc))
-    samples = np.empty((draws, n))
+    out = np.empty((draws, n, len(m.ids)))
     exact = len(ridx) <= EXACT_LIMIT
     means = [np.bincount(ridx, weights=c, minlength=n) for c in per_event]
     sds = [np.sqrt(np.bincount(ridx, weights=c * c, minlength=n)) for c in per_event]
@@ -92,14 +110,8 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
                 s = np.maximum(rng.normal(means[q], sds[q]), 0)
             raw[:, j] = np.where(np.isfinite(m.raw[:, j]), s * scale[q], np.nan)
         fake = type(m)(m.regions, m.ids, raw, m.coverage, m.detail, m.meta, m.rse)
-        t = transform(fake, reg)
-        N = prepared.normalise_values(t, profile.normalisation)
-        samples[b] = aggregate_scores(N, reg, profile)[1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # a region without data stays NaN, silently
-        lo, hi = np.nanquantile(samples, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
-    # the interval always contains the nominal score
-    return np.fmin(lo, nominal), np.fmax(hi, nominal)
+        out[b] = prepared.normalise_values(transform(fake, reg), method)
+    return out
 
 
 @dataclass
