@@ -76,25 +76,53 @@ def km_outside_state(polygons, lat: float, lon: float, code: str) -> float:
 def outside_claimed_state(lat: pd.Series, lon: pd.Series, codes: pd.Series, polygons,
                           tolerance_km: float = STATE_TOLERANCE_KM) -> pd.Series:
     """Per row: '' when the point lies in (or within ``tolerance_km`` of) the state the row names,
-    or a coordinate or code is missing; else the reason, naming where the point does fall."""
-    reason = pd.Series("", index=codes.index, dtype="str")
-    la = pd.to_numeric(lat, errors="coerce").astype("float64")
-    lo = pd.to_numeric(lon, errors="coerce").astype("float64")
-    check = la.notna() & lo.notna() & codes.notna() & codes.ne("")
-    memo: dict[tuple, str] = {}
-    for i in codes.index[check]:
-        key = (float(la[i]), float(lo[i]), codes[i])
-        if key not in memo:
-            d = km_outside_state(polygons, *key)
-            if not (d > tolerance_km):        # inside, within tolerance, or no outline to test
-                memo[key] = ""
-            else:
-                other = polygons.state_of(key[0], key[1])
-                where = f"in state {other}" if other else "in no state (the sea or abroad)"
-                memo[key] = (f"coordinates ({key[0]:.4f}, {key[1]:.4f}) lie {d:,.0f} km outside state {key[2]}, "
-                             f"which the row names; they fall {where}")
-        reason[i] = memo[key]
-    return reason
+    or a coordinate or code is missing; else the reason, naming where the point does fall.
+
+    Vectorised: one point-in-polygon test for all rows (shapely); only the few rows outside
+    their state's outline are measured one by one (a million rows take about a second)."""
+    import shapely
+
+    la = pd.to_numeric(lat, errors="coerce").to_numpy("float64", na_value=np.nan)
+    lo = pd.to_numeric(lon, errors="coerce").to_numpy("float64", na_value=np.nan)
+    code = codes.astype("object").where(codes.notna(), "").to_numpy(object)
+    out = np.full(len(code), "", dtype=object)
+    check = np.isfinite(la) & np.isfinite(lo) & (code != "")
+    idx = np.nonzero(check)[0]
+    if len(idx):
+        shapes = _state_shapes(polygons)
+        claimed = np.array([shapes.get(c) for c in code[idx]], dtype=object)
+        known = np.array([g is not None for g in claimed])
+        inside = np.zeros(len(idx), dtype=bool)
+        if known.any():
+            inside[known] = shapely.covers(claimed[known], shapely.points(lo[idx[known]], la[idx[known]]))
+        memo: dict[tuple, str] = {}
+        for i in idx[known & ~inside]:          # outside the outline: how far, and where it falls
+            key = (float(la[i]), float(lo[i]), code[i])
+            if key not in memo:
+                d = km_outside_state(polygons, *key)
+                if not (d > tolerance_km):
+                    memo[key] = ""
+                else:
+                    other = polygons.state_of(key[0], key[1])
+                    where = f"in state {other}" if other else "in no state (the sea or abroad)"
+                    memo[key] = (f"coordinates ({key[0]:.4f}, {key[1]:.4f}) lie {d:,.0f} km outside state "
+                                 f"{key[2]}, which the row names; they fall {where}")
+            out[i] = memo[key]
+    return pd.Series(out, index=codes.index, dtype="str")
+
+
+_SHAPES: dict[int, dict] = {}
+
+
+def _state_shapes(polygons) -> dict:
+    """code -> a shapely (multi)polygon of the state's outer rings (cached per outline set)."""
+    key = id(polygons)
+    if key not in _SHAPES:
+        from shapely.geometry import MultiPolygon, Polygon
+
+        _SHAPES[key] = {c: MultiPolygon([Polygon(r) for r in rings]) if len(rings) > 1 else Polygon(rings[0])
+                        for c, rings in zip(polygons.codes, polygons.rings) if len(rings)}
+    return _SHAPES[key]
 
 
 # The columns of the events table a loader may write (the rest are the store's own).
