@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -150,9 +149,15 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"is not valid CSV ({text}); the row is skipped"
 
 
+# Rows are turned into string columns this many at a time, so a file's cells never all live as
+# Python strings at once (a 200 MB file would take about 2 GB that way).
+CHUNK_ROWS = 50_000
+
+
 def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> pd.DataFrame:
     """Parse CSV text into an all-string frame with a ``_line`` column."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise FormatError(f"{path}: is empty")
     # csv.reader yields logical rows; a quoted field may span several physical lines, so
@@ -160,21 +165,58 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
     # never closed, a field over the size limit), or a row spanning several lines whose width
     # is wrong (a stray quote that swallowed the lines after it), is rejected on its first
     # line and reading goes on from the next physical line: one bad row never costs the file.
-    lines = io.StringIO(text).readlines()
-    n = len(lines)
-    rows, starts, broken = [], [], []
+    # Lines are slices of the text by offset (no list of every line is kept).
+    offsets = [0] + [m.end() for m in re.finditer("\n", text)]
+    if offsets[-1] < len(text):
+        offsets.append(len(text))
+    n = len(offsets) - 1
+
+    def line(k: int) -> str:
+        return text[offsets[k]:offsets[k + 1]]
+
+    first = line(0) if n else ""
+    if '"' not in first and first.count(",") >= MAX_COLUMNS:   # refused before splitting it
+        raise FormatError(f"{path}: has {first.count(',') + 1:,} columns in its header; at most "
+                          f"{MAX_COLUMNS:,} are read (is this the right file?)")
     consumed = [0]
 
     def feed(start):
         for k in range(start, n):
             consumed[0] = k + 1
-            yield lines[k]
+            yield line(k)
 
-    if lines and '"' not in lines[0] and lines[0].count(",") >= MAX_COLUMNS:   # refused before splitting it
-        raise FormatError(f"{path}: has {lines[0].count(',') + 1:,} columns in its header; at most "
-                          f"{MAX_COLUMNS:,} are read (is this the right file?)")
-    i = 0
+    header: list[str] | None = None
     width = None
+    broken, ragged = [], []
+    chunk: list[list[str]] = []
+    chunk_lines: list[int] = []
+    frames: list[pd.DataFrame] = []
+
+    def flush():
+        if chunk:
+            f = pd.DataFrame(chunk, columns=header, dtype="str")
+            f["_line"] = np.asarray(chunk_lines, dtype="int64")
+            frames.append(f)
+            chunk.clear()
+            chunk_lines.clear()
+
+    def take(row: list[str], at: int) -> None:
+        nonlocal header
+        if header is None:
+            header = [h.strip().lstrip("\ufeff") for h in row]
+            _check_header(header, path, required_columns)
+            return
+        if not row or all(not c.strip() for c in row):
+            return
+        if len(row) != width:
+            ragged.append(Reject(at, None, f"has {len(row)} fields, expected {width}", ",".join(row)))
+            return
+        chunk.append([c.strip() for c in row])
+        chunk_lines.append(at)
+        if len(chunk) >= CHUNK_ROWS:
+            flush()
+
+    i = 0
     while i < n:
         reader = csv.reader(feed(i), strict=True)
         row_start = i
@@ -189,11 +231,10 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
                 elif consumed[0] - row_start > 1 and len(row) != width and any(c.strip() for c in row):
                     broken.append(Reject(row_start + 1, None, f"has {len(row)} fields, expected {width}, in a "
                                          f"quoted field running over {consumed[0] - row_start} lines; the row "
-                                         "is skipped", lines[row_start].rstrip("\n")))
+                                         "is skipped", line(row_start).rstrip("\n")))
                     restart = row_start + 1
                     break
-                rows.append(row)
-                starts.append(row_start + 1)
+                take(row, row_start + 1)
                 row_start = consumed[0]
         except csv.Error as exc:
             if width is None:
@@ -201,14 +242,24 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
             span = consumed[0] - row_start
             why = (f"opens a quote that runs over {span} lines and is not closed properly; the row is skipped"
                    if span > 1 else _csv_problem(exc))
-            broken.append(Reject(row_start + 1, None, why, lines[row_start].rstrip("\n")))
+            broken.append(Reject(row_start + 1, None, why, line(row_start).rstrip("\n")))
             restart = row_start + 1
         if restart is None:
             break
         i = restart
-    if not rows:
+    if header is None:
         raise FormatError(f"{path}: is empty")
-    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    flush()
+    if frames:
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    else:
+        df = pd.DataFrame(columns=header, dtype="str")
+        df["_line"] = np.asarray([], dtype="int64")
+    df.attrs["ragged"] = sorted(broken + ragged, key=lambda r: r.line)
+    return df
+
+
+def _check_header(header: list[str], path, required_columns: Sequence[str]) -> None:
     missing = [c for c in required_columns if c not in header]
     if missing:
         raise FormatError(
@@ -219,22 +270,6 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
         counts = collections.Counter(header)
         dup = sorted(h for h, k in counts.items() if k > 1)
         raise FormatError(f"{path}: repeated column name(s) {dup}")
-    width = len(header)
-    body, lines, ragged = [], [], []
-    for row, line in zip(rows[1:], starts[1:]):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != width:
-            ragged.append((line, row))
-            continue
-        body.append([c.strip() for c in row])
-        lines.append(line)
-    df = pd.DataFrame(body, columns=header, dtype="str") if body else pd.DataFrame(columns=header, dtype="str")
-    df["_line"] = np.asarray(lines, dtype="int64")
-    df.attrs["ragged"] = sorted(broken + [
-        Reject(ln, None, f"has {len(r)} fields, expected {width}", ",".join(r)) for ln, r in ragged
-    ], key=lambda r: r.line)
-    return df
 
 
 # A count or code as written: digits, thousands commas removed, at most a '.0' an export adds.
