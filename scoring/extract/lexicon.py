@@ -39,6 +39,13 @@ def _aliases_rx(aliases) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![a-z0-9])")
 
 
+def _word_end(folded: str, end: int) -> int:
+    """A prefix match ('asesin') stretched to the end of its word ('asesinaron'), for the evidence."""
+    while end < len(folded) and folded[end].isalnum():
+        end += 1
+    return end
+
+
 class Lexicon:
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else LEXICON
@@ -63,7 +70,8 @@ class Lexicon:
 
     @staticmethod
     def _hits(table, folded: str, start: int, end: int) -> list[Hit]:
-        return [Hit(label, m.start(), m.end()) for label, rx in table for m in rx.finditer(folded, start, end)]
+        return [Hit(label, m.start(), _word_end(folded, m.end())) for label, rx in table
+                for m in rx.finditer(folded, start, end)]
 
     def type_hits(self, folded: str, start: int = 0, end: int | None = None) -> list[Hit]:
         return self._hits(self.types, folded, start, len(folded) if end is None else end)

@@ -26,7 +26,7 @@ _DOZEN = {"docena": 12, "dozen": 12, "decena": 10}
 _ARTICLES = {"un", "una", "a", "an"}
 _WORD = "|".join(sorted(list(_UNITS) + list(_TENS) + list(_HUNDREDS), key=len, reverse=True))
 NUMBER = (rf"(?:\d{{1,3}}(?:[.,]\d{{3}})+|\d+|(?:una|un|a|an|dos|two|media)\s+(?:docena|dozen|decena)s?(?:\s+de)?|"
-          rf"(?:{_WORD}|a|an)(?:(?:\s+y\s+|-|\s+and\s+|\s+)(?:{_WORD}))*)")
+          rf"(?:{_WORD})(?:(?:\s+y\s+|-|\s+and\s+|\s+(?=hundred|cientos))(?:{_WORD}))*|(?:a|an)(?!\s+(?:{_WORD})\b))")
 LOWER = (r"(?:al menos|por lo menos|cuando menos|mas de|at least|more than|over|no fewer than|no less than|"
          r"upwards of|some|about|around|nearly|almost|unos|unas|alrededor de|cerca de|casi|aproximadamente)")
 _BOUND_WORDS = ("al menos", "por lo menos", "cuando menos", "mas de", "at least", "more than", "over",

@@ -1,0 +1,439 @@
+"""Candidate events of one article: sentences that report an act (a killing, a clash, a
+blockade...) become candidates with a date, a place, counts, a type and actors, each with the
+span of text it came from; later sentences about the same act add to it; within the article,
+candidates about one real-world event are merged.
+
+What is not an event: a sentence of background figures ("more than 30,000 murders a year"),
+an act the article does not date (unless it is the article's lead), an act with no place in
+Mexico, a date after publication (a plan, a forecast).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from scoring.errors import FormatError
+from scoring.extract import dates as dates_
+from scoring.extract import language, numbers
+from scoring.extract.folding import fold_keep
+from scoring.extract.lexicon import load as load_lexicon
+from scoring.extract.places import index as place_index
+from scoring.extract.text import Article, from_text
+from scoring.load import names
+
+# types that say more than 'killing' about the same act: a merge keeps them
+_SPECIFIC = {"targeted_killing": 3, "attack_on_security_forces": 3, "armed_clash": 2, "explosive_attack": 2,
+             "body_discovery": 2, "blockade_arson": 1, "kidnapping": 2, "killing": 1}
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
+_ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
+                     r"Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
+_DATELINE = re.compile(r"(?m)^[^\n]{2,90}?(?:\s*\([^)\n]{1,40}\))?\s*(?:\.-|\.—|—|–|\s-\s)")
+# a first line this short, with no full stop, and a blank line after it: the headline
+_HEADLINE = re.compile(r"^[^\n]{8,200}(?<![.!?])\n\s*\n")
+
+
+@dataclass
+class Evidence:
+    start: int
+    end: int
+    text: str
+    confidence: float
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "confidence": round(self.confidence, 2),
+                "note": self.note}
+
+
+@dataclass
+class Candidate:
+    """One candidate event: its fields, and for each field the evidence it came from."""
+
+    date: dt.date | None = None
+    date_precision: str = ""
+    state_code: str = ""
+    municipality_code: str = ""
+    municipality: str = ""
+    locality: str = ""
+    event_type: str = ""
+    fatalities: int | None = None
+    fatalities_lower_bound: bool = False
+    injured: int | None = None
+    injured_lower_bound: bool = False
+    actors: list[str] = field(default_factory=list)
+    target: str = ""
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    spans: list[tuple[int, int]] = field(default_factory=list)      # sentences it rests on
+    notes: list[str] = field(default_factory=list)
+    duplicate_of: list[str] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> str:
+        s = self.score
+        return "high" if s >= 0.75 else "medium" if s >= 0.55 else "low"
+
+    @property
+    def score(self) -> float:
+        keys = ("date", "state", "event_type")
+        return sum(self.evidence[k].confidence if k in self.evidence else 0.0 for k in keys) / len(keys)
+
+    def as_dict(self, state_names: dict[str, str]) -> dict:
+        return {
+            "date": self.date.isoformat() if self.date else None, "date_precision": self.date_precision or None,
+            "state": state_names.get(self.state_code), "state_code": self.state_code or None,
+            "municipality": self.municipality or None, "municipality_code": self.municipality_code or None,
+            "locality": self.locality or None, "event_type": self.event_type,
+            "fatalities": self.fatalities, "fatalities_lower_bound": self.fatalities_lower_bound,
+            "injured": self.injured, "injured_lower_bound": self.injured_lower_bound,
+            "actors": list(self.actors), "target": self.target or None,
+            "evidence": {k: v.as_dict() for k, v in self.evidence.items()},
+            "confidence": self.confidence, "confidence_score": round(self.score, 2),
+            "notes": "; ".join(self.notes), "duplicate_of": list(self.duplicate_of),
+        }
+
+
+@dataclass
+class Extraction:
+    """What :func:`extract` found in one article."""
+
+    article: Article
+    language: str
+    published: dt.date
+    published_basis: str
+    candidates: list[Candidate]
+    skipped: list[tuple[int, int, str]]             # (start, end, why a sentence is not an event)
+    reason: str = ""                                 # why there are no candidates, when there are none
+    seconds: float = 0.0
+
+    def as_dicts(self) -> list[dict]:
+        st = state_names()
+        return [c.as_dict(st) for c in self.candidates]
+
+
+class NeedsDate(FormatError):
+    """The article does not say when it was published, and no date was given."""
+
+
+def state_names() -> dict[str, str]:
+    with (names.REFERENCE / "states.csv").open(encoding="utf-8", newline="") as f:
+        return {r["state_code"]: r["name_official"] for r in csv.DictReader(f)}
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: split at . ! ? before a capital, and at line breaks; abbreviations kept."""
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        piece = text[start:m.start()].rstrip()
+        if m.group().strip(" \t") == "" or not _ABBREV.search(piece):
+            if piece.strip():
+                out.append((start + len(text[start:m.start()]) - len(text[start:m.start()].lstrip()), m.start()))
+            start = m.end()
+    if text[start:].strip():
+        out.append((start, len(text.rstrip())))
+    return out
+
+
+def extract(article: Article | str, *, published: dt.date | None = None, lang: str = "auto") -> Extraction:
+    """The candidate events of ``article`` (see the module docstring). Raises
+    :class:`~scoring.errors.FormatError` for text in another language and :class:`NeedsDate`
+    when the publication date is neither given nor in the text."""
+    import time
+
+    t0 = time.perf_counter()
+    art = from_text(article) if isinstance(article, str) else article
+    text = art.text
+    if lang == "auto":
+        lang, share = language.detect(text)
+        if lang not in language.SUPPORTED:
+            what = language.NAMES.get(lang, "no language the extractor reads")
+            raise FormatError(f"{art.name}: the text looks like {what} (function words: {share:.0%}); the extractor "
+                              "reads Spanish and English articles (pass --lang es|en to force one)")
+    elif lang not in language.SUPPORTED:
+        raise FormatError(f"--lang must be es, en or auto, not {lang!r}")
+    basis = "given"
+    if published is None:
+        published, basis = dates_.publication_date(text, art.published_hint, lang)
+        if published is None:
+            raise NeedsDate(f"{art.name}: {basis}")
+    ex = _Extractor(text, published, lang).run()
+    result = Extraction(art, lang, published, basis, ex[0], ex[1])
+    if not result.candidates:
+        result.reason = ("no sentence reports a dated act of violence, an arrest, a seizure or a protest at a place "
+                         "in Mexico" + (f" ({len(result.skipped)} sentence(s) set aside: "
+                                        f"{'; '.join(sorted({s[2] for s in result.skipped}))})" if result.skipped else ""))
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+class _Extractor:
+    def __init__(self, text: str, published: dt.date, lang: str):
+        self.text, self.pub, self.lang = text, published, lang
+        self.folded = fold_keep(text)
+        self.lex = load_lexicon()
+        self.places = place_index()
+        self.masked = self._masked()
+        self.dates = [d for d in dates_.find_dates(text, published, lang)
+                      if not any(a <= d.start < b for a, b in self.masked[:1])]
+        self.mentions = self.places.mentions(text, self.folded, self.masked)
+        self.counts = numbers.find_counts(self.folded)
+        self.skipped: list[tuple[int, int, str]] = []
+
+    def _masked(self) -> list[tuple[int, int]]:
+        """The dateline first (its place is where the reporter was), then every armed group's name."""
+        spans = []
+        head = _HEADLINE.match(self.text)
+        start = head.end() if head else 0
+        m = _DATELINE.search(self.text, start, start + 400)
+        if m and m.start() - start < 200 and (m.group().split(",")[0].strip().isupper()
+                                              or re.search(r"\d{4}", m.group())):
+            spans.append((0, m.end()))          # the headline and the dateline
+        else:
+            spans.append((0, start))
+        spans += [(h.start, h.end) for h in self.lex.group_hits(self.folded)]
+        spans += [(h.start, h.end) for h in self.lex.force_hits(self.folded)
+                  if re.search(r"guardia nacional|national guard", self.folded[h.start:h.end])]
+        return spans
+
+    def _in(self, items, s, e):
+        return [x for x in items if s <= x.start < e]
+
+    # -- one sentence -------------------------------------------------------------------------
+    def _place(self, s: int, e: int, context: list[str]):
+        """(state_code, Resolved or None, evidence) for the place a sentence names."""
+        ms = self._in(self.mentions, s, e)
+        states = [m for m in ms if m.kind == "state"]
+        for m in ms:
+            if m.kind != "place":
+                continue
+            nxt = next((x for x in states if 0 <= x.start - m.end <= 3), None)
+            r = self.places.resolve(m, [x.state_code for x in states] + context, nxt.state_code if nxt else "")
+            if r is not None:
+                conf = 0.9 if nxt else 0.75 if "context" in r.reason else 0.55
+                end = nxt.end if nxt else m.end
+                return r.match.state_code, r, Evidence(m.start, end, self.text[m.start:end], conf, r.reason)
+        if states:
+            m = states[0]
+            return m.state_code, None, Evidence(m.start, m.end, m.text, 0.8, "state named")
+        return "", None, None
+
+    def _type(self, s: int, e: int) -> tuple[str, Evidence | None, str]:
+        hits = [h for h in self.lex.type_hits(self.folded, s, e) if not self._masked_at(h.start)]
+        if not hits:
+            return "", None, ""
+        order = [t for t, _ in self.lex.types]
+        best = min(hits, key=lambda h: (order.index(h.label), h.start))
+        victims = [h for h in self.lex.victim_hits(self.folded, s, e) if not self._masked_at(h.start)]
+        target = ""
+        vict_order = ["officials", "journalists", "police", "military", "migrants", "transport", "business", "civilians"]
+        if victims:
+            target = min(victims, key=lambda h: (vict_order.index(h.label), h.start)).label
+        etype = best.label
+        if etype == "killing" and target in ("officials", "journalists"):
+            etype = "targeted_killing"
+        elif etype == "killing" and target in ("police", "military"):
+            etype = "attack_on_security_forces"
+        return etype, Evidence(best.start, best.end, self.text[best.start:best.end], 0.8, f"'{best.label}' phrase"), target
+
+    def _masked_at(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.masked[1:])
+
+    def _actors(self, s: int, e: int) -> list[str]:
+        out = []
+        for h in sorted(self.lex.group_hits(self.folded, s, e) + self.lex.force_hits(self.folded, s, e),
+                        key=lambda h: h.start):
+            if h.label not in out:
+                out.append(h.label)
+        groups = {label for label, _ in self.lex.groups}
+        if not groups.intersection(out) and self.lex.unidentified.search(self.folded, s, e):
+            out.append("Unidentified armed group")
+        return out
+
+    def _date(self, s: int, e: int):
+        ds = [d for d in self._in(self.dates, s, e)]
+        if not ds:
+            return None
+        future = [d for d in ds if not d.past_only]
+        past = [d for d in ds if d.past_only]
+        if not past:
+            return future[0]
+        rank = {p: i for i, p in enumerate(dates_.PRECISIONS)}
+        return min(past, key=lambda d: (rank[d.precision], d.start))
+
+    # -- the article --------------------------------------------------------------------------
+    def run(self):
+        cands: list[Candidate] = []
+        current: Candidate | None = None
+        spans = sentences(self.text)
+        context: list[str] = []        # states named so far, nearest last
+        lead_done = False
+        for i, (s, e) in enumerate(spans):
+            if s < self.masked[0][1] and e <= self.masked[0][1]:
+                continue
+            etype, tev, target = self._type(s, e)
+            date = self._date(s, e)
+            state, res, pev = self._place(s, e, list(reversed(context)))
+            counts = [c for c in self.counts if s <= c.start < e and c.value < 1000]
+            if state:
+                context.append(state)
+            if not etype:
+                if current is not None and date is None and state in ("", current.state_code):
+                    self._add_counts(current, counts, s, e)
+                    current.actors += [a for a in self._actors(s, e) if a not in current.actors]
+                continue
+            bg = self.lex.is_background(self.folded, s, e)
+            if bg and not (date and date.precision == "day"):
+                self.skipped.append((s, e, f"background ('{self.text[bg.start():bg.end()]}')"))
+                continue
+            if date is not None and not date.past_only:
+                self.skipped.append((s, e, "a date after publication (a plan or forecast)"))
+                continue
+            same = self._same_place(cands, state, res) if state else None
+            if date is None and (same is not None or (current is not None and not state)):
+                target_c = same or current
+                self._merge_sentence(target_c, etype, tev, target, counts, s, e, res, pev, state)
+                current = target_c
+                continue
+            if date is None:
+                date = self._date_nearby(spans, i)
+            cand = Candidate(event_type=etype, target=target)
+            cand.evidence["event_type"] = tev
+            cand.spans.append((s, e))
+            if date is not None:
+                cand.date, cand.date_precision = date.date, date.precision
+                cand.evidence["date"] = Evidence(date.start, date.end, self.text[date.start:date.end],
+                                                 0.9 if date.precision == "day" else 0.75, date.note)
+            elif not lead_done:
+                cand.date, cand.date_precision = dates_._monday(self.pub), "week"
+                cand.evidence["date"] = Evidence(s, s, "", 0.3, "no date in the text: the week of publication assumed")
+                cand.notes.append("date assumed: the week of publication")
+            else:
+                self.skipped.append((s, e, "an act the article does not date"))
+                continue
+            if not state:
+                state = self._context_state(context)
+                if not state:
+                    self.skipped.append((s, e, "no place in Mexico named"))
+                    continue
+                cand.evidence["state"] = Evidence(s, s, "", 0.4, f"state {state}: the one the article names most")
+            self._set_place(cand, state, res, pev)
+            self._add_counts(cand, counts, s, e)
+            cand.actors = self._actors(s, e)
+            lead_done = True
+            cands.append(cand)
+            current = cand
+        return self._dedupe(cands), self.skipped
+
+    def _context_state(self, context: list[str]) -> str:
+        if not context:
+            return ""
+        return max(set(context), key=lambda c: (context.count(c), -context[::-1].index(c)))
+
+    def _date_nearby(self, spans, i):
+        """A date in the next sentence of the same paragraph that reports no act of its own."""
+        if i + 1 < len(spans):
+            s, e = spans[i + 1]
+            if "\n" not in self.text[spans[i][1]:s] and not self.lex.type_hits(self.folded, s, e):
+                return self._date(s, e)
+        return None
+
+    def _same_place(self, cands, state, res):
+        for c in reversed(cands):
+            if res is not None and c.municipality_code == res.municipality_code:
+                return c
+            if res is None and c.state_code == state:
+                return c
+        return None
+
+    def _set_place(self, cand: Candidate, state: str, res, pev: Evidence | None):
+        cand.state_code = state
+        if pev is not None:
+            cand.evidence["state"] = pev
+        if res is not None:
+            cand.municipality_code, cand.municipality, cand.locality = res.municipality_code, res.municipality, res.locality
+            cand.evidence["municipality"] = pev
+
+    def _add_counts(self, cand: Candidate, counts, s, e):
+        for c in counts:
+            if c.kind == "fatalities" and cand.fatalities is None:
+                cand.fatalities, cand.fatalities_lower_bound = c.value, c.lower_bound
+                cand.evidence["fatalities"] = Evidence(c.start, c.end, self.text[c.start:c.end], 0.85,
+                                                       "at least (a lower bound)" if c.lower_bound else "")
+            elif c.kind == "injured" and cand.injured is None:
+                cand.injured, cand.injured_lower_bound = c.value, c.lower_bound
+                cand.evidence["injured"] = Evidence(c.start, c.end, self.text[c.start:c.end], 0.85,
+                                                    "at least (a lower bound)" if c.lower_bound else "")
+
+    def _merge_sentence(self, cand, etype, tev, target, counts, s, e, res, pev, state):
+        cand.spans.append((s, e))
+        if _SPECIFIC.get(etype, 0) > _SPECIFIC.get(cand.event_type, 0) and cand.event_type in _SPECIFIC:
+            cand.event_type = etype
+            cand.evidence["event_type"] = tev
+        if target and (not cand.target or cand.target == "civilians"):
+            cand.target = target
+        if not cand.municipality_code and res is not None and (state == cand.state_code or
+                                                               cand.evidence.get("state", Evidence(0, 0, "", 0)).confidence < 0.5):
+            self._set_place(cand, state, res, pev)
+        self._add_counts(cand, counts, s, e)
+        for a in self._actors(s, e):
+            if a not in cand.actors:
+                cand.actors.append(a)
+
+    @staticmethod
+    def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for c in cands:
+            twin = next((o for o in out if _same_event(o, c)), None)
+            if twin is None:
+                out.append(c)
+                continue
+            rank = {p: i for i, p in enumerate(dates_.PRECISIONS)}
+            if c.date and (twin.date is None or rank[c.date_precision] < rank[twin.date_precision]
+                           or twin.evidence["date"].confidence < c.evidence["date"].confidence):
+                twin.date, twin.date_precision = c.date, c.date_precision
+                twin.evidence["date"] = c.evidence["date"]
+                twin.notes = [n for n in twin.notes if not n.startswith("date assumed")]
+            for k, v in c.evidence.items():
+                twin.evidence.setdefault(k, v)
+            if twin.fatalities is None:
+                twin.fatalities, twin.fatalities_lower_bound = c.fatalities, c.fatalities_lower_bound
+            if twin.injured is None:
+                twin.injured, twin.injured_lower_bound = c.injured, c.injured_lower_bound
+            if not twin.municipality_code and c.municipality_code:
+                twin.municipality_code, twin.municipality, twin.locality = c.municipality_code, c.municipality, c.locality
+            if _SPECIFIC.get(c.event_type, 0) > _SPECIFIC.get(twin.event_type, 0):
+                twin.event_type = c.event_type
+            twin.actors += [a for a in c.actors if a not in twin.actors]
+            twin.spans += c.spans
+        return out
+
+
+def _same_event(a: Candidate, b: Candidate) -> bool:
+    if a.state_code != b.state_code:
+        return False
+    if a.municipality_code and b.municipality_code and a.municipality_code != b.municipality_code:
+        return False
+    if a.date and b.date and not dates_overlap(a.date, a.date_precision, b.date, b.date_precision):
+        return False
+    compatible = a.event_type == b.event_type or {a.event_type, b.event_type} <= set(_SPECIFIC)
+    return compatible
+
+
+def date_range(d: dt.date, precision: str) -> tuple[dt.date, dt.date]:
+    """The days a date of that precision covers."""
+    if precision == "week":
+        return d, d + dt.timedelta(days=6)
+    if precision == "month":
+        nxt = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return d, nxt - dt.timedelta(days=1)
+    if precision == "year":
+        return d, d.replace(month=12, day=31)
+    return d, d
+
+
+def dates_overlap(a: dt.date, pa: str, b: dt.date, pb: str) -> bool:
+    a0, a1 = date_range(a, pa or "day")
+    b0, b1 = date_range(b, pb or "day")
+    return a0 <= b1 and b0 <= a1
