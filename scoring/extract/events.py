@@ -27,6 +27,17 @@ from scoring.load import names
 # types that say more than 'killing' about the same act: a merge keeps them
 _SPECIFIC = {"targeted_killing": 3, "attack_on_security_forces": 3, "armed_clash": 2, "explosive_attack": 2,
              "body_discovery": 2, "blockade_arson": 1, "kidnapping": 2, "killing": 1}
+# which phrase names a sentence's act: a specific act anywhere (the earliest), else a killing,
+# else an arrest, a seizure, extortion, a protest ("killed after reporting on extortion" is a killing)
+_STRONG = ("body_discovery", "explosive_attack", "blockade_arson", "kidnapping", "disappearance", "armed_clash")
+_TYPE_RANK = {**{t: 0 for t in _STRONG}, "killing": 1, "extortion": 2, "seizure": 2, "arrest_or_operation": 2,
+              "migrant_incident": 2, "protest": 2}
+# a date right after these words is when something was said, not when the act happened
+_SAID = re.compile(r"(?:said|says|told|announced|reported|confirmed|added|stated|informo|informaron|dijo|dijeron|"
+                   r"senalo|senalaron|confirmo|declaro|indico|anuncio|reporto|explico|detallo|preciso)[a-z]*\s+"
+                   r"(?:[a-z]+\s+){0,2}$")
+# "after the capture of...", "desde la desaparición de...": an earlier act named as background
+_REFERENCE = re.compile(r"(?:tras|desde|despues de|a raiz de|after|since|following|before|antes de)\s+(?:la|el|the)\s+$")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
                      r"Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
@@ -223,8 +234,7 @@ class _Extractor:
         hits = [h for h in self.lex.type_hits(self.folded, s, e) if not self._masked_at(h.start)]
         if not hits:
             return "", None, ""
-        order = [t for t, _ in self.lex.types]
-        best = min(hits, key=lambda h: (order.index(h.label), h.start))
+        best = min(hits, key=lambda h: (_TYPE_RANK.get(h.label, 1), h.start))
         victims = [h for h in self.lex.victim_hits(self.folded, s, e) if not self._masked_at(h.start)]
         target = ""
         vict_order = ["officials", "journalists", "police", "military", "migrants", "transport", "business", "civilians"]
@@ -252,7 +262,7 @@ class _Extractor:
         return out
 
     def _date(self, s: int, e: int):
-        ds = [d for d in self._in(self.dates, s, e)]
+        ds = [d for d in self._in(self.dates, s, e) if not _SAID.search(self.folded[max(s, d.start - 40):d.start])]
         if not ds:
             return None
         future = [d for d in ds if not d.past_only]
@@ -275,7 +285,8 @@ class _Extractor:
             etype, tev, target = self._type(s, e)
             date = self._date(s, e)
             state, res, pev = self._place(s, e, list(reversed(context)))
-            counts = [c for c in self.counts if s <= c.start < e and c.value < 1000]
+            counts = sorted((c for c in self.counts if s <= c.start < e and c.value < 1000),
+                            key=lambda c: (c.singular, c.start))
             if state:
                 context.append(state)
             if not etype:
@@ -291,6 +302,19 @@ class _Extractor:
                 self.skipped.append((s, e, "a date after publication (a plan or forecast)"))
                 continue
             same = self._same_place(cands, state, res) if state else None
+            if etype and _REFERENCE.search(self.folded[max(s, tev.start - 20):tev.start]):
+                self.skipped.append((s, e, "a past act mentioned as background"))
+                continue
+            new_place = (res is not None and current is not None and res.municipality_code != current.municipality_code) \
+                or bool(state and current is not None and state != current.state_code)
+            if date is None and current is not None and not new_place and etype in _STRONG \
+                    and current.event_type in _STRONG and etype != current.event_type:
+                cand = _sibling(current, etype, tev, target, s, e)
+                self._add_counts(cand, counts, s, e)
+                cand.actors = self._actors(s, e) or list(current.actors)
+                cands.append(cand)
+                current = cand
+                continue
             if date is None and (same is not None or (current is not None and not state)):
                 target_c = same or current
                 self._merge_sentence(target_c, etype, tev, target, counts, s, e, res, pev, state)
@@ -410,6 +434,19 @@ class _Extractor:
         return out
 
 
+def _sibling(cur: Candidate, etype: str, tev: Evidence, target: str, s: int, e: int) -> Candidate:
+    """Another act of the same moment and place ("blockades after a clash"): a candidate of its
+    own that shares the date and place of the one before."""
+    c = Candidate(date=cur.date, date_precision=cur.date_precision, state_code=cur.state_code,
+                  municipality_code=cur.municipality_code, municipality=cur.municipality, locality=cur.locality,
+                  event_type=etype, target=target)
+    c.evidence = {k: v for k, v in cur.evidence.items() if k in ("date", "state", "municipality")}
+    c.evidence["event_type"] = tev
+    c.spans.append((s, e))
+    c.notes.append("date and place of the act reported just before")
+    return c
+
+
 def _same_event(a: Candidate, b: Candidate) -> bool:
     if a.state_code != b.state_code:
         return False
@@ -417,8 +454,10 @@ def _same_event(a: Candidate, b: Candidate) -> bool:
         return False
     if a.date and b.date and not dates_overlap(a.date, a.date_precision, b.date, b.date_precision):
         return False
-    compatible = a.event_type == b.event_type or {a.event_type, b.event_type} <= set(_SPECIFIC)
-    return compatible
+    if a.event_type == b.event_type:
+        return True
+    strong = {a.event_type, b.event_type} & set(_STRONG)
+    return not (len(strong) == 2) and {a.event_type, b.event_type} <= set(_SPECIFIC)
 
 
 def date_range(d: dt.date, precision: str) -> tuple[dt.date, dt.date]:

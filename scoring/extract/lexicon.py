@@ -61,7 +61,7 @@ class Lexicon:
             if target not in schema.TARGET_CATEGORIES:
                 raise FormatError(f"{self.path.name}: victim category {target!r} is not one of "
                                   f"{', '.join(schema.TARGET_CATEGORIES)}")
-            self.victims.append((target, _phrases_rx(phrases)))
+            self.victims.append((target, _aliases_rx(list(phrases) + [f"{x}s" for x in phrases])))
         self.groups = [(name, _aliases_rx([name] + list(aliases))) for name, aliases in
                        (doc.get("armed_groups") or {}).items()]
         self.forces = [(name, _aliases_rx(aliases)) for name, aliases in (doc.get("security_forces") or {}).items()]

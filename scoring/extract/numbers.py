@@ -41,20 +41,22 @@ _PERSON = (r"(?:personas?|people|persons?|hombres?|men|man|mujer(?:es)?|women|wo
 # gap words between a number and what it counts: not a number, not another count's noun, no "and"
 _GAP = (r"(?:(?!(?:detenid|arrest|herid|lesionad|wounded|injured|hurt|anos|years|dias|days|horas|hours|"
         r"kilometros|km|metros|vehiculos|vehicles|armas|weapons|casas|homes|carpetas)[a-z]*\b)"
-        r"(?!(?:y|and|con|with|que|who|but|pero|mientras)\b)[a-z]+\s+){0,3}")
+        r"(?!(?:y|and|con|with|que|who|but|pero|mientras)\b)[a-z]+\s+){0,4}")
 _DEATH = (r"(?:muert[oa]s?|fallecid[oa]s?|asesinad[oa]s?|sin vida|ejecutad[oa]s?|acribillad[oa]s?|"
           r"victimas mortales|perdieron la vida|perdio la vida|murieron|murio|dead|killed|deaths?|died|slain|"
           r"murdered|shot dead|gunned down|lost their lives|fatalities|were found dead|bodies|cuerpos|cadaveres)")
 _HURT = r"(?:herid[oa]s?|lesionad[oa]s?|wounded|injured|hurt)"
 _KILL_VERB = (r"(?:mataron a|asesinaron a|ejecutaron a|acribillaron a|masacre de|matanza de|asesinato de|"
               r"homicidio de|muerte de|massacre of|killing of|murder of|deaths of|killed|killing|murdered|"
-              r"shot dead|gunned down|left dead|dejaron sin vida a|dejo|dejaron|left|leaving)")
+              r"shot dead|gunned down|left dead|dejaron sin vida a|restos de|cuerpos de|bodies of|remains of)")
 _HURT_VERB = r"(?:hirieron a|lesionaron a|wounding|injuring|wounded|injured)"
 
 _PATTERNS = [
     ("fatalities", re.compile(rf"\b(?P<q>{LOWER}\s+)?(?P<n>{NUMBER})\s+(?P<gap>{_GAP}){_DEATH}\b")),
     ("fatalities", re.compile(rf"\b{_KILL_VERB}\s+(?P<q>{LOWER}\s+)?(?P<n>{NUMBER})\s+(?P<gap>{_GAP}){_PERSON}\b")),
     ("fatalities", re.compile(rf"\b(?:masacre de|matanza de|massacre of)\s+(?P<q>{LOWER}\s+)?(?P<n>{NUMBER})\b(?P<gap>)")),
+    ("fatalities", re.compile(rf"\b(?:murieron|fallecieron|perdieron la vida|died)\s+(?P<q>{LOWER}\s+)?"
+                              rf"(?P<n>{NUMBER})\s+(?P<gap>{_GAP}){_PERSON}\b")),
     ("injured", re.compile(rf"\b(?P<q>{LOWER}\s+)?(?P<n>{NUMBER})\s+(?P<gap>{_GAP}){_HURT}\b")),
     ("injured", re.compile(rf"\b{_HURT_VERB}\s+(?:a\s+)?(?P<q>{LOWER}\s+)?(?P<n>{NUMBER})\s+(?P<gap>{_GAP}){_PERSON}\b")),
 ]
@@ -67,6 +69,7 @@ class Count:
     lower_bound: bool    # "at least 8", "más de 20"
     start: int           # span of the whole phrase in the text
     end: int
+    singular: bool = False   # "was shot dead": one victim, no number written
 
 
 def words_to_int(text: str) -> int | None:
@@ -99,11 +102,18 @@ def words_to_int(text: str) -> int | None:
     return total if seen else None
 
 
+_ONE_DEAD = re.compile(r"\b(?:was|fue|had been|habia sido)\s+(?:shot dead|shot and killed|killed|murdered|gunned down|"
+                       r"stabbed to death|asesinad[oa]|ejecutad[oa]|acribillad[oa]|ultimad[oa])\b")
+
+
 def find_counts(folded: str, start: int = 0, end: int | None = None) -> list[Count]:
-    """Every count of dead or injured people in ``folded[start:end]``, in text order."""
+    """Every count of dead or injured people in ``folded[start:end]``, in text order; a single
+    victim in the passive ("was shot dead", "fue asesinado") counts one (``singular``: a written
+    number in the same sentence says more)."""
     end = len(folded) if end is None else end
     out: list[Count] = []
     taken: list[tuple[int, int]] = []
+    out += _singular(folded, start, end)
     for kind, rx in _PATTERNS:
         for m in rx.finditer(folded, start, end):
             s, e = m.span("n")
@@ -120,3 +130,8 @@ def find_counts(folded: str, start: int = 0, end: int | None = None) -> list[Cou
             taken.append((s, e))
             out.append(Count(kind, value, q.startswith(_BOUND_WORDS), m.start(), m.end()))
     return sorted(out, key=lambda c: c.start)
+
+
+def _singular(folded: str, start: int, end: int) -> list[Count]:
+    return [Count("fatalities", 1, False, m.start(), m.end(), singular=True)
+            for m in _ONE_DEAD.finditer(folded, start, end)]
