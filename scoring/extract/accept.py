@@ -1,0 +1,110 @@
+"""Reviewed candidates as one batch: rows of the project's events CSV (the ``events`` import
+format) whose source is the article, and that article's description for the ``sources`` table.
+Nothing is written here; the caller passes both to :func:`scoring.load.upload.trial_upload` and
+then :func:`~scoring.load.upload.import_upload`, like any file an analyst imports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from scoring.db import schema
+from scoring.errors import FormatError
+
+COLUMNS = ("event_id", "date", "date_precision", "date_note", "state_code", "municipality_code", "place",
+           "latitude", "longitude", "geo_precision", "event_type", "fatalities", "injured", "actors",
+           "target_category", "corridor_id", "source_ids", "confidence", "notes", "alt_values")
+# the columns of the review table (one row per candidate), as the page and the CLI's JSON name them
+REVIEW_COLUMNS = ("keep", "date", "date_precision", "state_code", "municipality_code", "municipality", "locality",
+                  "event_type", "fatalities", "fatalities_lower_bound", "injured", "actors", "target", "confidence",
+                  "duplicate_of", "evidence")
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    """What the batch records about the article."""
+
+    title: str
+    outlet: str
+    url: str
+    published: dt.date
+    language: str
+    text_sha256: str
+
+    @property
+    def source_id(self) -> str:
+        return f"ART-{self.text_sha256[:10]}"
+
+    def as_source(self) -> dict:
+        return {"title": self.title or "article", "publisher": self.outlet, "url": self.url,
+                "published": self.published.isoformat(),
+                "date_basis": f"article in {'Spanish' if self.language == 'es' else 'English'}; events extracted "
+                              "with python -m scoring extract and reviewed by an analyst"}
+
+
+def article_source(text: str, *, title: str, outlet: str, url: str, published: dt.date, language: str) -> ArticleSource:
+    return ArticleSource(title.strip(), outlet.strip(), url.strip(), published, language,
+                         hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def review_frame(dicts: list[dict]) -> pd.DataFrame:
+    """The candidates (``Extraction.as_dicts()``) as the review table: one row each, kept unless
+    it likely duplicates an event already stored."""
+    rows = []
+    for d in dicts:
+        ev = d.get("evidence") or {}
+        rows.append({"keep": not d.get("duplicate_of"), "date": d["date"], "date_precision": d["date_precision"],
+                     "state_code": d["state_code"], "municipality_code": d["municipality_code"],
+                     "municipality": d["municipality"], "locality": d["locality"], "event_type": d["event_type"],
+                     "fatalities": d["fatalities"], "fatalities_lower_bound": bool(d["fatalities_lower_bound"]),
+                     "injured": d["injured"], "actors": ";".join(d["actors"]), "target": d["target"],
+                     "confidence": d["confidence"], "duplicate_of": ";".join(d.get("duplicate_of") or []),
+                     "evidence": " | ".join(f"{k}: {v['text']}" for k, v in ev.items() if v.get("text"))})
+    return pd.DataFrame(rows, columns=list(REVIEW_COLUMNS))
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return ""
+    return str(v).strip()
+
+
+def to_events_csv(review: pd.DataFrame, src: ArticleSource) -> bytes:
+    """The kept rows of the review table as an events CSV naming the article as their source.
+    Raises FormatError when no row is kept; other faults are left to the import's row checks,
+    which reject a bad row with its line and reason."""
+    kept = review[review["keep"].fillna(False).astype(bool)] if len(review) else review
+    if not len(kept):
+        raise FormatError("no row is kept: tick 'keep' on the events to import")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for n, r in enumerate(kept.to_dict("records"), 1):
+        muni = _cell(r.get("municipality_code"))
+        notes = [f"from the article '{src.title or src.source_id}'"]
+        if r.get("fatalities_lower_bound") is True and _cell(r.get("fatalities")):
+            notes.append("fatalities: at least (a lower bound)")
+        if _cell(r.get("duplicate_of")):
+            notes.append(f"likely the same event as {_cell(r.get('duplicate_of'))}")
+        etype = _cell(r.get("event_type"))
+        w.writerow([f"{src.source_id}-E{n:02d}", _cell(r.get("date"))[:10], _cell(r.get("date_precision")),
+                    _cell(r.get("evidence"))[:300], _cell(r.get("state_code")).zfill(2) if _cell(r.get("state_code")) else "",
+                    muni, _cell(r.get("locality")) or _cell(r.get("municipality")), "", "",
+                    "municipality" if muni else "state", etype if etype in schema.EVENT_TYPES else etype,
+                    _count(r.get("fatalities")), _count(r.get("injured")), _cell(r.get("actors")),
+                    _cell(r.get("target")) if _cell(r.get("target")) in schema.TARGET_CATEGORIES else "",
+                    "", src.source_id, _cell(r.get("confidence")) or "low", "; ".join(notes), ""])
+    return buf.getvalue().encode("utf-8")
+
+
+def _count(v) -> str:
+    s = _cell(v)
+    try:
+        return str(int(float(s))) if s else ""
+    except ValueError:
+        return s          # the import's check rejects it with its line
