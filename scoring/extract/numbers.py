@@ -119,6 +119,8 @@ def find_counts(folded: str, start: int = 0, end: int | None = None) -> list[Cou
             s, e = m.span("n")
             if any(not (e <= a or s >= b) for a, b in taken):
                 continue
+            if re.search(r"\b(?:no|ningun[oa]?|nadie|sin)\s+$", folded[max(0, m.start() - 8):m.start()]):
+                continue         # "no one was hurt", "ningún herido"
             raw = m.group("n")
             value = words_to_int(raw)
             if value is None:
