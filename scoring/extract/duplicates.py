@@ -1,6 +1,6 @@
 """Likely duplicates: a candidate that matches an event already in the database (same state,
-the same municipality when both name one, the same type, and dates that overlap within their
-precisions) is flagged with that event's id, so that two articles about one massacre make one
+the same municipality, or neither names one; the same type; dates that overlap within their
+precisions, an event dated only to its year never matching) is flagged with that event's id, so that two articles about one massacre make one
 event with two sources. Read only: the database is opened read-only, or a served
 :class:`~scoring.db.store.Store` is queried."""
 
@@ -36,9 +36,11 @@ def matches(c: Candidate, rows: pd.DataFrame) -> pd.DataFrame:
     for r in rows.itertuples(index=False):
         d = r.date.date() if hasattr(r.date, "date") else r.date
         r0, r1 = date_range(d, r.date_precision)
-        same_place = not (c.municipality_code and isinstance(r.municipality_code, str) and r.municipality_code
-                          and r.municipality_code != c.municipality_code)
-        keep.append(same_place and r.event_type == c.event_type and r0 <= hi and lo <= r1)
+        theirs = r.municipality_code if isinstance(r.municipality_code, str) else ""
+        same_place = theirs == (c.municipality_code or "")
+        # an event dated only to its year (UCDP's yearly aggregates) cannot be told to be the same
+        keep.append(same_place and r.event_type == c.event_type and r.date_precision != "year"
+                    and r0 <= hi and lo <= r1)
     return rows[keep]
 
 

@@ -1,0 +1,118 @@
+"""AppTest of the "From an article" tab of Events & data: paste, review, edit, check, import;
+a likely duplicate of a stored event is shown and left out; nothing is written before the import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+from support import ROOT
+
+ENTRY = str(ROOT / "dashboard" / "app.py")
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
+# The Irapuato rehab-centre massacre is seed event S012 (2020-07-01, 11017, killing, 27 dead).
+ARTICLE = (
+    "Masacre en un centro de rehabilitación de Irapuato\n\n"
+    "IRAPUATO, Gto., 3 de julio de 2020.- Hombres armados asesinaron a 27 personas el pasado miércoles en un centro "
+    "de rehabilitación de Irapuato, Guanajuato, informaron las autoridades estatales.\n\n"
+    "Por otra parte, el jueves se registró un enfrentamiento entre policías y un grupo armado en Salamanca, "
+    "Guanajuato, que dejó dos muertos.")
+
+
+def new_app(db: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("RISK_DB", str(db))
+    at = AppTest.from_file(ENTRY, default_timeout=120).run()
+    at.switch_page("views/events_data.py").run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, at.exception[0].value
+    assert not at.error, [e.value for e in at.error]
+
+
+def events_of(db: Path, source_id: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT e.event_id, e.municipality_code, e.event_type, e.fatalities FROM events e "
+                           "JOIN event_sources s USING (event_id) WHERE s.source_id = ? ORDER BY 1",
+                           [source_id]).fetchall()
+    finally:
+        con.close()
+
+
+def find(at: AppTest, text: str = ARTICLE) -> AppTest:
+    at.text_area(key="art_text").set_value(text)
+    at.button(key="art_find").click().run()
+    return at
+
+
+def test_paste_shows_candidates_with_a_duplicate_flagged_and_unticked(db_copy, monkeypatch):
+    at = find(new_app(db_copy, monkeypatch))
+    no_exception(at)
+    review = at.session_state["art_result"]["review"]
+    assert list(review["municipality_code"]) == ["11017", "11027"]
+    assert list(review["duplicate_of"]) == ["S012", ""]
+    assert list(review["keep"]) == [False, True]
+    assert any("S012" in w.value and "same event" in w.value for w in at.warning)
+
+
+def test_check_then_import_makes_one_batch_whose_source_is_the_article(db_copy, monkeypatch):
+    from support.datahelpers import table_digest
+
+    before = table_digest(db_copy)
+    at = find(new_app(db_copy, monkeypatch))
+    at.text_input(key="art_title").set_value("Masacre en Irapuato")
+    at.text_input(key="art_outlet").set_value("Diario de prueba")
+    at.run()
+    at.button(key="art_check").click().run()
+    no_exception(at)
+    payload, sources, result, _, _ = at.session_state["art_trial"]
+    assert result.loaded == 1                              # the duplicate stays out
+    assert table_digest(db_copy) == before                 # the trial wrote nothing
+    at.button(key="art_go").click().run()
+    no_exception(at)
+    (sid,) = sources
+    rows = events_of(db_copy, sid)
+    assert [(m, t, f) for _, m, t, f in rows] == [("11027", "armed_clash", 2)]
+    con = duckdb.connect(str(db_copy), read_only=True)
+    try:
+        kind, title, publisher, published = con.execute(
+            "SELECT kind, title, publisher, published FROM sources WHERE source_id = ?", [sid]).fetchall()[0]
+        batches = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id LIKE 'events-%'").fetchall()
+    finally:
+        con.close()
+    assert (kind, title, publisher, published) == ("article", "Masacre en Irapuato", "Diario de prueba", "2020-07-03")
+    assert len(batches) == 1
+    assert any("import history" in s.value for s in at.success)
+
+
+def test_an_edit_in_the_table_is_what_gets_imported(db_copy, monkeypatch):
+    at = find(new_app(db_copy, monkeypatch))
+    edited = at.session_state["art_result"]["review"].copy()
+    edited.loc[1, "fatalities"] = 3                        # the analyst corrects the toll
+    edited.loc[0, "keep"] = False
+    from scoring.extract import accept
+
+    res = at.session_state["art_result"]
+    src = accept.article_source(res["text"], title="t", outlet="o", url="", published=res["published"],
+                                language=res["language"])
+    payload = accept.to_events_csv(edited, src).decode()
+    assert payload.count("\n") == 2 and ",armed_clash,3," in payload
+
+
+def test_a_text_in_another_language_is_refused_on_the_page(db_copy, monkeypatch):
+    at = find(new_app(db_copy, monkeypatch), "Des hommes armés ont tué six personnes dans un bar de la ville "
+                                             "dimanche soir, selon les autorités locales qui ont ouvert une enquête.")
+    assert not at.exception
+    assert any("French" in e.value for e in at.error)
+    assert at.session_state["art_result"] is None
+
+
+def test_an_article_without_a_date_asks_for_it(db_copy, monkeypatch):
+    at = find(new_app(db_copy, monkeypatch), ARTICLE.replace(", 3 de julio de 2020", ""))
+    assert not at.exception
+    assert any("publication date" in w.value for w in at.warning)
