@@ -65,7 +65,10 @@ def review_frame(dicts: list[dict]) -> pd.DataFrame:
                      "injured": d["injured"], "actors": ";".join(d["actors"]), "target": d["target"],
                      "confidence": d["confidence"], "duplicate_of": ";".join(d.get("duplicate_of") or []),
                      "evidence": " | ".join(f"{k}: {v['text']}" for k, v in ev.items() if v.get("text"))})
-    return pd.DataFrame(rows, columns=list(REVIEW_COLUMNS))
+    df = pd.DataFrame(rows, columns=list(REVIEW_COLUMNS))
+    # nullable types: a row the analyst adds starts empty in every column
+    return df.astype({"keep": "boolean", "fatalities_lower_bound": "boolean", "fatalities": "Int64",
+                      "injured": "Int64"})
 
 
 def _cell(v) -> str:
@@ -87,7 +90,7 @@ def to_events_csv(review: pd.DataFrame, src: ArticleSource) -> bytes:
     for n, r in enumerate(kept.to_dict("records"), 1):
         muni = _cell(r.get("municipality_code"))
         notes = [f"from the article '{src.title or src.source_id}'"]
-        if r.get("fatalities_lower_bound") is True and _cell(r.get("fatalities")):
+        if _cell(r.get("fatalities_lower_bound")) == "True" and _cell(r.get("fatalities")):
             notes.append("fatalities: at least (a lower bound)")
         if _cell(r.get("duplicate_of")):
             notes.append(f"likely the same event as {_cell(r.get('duplicate_of'))}")

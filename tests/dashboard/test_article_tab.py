@@ -90,18 +90,22 @@ def test_check_then_import_makes_one_batch_whose_source_is_the_article(db_copy, 
     assert any("import history" in s.value for s in at.success)
 
 
-def test_an_edit_in_the_table_is_what_gets_imported(db_copy, monkeypatch):
+def test_edits_in_the_table_are_what_the_check_tries(db_copy, monkeypatch):
     at = find(new_app(db_copy, monkeypatch))
-    edited = at.session_state["art_result"]["review"].copy()
-    edited.loc[1, "fatalities"] = 3                        # the analyst corrects the toll
-    edited.loc[0, "keep"] = False
-    from scoring.extract import accept
-
-    res = at.session_state["art_result"]
-    src = accept.article_source(res["text"], title="t", outlet="o", url="", published=res["published"],
-                                language=res["language"])
-    payload = accept.to_events_csv(edited, src).decode()
-    assert payload.count("\n") == 2 and ",armed_clash,3," in payload
+    assert at.data_editor(key="art_editor").editing_mode == "dynamic"
+    # the analyst corrects the toll of row 2, and adds an event the extractor missed
+    at.session_state["art_editor"] = {
+        "edited_rows": {1: {"fatalities": 3}},
+        "added_rows": [{"keep": True, "date": "2020-07-02", "date_precision": "day", "state_code": "11",
+                        "municipality_code": "11020", "event_type": "blockade_arson", "confidence": "medium"}],
+        "deleted_rows": []}
+    at.run()
+    at.button(key="art_check").click().run()
+    no_exception(at)
+    payload, _, result, rejects, _ = at.session_state["art_trial"]
+    lines = payload.decode().splitlines()
+    assert len(lines) == 3 and ",armed_clash,3," in lines[1] and ",11020," in lines[2]
+    assert (result.loaded, result.rejected) == (2, 0), rejects
 
 
 def test_a_text_in_another_language_is_refused_on_the_page(db_copy, monkeypatch):
