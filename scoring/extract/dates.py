@@ -11,6 +11,7 @@ last month", and a date without precision for the others.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -111,6 +112,9 @@ _RELATIVE = [
     (r"\b(?:el ano pasado|el ano anterior|last year)\b", "last_year", None),
     (r"\b(?:este ano|en este ano|(?:earlier |so far )?this year)\b", "this_year", None),
 ]
+# a weekday in a sentence about a plan is the coming one, not the last
+_FUTURE = re.compile(r"\b(?:will|is set to|are set to|is scheduled|are scheduled|plans to|is due to|is to|"
+                     r"visitara|estara|realizara|iniciara|llegara|se reunira|viajara|acudira)\b")
 _WEEKDAY = re.compile(
     rf"\b(?:(?:el|la noche del|la madrugada del|la tarde del|la manana del|el pasado|este|esta|on|last|this past|"
     rf"early|late|this)\s+)?(?:(pasado)\s+)?({_WD})(?:\s+(pasado|anterior|por la (?:noche|tarde|manana)|"
@@ -151,15 +155,28 @@ def find_dates(text: str, published: dt.date, lang: str | None = None) -> list[D
             d, prec, how = _relative(kind, back, m, published)
             if d is not None:
                 add(m.start(), m.end(), d, prec, how)
+    absolute_days = sorted((x for x in out if x.precision == "day" and x.note.endswith("(day)")), key=lambda x: x.start)
     for m in _WEEKDAY.finditer(folded):
         if not free(m.start(), m.end()):
             continue
+        if any(0 <= a.start - m.end() <= 3 or 0 <= m.start() - a.end <= 2 for a in absolute_days):
+            continue        # "Friday, June 26, 2020", "el domingo 12 de marzo": the full date says it
         wd = WEEKDAYS[m.group(2)]
         lead = folded[m.start():m.start(2)]
         strictly = bool(m.group(1)) or "pasado" in lead or "last" in lead or (m.group(3) or "").startswith(("pasado", "anterior"))
+        # a full date earlier in the paragraph with this weekday is the day meant ("..., Thursday, Oct. 17,
+        # 2019. ... raged in the city Thursday")
+        anchor = next((a for a in reversed(absolute_days) if a.end <= m.start() and "\n\n" not in text[a.end:m.start()]
+                       and a.date.weekday() == wd), None)
+        if anchor is not None and not strictly:
+            add(m.start(), m.end(), anchor.date, "day", f"= {anchor.date.isoformat()}, the {m.group(2)} of the full date "
+                f"written before it in the paragraph")
+            continue
         d = _last_weekday(published, wd, strictly)
         add(m.start(), m.end(), d, "day", f"= {d:%A} {d.isoformat()}, the last {m.group(2)} "
             f"{'before' if strictly else 'on or before'} publication ({published.isoformat()})")
+        if not strictly and _FUTURE.search(folded[max(0, m.start() - 40):m.end() + 40]):
+            out[-1] = dataclasses.replace(out[-1], past_only=False, note=out[-1].note + "; a plan (future tense)")
     return sorted(out, key=lambda x: x.start)
 
 

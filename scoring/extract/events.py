@@ -38,6 +38,7 @@ _SAID = re.compile(r"(?:said|says|told|announced|reported|confirmed|added|stated
                    r"(?:[a-z]+\s+){0,2}$")
 # "after the capture of...", "desde la desaparición de...": an earlier act named as background
 _REFERENCE = re.compile(r"(?:tras|desde|despues de|a raiz de|after|since|following|before|antes de)\s+(?:la|el|the)\s+$")
+_NONVIOLENT = ("seizure", "arrest_or_operation", "extortion", "protest", "other")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
                      r"Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
@@ -261,7 +262,10 @@ class _Extractor:
             out.append("Unidentified armed group")
         return out
 
-    def _date(self, s: int, e: int):
+    def _date(self, s: int, e: int, near: int | None = None):
+        """The date of the act in sentence s..e: of the dates not attached to a verb of saying, the
+        one nearest the act's phrase (at ``near``), then the most precise; a future date only when
+        there is no other."""
         ds = [d for d in self._in(self.dates, s, e) if not _SAID.search(self.folded[max(s, d.start - 40):d.start])]
         if not ds:
             return None
@@ -270,7 +274,8 @@ class _Extractor:
         if not past:
             return future[0]
         rank = {p: i for i, p in enumerate(dates_.PRECISIONS)}
-        return min(past, key=lambda d: (rank[d.precision], d.start))
+        at = s if near is None else near
+        return min(past, key=lambda d: (min(abs(d.start - at), abs(d.end - at)), rank[d.precision]))
 
     # -- the article --------------------------------------------------------------------------
     def run(self):
@@ -279,19 +284,25 @@ class _Extractor:
         spans = sentences(self.text)
         context: list[str] = []        # states named so far, nearest last
         lead_done = False
+        current_paragraph = 0
         for i, (s, e) in enumerate(spans):
             if s < self.masked[0][1] and e <= self.masked[0][1]:
                 continue
             etype, tev, target = self._type(s, e)
-            date = self._date(s, e)
+            date = self._date(s, e, tev.start if tev else None)
+            paragraph = self.text.count("\n\n", 0, s)
             state, res, pev = self._place(s, e, list(reversed(context)))
-            counts = sorted((c for c in self.counts if s <= c.start < e and c.value < 1000),
+            counts = sorted((c for c in self.counts if s <= c.start < e and c.value < 1000
+                             and not any(d.start <= c.start < d.end for d in self.dates)),
                             key=lambda c: (c.singular, c.start))
+            if current is not None and paragraph - current_paragraph > 1:
+                current = None           # a later part of the article: no longer about the same act
             if state:
                 context.append(state)
             if not etype:
                 if current is not None and date is None and state in ("", current.state_code):
-                    self._add_counts(current, counts, s, e)
+                    if current.event_type not in _NONVIOLENT:
+                        self._add_counts(current, counts, s, e)
                     current.actors += [a for a in self._actors(s, e) if a not in current.actors]
                 continue
             bg = self.lex.is_background(self.folded, s, e)
@@ -314,11 +325,13 @@ class _Extractor:
                 cand.actors = self._actors(s, e) or list(current.actors)
                 cands.append(cand)
                 current = cand
+                current_paragraph = paragraph
                 continue
             if date is None and (same is not None or (current is not None and not state)):
                 target_c = same or current
                 self._merge_sentence(target_c, etype, tev, target, counts, s, e, res, pev, state)
                 current = target_c
+                current_paragraph = paragraph
                 continue
             if date is None:
                 date = self._date_nearby(spans, i)
@@ -348,6 +361,7 @@ class _Extractor:
             lead_done = True
             cands.append(cand)
             current = cand
+            current_paragraph = paragraph
         return self._dedupe(cands), self.skipped
 
     def _context_state(self, context: list[str]) -> str:

@@ -37,7 +37,9 @@ _PERSON = (r"(?:personas?|people|persons?|hombres?|men|man|mujer(?:es)?|women|wo
            r"policem[ae]n|soldiers?|troops?|migrantes?|migrants?|menores|ninos?|ninas?|children|child|teenagers?|"
            r"adolescentes?|integrantes|miembros|members|residents?|pobladores|victimas|victims|individuos|sujetos|"
            r"presuntos|alleged|gunmen|sicarios|delincuentes|criminals|cuerpos|bodies|cadaveres|family|familia|"
-           r"of them|de ellos)")
+           r"addicts|adictos|patients|pacientes|internos|inmates|reos|students|estudiantes|workers|trabajadores|"
+           r"guests|invitados|clients|clientes|customers|passengers|pasajeros|farmers|campesinos|relatives|"
+           r"familiares|of them|de ellos)")
 # gap words between a number and what it counts: not a number, not another count's noun, no "and"
 _GAP = (r"(?:(?!(?:detenid|arrest|herid|lesionad|wounded|injured|hurt|anos|years|dias|days|horas|hours|"
         r"kilometros|km|metros|vehiculos|vehicles|armas|weapons|casas|homes|carpetas)[a-z]*\b)"

@@ -38,7 +38,13 @@ _NOT_PLACES = {"centro", "reforma", "progreso", "victoria", "libres", "union", "
                "aldama", "jimenez", "zaragoza", "mexico", "garcia", "obregon", "escobedo", "galeana", "abasolo",
                "cardenas", "salinas", "rosales", "lopez", "gomez", "mendez", "nava", "arteaga", "ayala",
                "tepetlan", "colon", "pinal", "ixtlan", "armeria", "tecate", "la reforma", "san juan", "san jose",
-               "san antonio", "santa maria", "san miguel", "san luis", "santa ana", "santa cruz", "calera"}
+               "san antonio", "santa maria", "san miguel", "san luis", "santa ana", "santa cruz", "calera",
+               # the commonest Mexican surnames: in news they are people far more often than places
+               "martinez", "hernandez", "gonzalez", "rodriguez", "perez", "sanchez", "ramirez", "torres", "flores",
+               "rivera", "gutierrez", "diaz", "cruz", "reyes", "moreno", "ortiz", "castillo", "romero", "vargas",
+               "ramos", "herrera", "medina", "aguilar", "mendoza", "vazquez", "castro", "ruiz", "alvarez",
+               "jimenez", "chavez", "dominguez", "salazar", "guzman", "velazquez", "rojas", "contreras", "luna",
+               "ortega", "estrada", "delgado", "mejia", "soto", "silva", "rios", "navarro", "leon", "acosta"}
 _COUNTRY = {"mexico"}   # the bare name is the country, never the State of Mexico
 _MAX_WORDS = 7
 
