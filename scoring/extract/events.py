@@ -38,6 +38,9 @@ _SAID = re.compile(r"(?:said|says|told|announced|reported|confirmed|added|stated
                    r"(?:[a-z]+\s+){0,2}$")
 # "after the capture of...", "desde la desaparición de...": an earlier act named as background
 _REFERENCE = re.compile(r"(?:tras|desde|despues de|a raiz de|after|since|following|before|antes de)\s+(?:la|el|the)\s+$")
+_CAPTION = re.compile(r"\((?:AP |Reuters |AFP |EFE )?(?:file )?(?:photo|foto)\b[^)]*\)\s*$|^(?:Foto|Photo):", re.I | re.M)
+# "the attack", "la masacre": an act the article has named already
+_DEFINITE = re.compile(r"(?:^|[^a-z])(?:the|this|that|el|la|este|esta|dicho|dicha)\s+(?:[a-z]+\s+)?$")
 _NONVIOLENT = ("seizure", "arrest_or_operation", "extortion", "protest", "other")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
@@ -79,6 +82,7 @@ class Candidate:
     target: str = ""
     evidence: dict[str, Evidence] = field(default_factory=dict)
     spans: list[tuple[int, int]] = field(default_factory=list)      # sentences it rests on
+    caption: bool = False            # found in a photo caption: merged with the act it shows
     notes: list[str] = field(default_factory=list)
     duplicate_of: list[str] = field(default_factory=list)
 
@@ -213,23 +217,35 @@ class _Extractor:
         return [x for x in items if s <= x.start < e]
 
     # -- one sentence -------------------------------------------------------------------------
-    def _place(self, s: int, e: int, context: list[str]):
-        """(state_code, Resolved or None, evidence) for the place a sentence names."""
+    def _place(self, s: int, e: int, context: list[str], near: int | None = None):
+        """(state_code, Resolved or None, evidence) for the place a sentence names: the place (or
+        state) nearest the act's phrase at ``near``; a state written right after a place decides
+        which place it is ('Pánuco, Zacatecas')."""
         ms = self._in(self.mentions, s, e)
         states = [m for m in ms if m.kind == "state"]
+        at = s if near is None else near
+        options = []
         for m in ms:
-            if m.kind != "place":
-                continue
-            nxt = next((x for x in states if 0 <= x.start - m.end <= 3), None)
-            r = self.places.resolve(m, [x.state_code for x in states] + context, nxt.state_code if nxt else "")
-            if r is not None:
+            if m.kind == "place":
+                nxt = next((x for x in states if 0 <= x.start - m.end <= 3), None)
+                r = self.places.resolve(m, [x.state_code for x in states] + context, nxt.state_code if nxt else "")
+                if r is None:
+                    continue
                 conf = 0.9 if nxt else 0.75 if "context" in r.reason else 0.55
                 end = nxt.end if nxt else m.end
-                return r.match.state_code, r, Evidence(m.start, end, self.text[m.start:end], conf, r.reason)
-        if states:
-            m = states[0]
-            return m.state_code, None, Evidence(m.start, m.end, m.text, 0.8, "state named")
-        return "", None, None
+                ev = Evidence(m.start, end, self.text[m.start:end], conf, r.reason)
+                options.append((abs(m.start - at), 0, r.match.state_code, r, ev))
+            else:
+                ev = Evidence(m.start, m.end, m.text, 0.8, "state named")
+                options.append((abs(m.start - at), 1, m.state_code, None, ev))
+        if not options:
+            return "", None, None
+        _, kind, state, r, ev = min(options, key=lambda o: (o[0], o[1]))
+        if r is None:     # the nearest is a state: a place of that state in the sentence says more
+            inside = [o for o in options if o[3] is not None and o[2] == state]
+            if inside:
+                _, _, state, r, ev = min(inside, key=lambda o: o[0])
+        return state, r, ev
 
     def _type(self, s: int, e: int) -> tuple[str, Evidence | None, str]:
         hits = [h for h in self.lex.type_hits(self.folded, s, e) if not self._masked_at(h.start)]
@@ -291,7 +307,13 @@ class _Extractor:
             etype, tev, target = self._type(s, e)
             date = self._date(s, e, tev.start if tev else None)
             paragraph = self.text.count("\n\n", 0, s)
-            state, res, pev = self._place(s, e, list(reversed(context)))
+            state, res, pev = self._place(s, e, list(reversed(context)), tev.start if tev else None)
+            if etype and (date is None or not state):
+                setting = self._setting(spans, i, context)       # "Irapuato, Wednesday, July 1. At least 24 ..."
+                if setting is not None:
+                    date = date or setting[0]
+                    if not state and setting[1]:
+                        state, res, pev = setting[1:]
             counts = sorted((c for c in self.counts if s <= c.start < e and c.value < 1000
                              and not any(d.start <= c.start < d.end for d in self.dates)),
                             key=lambda c: (c.singular, c.start))
@@ -318,6 +340,12 @@ class _Extractor:
                 continue
             new_place = (res is not None and current is not None and res.municipality_code != current.municipality_code) \
                 or bool(state and current is not None and state != current.state_code)
+            if not state and _DEFINITE.search(self.folded[max(s, tev.start - 12):tev.start]):
+                earlier = next((c for c in reversed(cands) if c.event_type == etype or
+                                {c.event_type, etype} <= set(_SPECIFIC) - set(_STRONG)), None)
+                if earlier is not None:       # "The assassination attempt may have come...": the act named before
+                    self._merge_sentence(earlier, etype, tev, target, counts, s, e, res, pev, state)
+                    continue
             if date is None and current is not None and not new_place and etype in _STRONG \
                     and current.event_type in _STRONG and etype != current.event_type:
                 cand = _sibling(current, etype, tev, target, s, e)
@@ -335,7 +363,7 @@ class _Extractor:
                 continue
             if date is None:
                 date = self._date_nearby(spans, i)
-            cand = Candidate(event_type=etype, target=target)
+            cand = Candidate(event_type=etype, target=target, caption=self._caption(s))
             cand.evidence["event_type"] = tev
             cand.spans.append((s, e))
             if date is not None:
@@ -368,6 +396,21 @@ class _Extractor:
         if not context:
             return ""
         return max(set(context), key=lambda c: (context.count(c), -context[::-1].index(c)))
+
+    def _caption(self, pos: int) -> bool:
+        start = self.text.rfind("\n", 0, pos) + 1
+        end = self.text.find("\n", pos)
+        return bool(_CAPTION.search(self.text[start:end if end >= 0 else None]))
+
+    def _setting(self, spans, i, context):
+        """The date and place of the sentence just before, in the same paragraph, when it reports no
+        act of its own (a caption's first line, a scene-setting sentence)."""
+        if i == 0:
+            return None
+        s, e = spans[i - 1]
+        if "\n" in self.text[e:spans[i][0]] or self.lex.type_hits(self.folded, s, e):
+            return None
+        return (self._date(s, e), *self._place(s, e, list(reversed(context))))
 
     def _date_nearby(self, spans, i):
         """A date in the next sentence of the same paragraph that reports no act of its own."""
@@ -444,6 +487,7 @@ class _Extractor:
             if _SPECIFIC.get(c.event_type, 0) > _SPECIFIC.get(twin.event_type, 0):
                 twin.event_type = c.event_type
             twin.actors += [a for a in c.actors if a not in twin.actors]
+            twin.caption = twin.caption and c.caption
             twin.spans += c.spans
         return out
 
@@ -468,7 +512,7 @@ def _same_event(a: Candidate, b: Candidate) -> bool:
         return False
     if a.date and b.date and not dates_overlap(a.date, a.date_precision, b.date, b.date_precision):
         return False
-    if a.event_type == b.event_type:
+    if a.event_type == b.event_type or (a.caption or b.caption) and not {a.event_type, b.event_type} & set(_NONVIOLENT):
         return True
     strong = {a.event_type, b.event_type} & set(_STRONG)
     return not (len(strong) == 2) and {a.event_type, b.event_type} <= set(_SPECIFIC)
