@@ -113,7 +113,7 @@ _RELATIVE = [
     (r"\b(?:este ano|en este ano|(?:earlier |so far )?this year)\b", "this_year", None),
 ]
 # a weekday in a sentence about a plan is the coming one, not the last
-_FUTURE = re.compile(r"\b(?:will|is set to|are set to|is scheduled|are scheduled|plans to|is due to|is to|"
+_FUTURE = re.compile(r"\b(?:will|visits|is set to|are set to|is scheduled|are scheduled|plans to|is due to|is to|"
                      r"visitara|estara|realizara|iniciara|llegara|se reunira|viajara|acudira)\b")
 _WEEKDAY = re.compile(
     rf"\b(?:(?:el|la noche del|la madrugada del|la tarde del|la manana del|el pasado|este|esta|on|last|this past|"

@@ -41,7 +41,10 @@ _REFERENCE = re.compile(r"(?:tras|desde|despues de|a raiz de|after|since|followi
 _CAPTION = re.compile(r"\((?:AP |Reuters |AFP |EFE )?(?:file )?(?:photo|foto)\b[^)]*\)\s*$|^(?:Foto|Photo):", re.I | re.M)
 # "the attack", "la masacre": an act the article has named already
 _DEFINITE = re.compile(r"(?:^|[^a-z])(?:the|this|that|el|la|este|esta|dicho|dicha)\s+(?:[a-z]+\s+)?$")
+# the lead: an undated act this close to the start is the article's news, dated to its week
+_LEAD_CHARS = 600
 _NONVIOLENT = ("seizure", "arrest_or_operation", "extortion", "protest", "other")
+_SAID_AFTER = re.compile(r"\s+(?:said|say|says|reported|told|dijo|dijeron|informo|informaron|senalo|senalaron)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
                      r"Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
@@ -252,11 +255,13 @@ class _Extractor:
         if not hits:
             return "", None, ""
         best = min(hits, key=lambda h: (_TYPE_RANK.get(h.label, 1), h.start))
-        victims = [h for h in self.lex.victim_hits(self.folded, s, e) if not self._masked_at(h.start)]
+        victims = [h for h in self.lex.victim_hits(self.folded, s, e) if not self._masked_at(h.start)
+                   and not _SAID_AFTER.match(self.folded, h.end)]
         target = ""
         vict_order = ["officials", "journalists", "police", "military", "migrants", "transport", "business", "civilians"]
-        if victims:
-            target = min(victims, key=lambda h: (vict_order.index(h.label), h.start)).label
+        if victims:         # the victim nearest the act's phrase ("police said" is a source, not a victim)
+            target = min(victims, key=lambda h: (min(abs(h.start - best.start), abs(h.end - best.start)),
+                                                 vict_order.index(h.label))).label
         etype = best.label
         if etype == "killing" and target in ("officials", "journalists"):
             etype = "targeted_killing"
@@ -299,6 +304,7 @@ class _Extractor:
         current: Candidate | None = None
         spans = sentences(self.text)
         context: list[str] = []        # states named so far, nearest last
+        context_par: list[int] = []    # the paragraph each was named in
         lead_done = False
         current_paragraph = 0
         for i, (s, e) in enumerate(spans):
@@ -321,6 +327,7 @@ class _Extractor:
                 current = None           # a later part of the article: no longer about the same act
             if state:
                 context.append(state)
+                context_par.append(paragraph)
             if not etype:
                 if current is not None and date is None and state in ("", current.state_code):
                     if current.event_type not in _NONVIOLENT:
@@ -370,7 +377,7 @@ class _Extractor:
                 cand.date, cand.date_precision = date.date, date.precision
                 cand.evidence["date"] = Evidence(date.start, date.end, self.text[date.start:date.end],
                                                  0.9 if date.precision == "day" else 0.75, date.note)
-            elif not lead_done:
+            elif not lead_done and s - self.masked[0][1] < _LEAD_CHARS:
                 cand.date, cand.date_precision = dates_._monday(self.pub), "week"
                 cand.evidence["date"] = Evidence(s, s, "", 0.3, "no date in the text: the week of publication assumed")
                 cand.notes.append("date assumed: the week of publication")
@@ -378,24 +385,49 @@ class _Extractor:
                 self.skipped.append((s, e, "an act the article does not date"))
                 continue
             if not state:
-                state = self._context_state(context)
+                state, how = self._context_state(context, context_par, paragraph)
                 if not state:
                     self.skipped.append((s, e, "no place in Mexico named"))
                     continue
-                cand.evidence["state"] = Evidence(s, s, "", 0.4, f"state {state}: the one the article names most")
+                if cand.date_precision == "year" and cand.date.year < self.pub.year:
+                    self.skipped.append((s, e, "a past act named in passing (a year, no place)"))
+                    continue
+                cand.evidence["state"] = Evidence(s, s, "", 0.4, f"state {state}: {how}")
             self._set_place(cand, state, res, pev)
             self._add_counts(cand, counts, s, e)
             cand.actors = self._actors(s, e)
             lead_done = True
             cands.append(cand)
+            for h in self._other_acts(s, e, etype):     # "bloquearon avenidas tras un enfrentamiento": two acts
+                sib = _sibling(cand, h.label, Evidence(h.start, h.end, self.text[h.start:h.end], 0.7,
+                                                       f"'{h.label}' phrase, a second act in the sentence"), "", s, e)
+                sib.caption, sib.actors = cand.caption, list(cand.actors)
+                sib.notes = ["a second act reported in the same sentence"]
+                cands.append(sib)
             current = cand
             current_paragraph = paragraph
         return self._dedupe(cands), self.skipped
 
-    def _context_state(self, context: list[str]) -> str:
+    @staticmethod
+    def _context_state(context: list[str], paragraphs: list[int], paragraph: int) -> tuple[str, str]:
+        """The state an act with no place of its own happened in: the last one named in its paragraph
+        or the one before, else the one the article names most."""
+        for code, par in zip(reversed(context), reversed(paragraphs)):
+            if paragraph - par <= 1:
+                return code, "the state named just before"
+            break
         if not context:
-            return ""
-        return max(set(context), key=lambda c: (context.count(c), -context[::-1].index(c)))
+            return "", ""
+        return max(set(context), key=lambda c: (context.count(c), -context[::-1].index(c))), \
+            "the one the article names most"
+
+    def _other_acts(self, s: int, e: int, etype: str):
+        seen, out = {etype}, []
+        for h in sorted(self.lex.type_hits(self.folded, s, e), key=lambda h: h.start):
+            if h.label in _STRONG and h.label not in seen and not self._masked_at(h.start):
+                seen.add(h.label)
+                out.append(h)
+        return out
 
     def _caption(self, pos: int) -> bool:
         start = self.text.rfind("\n", 0, pos) + 1

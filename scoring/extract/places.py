@@ -45,7 +45,10 @@ _NOT_PLACES = {"centro", "reforma", "progreso", "victoria", "libres", "union", "
                "ramos", "herrera", "medina", "aguilar", "mendoza", "vazquez", "castro", "ruiz", "alvarez",
                "jimenez", "chavez", "dominguez", "salazar", "guzman", "velazquez", "rojas", "contreras", "luna",
                "ortega", "estrada", "delgado", "mejia", "soto", "silva", "rios", "navarro", "leon", "acosta"}
-_COUNTRY = {"mexico"}   # the bare name is the country, never the State of Mexico
+_COUNTRY = {"mexico"}
+# regions news names instead of a state, read as the state that holds most of them
+_REGIONS = {"guatemala border": "07", "frontera con guatemala": "07", "border with guatemala": "07",
+            "frontera sur": "07", "southern border": "07", "frontera con belice": "23"}   # the bare name is the country, never the State of Mexico
 _MAX_WORDS = 7
 
 
@@ -85,6 +88,8 @@ class PlaceIndex:
         for extra in ("estado de mexico", "state of mexico", "edomex", "cdmx", "ciudad de mexico", "mexico city"):
             self.states.setdefault(extra, "15" if "city" not in extra and "ciudad" not in extra and extra != "cdmx"
                                    else "09")
+        for region, code in _REGIONS.items():
+            self.states.setdefault(region, code)
         self.places: dict[str, str] = {}
         self.muni_name: dict[str, str] = {}
         short: dict[str, set[str]] = {}
