@@ -31,7 +31,7 @@ _SPECIFIC = {"targeted_killing": 3, "attack_on_security_forces": 3, "armed_clash
 # else an arrest, a seizure, extortion, a protest ("killed after reporting on extortion" is a killing)
 _STRONG = ("body_discovery", "explosive_attack", "blockade_arson", "kidnapping", "disappearance", "armed_clash")
 _TYPE_RANK = {**{t: 0 for t in _STRONG}, "killing": 1, "extortion": 2, "seizure": 2, "arrest_or_operation": 2,
-              "migrant_incident": 2, "protest": 2}
+              "migrant_incident": 2, "protest": 2, "other": 2}
 # a date right after these words is when something was said, not when the act happened
 _SAID = re.compile(r"(?:said|says|told|announced|reported|confirmed|added|stated|informo|informaron|dijo|dijeron|"
                    r"senalo|senalaron|confirmo|declaro|indico|anuncio|reporto|explico|detallo|preciso)[a-z]*\s+"
@@ -255,8 +255,10 @@ class _Extractor:
         if not hits:
             return "", None, ""
         best = min(hits, key=lambda h: (_TYPE_RANK.get(h.label, 1), h.start))
+        perpetrators = [(m.start(), m.end()) for m in self.lex.unidentified.finditer(self.folded, s, e)]
         victims = [h for h in self.lex.victim_hits(self.folded, s, e) if not self._masked_at(h.start)
-                   and not _SAID_AFTER.match(self.folded, h.end)]
+                   and not _SAID_AFTER.match(self.folded, h.end)
+                   and not any(a <= h.start < b for a, b in perpetrators)]      # "armed men" did it
         target = ""
         vict_order = ["officials", "journalists", "police", "military", "migrants", "transport", "business", "civilians"]
         if victims:         # the victim nearest the act's phrase ("police said" is a source, not a victim)
