@@ -30,13 +30,18 @@ class Hit:
 def _phrases_rx(phrases) -> re.Pattern:
     """Whole-word-start match of any phrase (folded); a phrase may end inside a word ("asesin")."""
     alts = sorted({fold(p) for p in phrases if str(p).strip()}, key=len, reverse=True)
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(a) for a in alts) + r")")
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(_spaced(a) for a in alts) + r")")
 
 
 def _aliases_rx(aliases) -> re.Pattern:
     """Whole-word match of any alias (folded): 'CDG' does not match inside 'CDGX'."""
     alts = sorted({fold(a) for a in aliases if str(a).strip()}, key=len, reverse=True)
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![a-z0-9])")
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(_spaced(a) for a in alts) + r")(?![a-z0-9])")
+
+
+def _spaced(phrase: str) -> str:
+    """A phrase's words joined by any run of spaces or hyphens ('Arellano-Felix', 'narco banners')."""
+    return r"[\s-]+".join(re.escape(w) for w in phrase.split())
 
 
 def _word_end(folded: str, end: int) -> int:
