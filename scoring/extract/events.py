@@ -45,6 +45,10 @@ _DEFINITE = re.compile(r"(?:^|[^a-z])(?:the|this|that|el|la|este|esta|dicho|dich
 _LEAD_CHARS = 600
 _NONVIOLENT = ("seizure", "arrest_or_operation", "extortion", "protest", "other")
 _SAID_AFTER = re.compile(r"\s+(?:said|say|says|reported|told|dijo|dijeron|informo|informaron|senalo|senalaron)\b")
+# an act dated by the one before it: the same day, or (group 1) the next
+_LATER = re.compile(r"\b(?:horas (?:despues|mas tarde)|minutos despues|mas tarde|esa misma (?:noche|tarde)|"
+                    r"hours later|minutes later|later that (?:day|night)|that same (?:day|night)|"
+                    r"(al dia siguiente|un dia despues|the next day|the following day|a day later))\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
                      r"Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
@@ -343,6 +347,22 @@ class _Extractor:
             if date is not None and not date.past_only:
                 self.skipped.append((s, e, "a date after publication (a plan or forecast)"))
                 continue
+            later = self._date_after(current, s, e) if date is None and etype else None
+            if later is not None:           # "Hours later, drivers blocked the boulevard": another act
+                cand = _sibling(current, etype, tev, target, s, e)
+                cand.date, cand.evidence["date"] = later.date, Evidence(later.start, later.end,
+                                                                        self.text[later.start:later.end], 0.7, later.note)
+                cand.notes = ["dated from the act reported before it"]
+                if state and state != current.state_code or res is not None:
+                    for k in ("state", "municipality"):
+                        cand.evidence.pop(k, None)
+                    cand.municipality_code = cand.municipality = cand.locality = ""
+                    self._set_place(cand, state, res, pev)
+                self._add_counts(cand, counts, s, e)
+                cand.actors = self._actors(s, e)
+                cands.append(cand)
+                current, current_paragraph = cand, paragraph
+                continue
             same = self._same_place(cands, state, res) if state else None
             if etype and _REFERENCE.search(self.folded[max(s, tev.start - 20):tev.start]):
                 self.skipped.append((s, e, "a past act mentioned as background"))
@@ -445,6 +465,18 @@ class _Extractor:
         if "\n" in self.text[e:spans[i][0]] or self.lex.type_hits(self.folded, s, e):
             return None
         return (self._date(s, e), *self._place(s, e, list(reversed(context))))
+
+    def _date_after(self, current, s: int, e: int):
+        """'Horas después', 'later that day', 'al día siguiente': a date from the act reported just before."""
+        if current is None or current.date is None or current.date_precision != "day":
+            return None
+        m = _LATER.search(self.folded, s, e)
+        if not m:
+            return None
+        days = 1 if m.group(1) else 0
+        d = current.date + dt.timedelta(days=days)
+        return dates_.DateMention(m.start(), m.end(), d, "day",
+                                  f"'{self.text[m.start():m.end()]}' = {d.isoformat()}, from the act reported before it")
 
     def _date_nearby(self, spans, i):
         """A date in the next sentence of the same paragraph that reports no act of its own."""

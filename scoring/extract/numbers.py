@@ -39,6 +39,7 @@ _PERSON = (r"(?:personas?|people|persons?|hombres?|men|man|mujer(?:es)?|women|wo
            r"presuntos|alleged|gunmen|sicarios|delincuentes|criminals|cuerpos|bodies|cadaveres|family|familia|"
            r"addicts|adictos|patients|pacientes|internos|inmates|reos|students|estudiantes|workers|trabajadores|"
            r"guests|invitados|clients|clientes|customers|passengers|pasajeros|farmers|campesinos|relatives|"
+           r"drivers?|choferes|taxistas|conductores|comerciantes|merchants|vendors|shopkeepers|"
            r"familiares|of them|de ellos)")
 # gap words between a number and what it counts: not a number, not another count's noun, no "and"
 _GAP = (r"(?:(?!(?:detenid|arrest|herid|lesionad|wounded|injured|hurt|anos|years|dias|days|horas|hours|"
