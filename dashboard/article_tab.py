@@ -36,7 +36,7 @@ def _find(published, lang) -> None:
         return
     text, name = got
     try:
-        ex = data.extract_article(text, name, published, lang)
+        ex, stored = data.extract_article(text, name, published, lang)
     except NeedsDate as exc:
         st.session_state["art_result"] = None
         st.warning(f"{md(exc)}. Give the publication date above and try again.")
@@ -47,7 +47,7 @@ def _find(published, lang) -> None:
         return
     st.session_state["art_result"] = {
         "text": ex.article.text, "language": ex.language, "published": ex.published, "basis": ex.published_basis,
-        "review": accept.review_frame(ex.as_dicts()), "reason": ex.reason, "seconds": ex.seconds,
+        "review": accept.review_frame(ex.as_dicts()), "reason": ex.reason, "seconds": ex.seconds, "stored": stored,
         "spans": [(ev.start, ev.end) for c in ex.candidates for ev in c.evidence.values() if ev.end > ev.start],
         "title": ex.article.title, "outlet": ex.article.outlet, "url": ex.article.url}
     st.session_state["art_trial"] = None
@@ -78,6 +78,10 @@ def render(allowed: bool) -> None:
         st.warning(f"Row {i + 1} is likely the same event as stored event(s) {md(r['duplicate_of'])} (same place, "
                    "type and date within its precision). It is unticked: leave it so, and the stored event stays "
                    "one event; tick it to import it as another.", icon="🔁")
+    if res["stored"] is not None:
+        st.caption("The stored events they likely repeat (their sources say where each was reported):")
+        st.dataframe(res["stored"][["row", "event_id", "date", "date_precision", "place", "event_type", "fatalities",
+                                    "origin", "sources"]], hide_index=True, width="stretch")
     edited = st.data_editor(res["review"], num_rows="dynamic", key="art_editor", width="stretch", hide_index=True,
                             column_config={
                                 "keep": st.column_config.CheckboxColumn("keep", default=True),

@@ -460,7 +460,7 @@ def remove_batch(batch_id: str) -> dict[str, int]:
 
 def extract_article(text: str, name: str, published: dt.date | None, lang: str):
     """The candidate events of a pasted or uploaded article, each flagged with the stored events it
-    likely duplicates (read only). Raises RiskError for text that is not an article in Spanish or
+    likely duplicates (read only), and those stored events (with the review row they match). Raises RiskError for text that is not an article in Spanish or
     English, and :class:`scoring.extract.events.NeedsDate` when the date must be asked for."""
     from scoring.extract import duplicates
     from scoring.extract.events import extract
@@ -469,9 +469,11 @@ def extract_article(text: str, name: str, published: dt.date | None, lang: str):
     ex = extract(from_text(text, name), published=published, lang=lang)
     path, _ = _db_key()
     store_ = _store(path)
-    for i, rows in _guarded(lambda: duplicates.find(ex.candidates, store_.query), path).items():
+    found = _guarded(lambda: duplicates.find(ex.candidates, store_.query), path)
+    for i, rows in found.items():
         ex.candidates[i].duplicate_of = list(rows["event_id"])
-    return ex
+    stored = pd.concat([rows.assign(row=i + 1) for i, rows in found.items()], ignore_index=True) if found else None
+    return ex, stored
 
 
 def preview_article(payload: bytes, sources: dict, say=lambda m: None):

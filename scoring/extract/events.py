@@ -181,6 +181,9 @@ def extract(article: Article | str, *, published: dt.date | None = None, lang: s
         published, basis = dates_.publication_date(text, art.published_hint, lang)
         if published is None:
             raise NeedsDate(f"{art.name}: {basis}")
+    if not art.title:
+        head = _HEADLINE.match(text)
+        art.title = head.group().strip() if head else ""
     ex = _Extractor(text, published, lang).run()
     result = Extraction(art, lang, published, basis, ex[0], ex[1])
     if not result.candidates:
