@@ -58,7 +58,7 @@ def test_paste_shows_candidates_with_a_duplicate_flagged_and_unticked(db_copy, m
     assert list(review["duplicate_of"]) == ["S012", ""]
     assert list(review["keep"]) == [False, True]
     assert any("S012" in w.value and "same event" in w.value for w in at.warning)
-    (stored,) = [d.value for d in at.dataframe if "origin" in d.value.columns]
+    (stored,) = [d.value for d in at.dataframe if {"row", "sources"} <= set(d.value.columns)]
     assert list(stored["event_id"]) == ["S012"] and list(stored["row"]) == [1]
     assert at.text_input(key="art_title").value == "Masacre en un centro de rehabilitación de Irapuato"
 
