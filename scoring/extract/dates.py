@@ -105,6 +105,8 @@ _RELATIVE = [
     (rf"\bhace\s+(\d{{1,2}}|{_NUMW})\s+dias\b|\b(\d{{1,2}}|{_NUMW})\s+days\s+ago\b", "days_ago", None),
     (r"\b(?:la semana pasada|la semana anterior|last week|the previous week|earlier last week|hace una semana|"
      r"a week ago)\b", "last_week", None),
+    (r"\b(?:el pasado fin de semana|el fin de semana pasado|el fin de semana|este fin de semana|last weekend|"
+     r"over the weekend|this weekend|at the weekend|on the weekend)\b", "weekend", None),
     (r"\b(?:esta semana|this week|earlier this week|en la semana|en los ultimos dias|in recent days)\b", "this_week", None),
     (r"\b(?:(?:a )?(?:finales|fines|principios|mediados) del mes pasado|el mes pasado|el mes anterior|"
      r"(?:late |early |earlier |mid-?)?last month|the previous month)\b", "last_month", None),
@@ -228,6 +230,10 @@ def _relative(kind: str, back, m: re.Match, pub: dt.date):
     if kind == "last_week":
         d = _monday(pub) - dt.timedelta(days=7)
         return d, "week", f"= the week of {d.isoformat()} (the week before publication)"
+    if kind == "weekend":
+        # the last Saturday-Sunday that has begun by publication; a week-precision date is its Monday
+        sat = _last_weekday(pub, 5, strictly_before=False)
+        return _monday(sat), "week", f"= the weekend of {sat.isoformat()} (week precision)"
     if kind == "this_week":
         return _monday(pub), "week", f"= the week of {_monday(pub).isoformat()} (publication week)"
     if kind == "last_month":

@@ -14,10 +14,12 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from scoring.errors import FormatError
 from scoring.extract import dates as dates_
 from scoring.extract import language, numbers
+from scoring.extract import places as places_
 from scoring.extract.folding import fold_keep
 from scoring.extract.lexicon import load as load_lexicon
 from scoring.extract.places import index as place_index
@@ -49,6 +51,8 @@ _SAID_AFTER = re.compile(r"\s+(?:said|say|says|reported|told|dijo|dijeron|inform
 _LATER = re.compile(r"\b(?:horas (?:despues|mas tarde)|minutos despues|mas tarde|esa misma (?:noche|tarde)|"
                     r"hours later|minutes later|later that (?:day|night)|that same (?:day|night)|"
                     r"(al dia siguiente|un dia despues|the next day|the following day|a day later))\b")
+_MUNICIPIO = re.compile(r"^[\s,]*(?:en\s+)?(?:el\s+)?(?:municipio|municipality)\s+(?:de|of)\s+$")
+_DATELINE_ABBR = re.compile(r"\b([A-Z][a-z]{1,4}\.)\s*(?:,|\.-|—|–|\()")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
                      r"Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
@@ -204,6 +208,11 @@ class _Extractor:
         self.dates = [d for d in dates_.find_dates(text, published, lang)
                       if not any(a <= d.start < b for a, b in self.masked[:1])]
         self.mentions = self.places.mentions(text, self.folded, self.masked)
+        # the states of the headline and dateline: never the event's place, but the last prior
+        # between same-named places ("El Salto" in an article datelined in Durango)
+        head = self.masked[0]
+        self.prior = [m.state_code for m in self.places.mentions(text[:head[1]], self.folded[:head[1]])
+                      if m.kind == "state"] + _dateline_states(text[:head[1]])
         self.counts = numbers.find_counts(self.folded)
         self.skipped: list[tuple[int, int, str]] = []
 
@@ -238,7 +247,7 @@ class _Extractor:
         for m in ms:
             if m.kind == "place":
                 nxt = next((x for x in states if 0 <= x.start - m.end <= 3), None)
-                r = self.places.resolve(m, [x.state_code for x in states] + context, nxt.state_code if nxt else "")
+                r = self._resolve_pair(m, ms, states, context, nxt)
                 if r is None:
                     continue
                 conf = 0.9 if nxt else 0.75 if "context" in r.reason else 0.55
@@ -256,6 +265,22 @@ class _Extractor:
             if inside:
                 _, _, state, r, ev = min(inside, key=lambda o: o[0])
         return state, r, ev
+
+    def _resolve_pair(self, m, ms, states, context, nxt):
+        """A place, resolved with the state written after it, the states in context, the dateline's
+        as the last prior; a locality followed by 'municipio de X' is the one in X."""
+        pair = next((x for x in ms if x.kind == "place" and 0 < x.start - m.end <= 30
+                     and _MUNICIPIO.search(self.folded[m.end:x.start])), None)
+        if pair is not None:
+            muni = self.places.resolve(pair, [y.state_code for y in states] + context + self.prior)
+            if muni is not None:
+                for c in self.places.gazetteer.candidates(m.key, muni.match.state_code):
+                    if c.cvegeo == muni.municipality_code:
+                        return places_.Resolved(c, c.cvegeo, self.places.muni_name.get(c.cvegeo, ""),
+                                                c.name if c.kind == "locality" else "",
+                                                f"in the municipality of {pair.text} written with it")
+        return self.places.resolve(m, [x.state_code for x in states] + context + self.prior,
+                                   nxt.state_code if nxt else "")
 
     def _type(self, s: int, e: int) -> tuple[str, Evidence | None, str]:
         hits = [h for h in self.lex.type_hits(self.folded, s, e) if not self._masked_at(h.start)]
@@ -367,7 +392,8 @@ class _Extractor:
                 current, current_paragraph = cand, paragraph
                 continue
             same = self._same_place(cands, state, res) if state else None
-            if etype and _REFERENCE.search(self.folded[max(s, tev.start - 20):tev.start]):
+            if etype and _REFERENCE.search(self.folded[max(s, tev.start - 20):tev.start]) \
+                    and not (date is not None and date.precision in ("day", "week")):
                 self.skipped.append((s, e, "a past act mentioned as background"))
                 continue
             new_place = (res is not None and current is not None and res.municipality_code != current.municipality_code) \
@@ -423,11 +449,14 @@ class _Extractor:
             cand.actors = self._actors(s, e)
             lead_done = True
             cands.append(cand)
-            for h in self._other_acts(s, e, etype):     # "bloquearon avenidas tras un enfrentamiento": two acts
+            for h, own in self._other_acts(s, e, etype, date):   # "bloquearon avenidas tras un enfrentamiento"
                 sib = _sibling(cand, h.label, Evidence(h.start, h.end, self.text[h.start:h.end], 0.7,
                                                        f"'{h.label}' phrase, a second act in the sentence"), "", s, e)
                 sib.caption, sib.actors = cand.caption, list(cand.actors)
                 sib.notes = ["a second act reported in the same sentence"]
+                if own is not None:
+                    sib.date, sib.date_precision = own.date, own.precision
+                    sib.evidence["date"] = Evidence(own.start, own.end, self.text[own.start:own.end], 0.8, own.note)
                 cands.append(sib)
             current = cand
             current_paragraph = paragraph
@@ -446,12 +475,22 @@ class _Extractor:
         return max(set(context), key=lambda c: (context.count(c), -context[::-1].index(c))), \
             "the one the article names most"
 
-    def _other_acts(self, s: int, e: int, etype: str):
+    def _other_acts(self, s: int, e: int, etype: str, date):
+        """Other acts the sentence reports: a specific act of another kind, or any act of another
+        kind with a day of its own ("rescataron este domingo a un empresario secuestrado el pasado
+        jueves"), as (hit, its date or None for the sentence's)."""
         seen, out = {etype}, []
         for h in sorted(self.lex.type_hits(self.folded, s, e), key=lambda h: h.start):
-            if h.label in _STRONG and h.label not in seen and not self._masked_at(h.start):
+            if h.label in seen or self._masked_at(h.start) or h.label == "killing":
+                continue
+            own = self._date(s, e, h.start)
+            if h.label in _STRONG:
                 seen.add(h.label)
-                out.append(h)
+                out.append((h, None))
+            elif own is not None and date is not None and own.precision == "day" and own.date != date.date \
+                    and own.start != date.start:
+                seen.add(h.label)
+                out.append((h, own))
         return out
 
     def _caption(self, pos: int) -> bool:
@@ -559,6 +598,17 @@ class _Extractor:
             twin.caption = twin.caption and c.caption
             twin.spans += c.spans
         return out
+
+
+def _dateline_states(head: str) -> list[str]:
+    """State codes of the abbreviations a dateline uses ('CULIACÁN, Sin.,', 'TOLUCA, Méx.-')."""
+    sn = _state_names_index()
+    return [c for c in (sn.resolve(a) for a in _DATELINE_ABBR.findall(head)) if c]
+
+
+@lru_cache(maxsize=1)
+def _state_names_index() -> names.StateNames:
+    return names.StateNames()
 
 
 def _sibling(cur: Candidate, etype: str, tev: Evidence, target: str, s: int, e: int) -> Candidate:

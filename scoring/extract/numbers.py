@@ -44,7 +44,7 @@ _PERSON = (r"(?:personas?|people|persons?|hombres?|men|man|mujer(?:es)?|women|wo
 # gap words between a number and what it counts: not a number, not another count's noun, no "and"
 _GAP = (r"(?:(?!(?:detenid|arrest|herid|lesionad|wounded|injured|hurt|anos|years|dias|days|horas|hours|"
         r"kilometros|km|metros|vehiculos|vehicles|armas|weapons|casas|homes|carpetas)[a-z]*\b)"
-        r"(?!(?:y|and|con|with|que|who|but|pero|mientras)\b)[a-z]+\s+){0,4}")
+        r"(?!(?:y|and|con|with|que|who|but|pero|mientras)\b)[a-z]+\s+){0,6}")
 _DEATH = (r"(?:muert[oa]s?|fallecid[oa]s?|asesinad[oa]s?|sin vida|ejecutad[oa]s?|acribillad[oa]s?|"
           r"victimas mortales|perdieron la vida|perdio la vida|murieron|murio|dead|killed|deaths?|died|slain|"
           r"murdered|shot dead|gunned down|lost their lives|fatalities|were found dead|bodies|cuerpos|cadaveres)")
