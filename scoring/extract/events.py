@@ -31,9 +31,10 @@ _SPECIFIC = {"targeted_killing": 3, "attack_on_security_forces": 3, "armed_clash
              "body_discovery": 2, "blockade_arson": 1, "kidnapping": 2, "killing": 1}
 # which phrase names a sentence's act: a specific act anywhere (the earliest), else a killing,
 # else an arrest, a seizure, extortion, a protest ("killed after reporting on extortion" is a killing)
-_STRONG = ("body_discovery", "explosive_attack", "blockade_arson", "kidnapping", "disappearance", "armed_clash")
+_STRONG = ("body_discovery", "explosive_attack", "blockade_arson", "kidnapping", "disappearance", "armed_clash",
+           "protest")
 _TYPE_RANK = {**{t: 0 for t in _STRONG}, "killing": 1, "extortion": 2, "seizure": 2, "arrest_or_operation": 2,
-              "migrant_incident": 2, "protest": 2, "other": 2}
+              "migrant_incident": 2, "other": 2}
 # a date right after these words is when something was said, not when the act happened
 _SAID = re.compile(r"(?:said|says|told|announced|reported|confirmed|added|stated|informo|informaron|dijo|dijeron|"
                    r"senalo|senalaron|confirmo|declaro|indico|anuncio|reporto|explico|detallo|preciso)[a-z]*\s+"
@@ -50,9 +51,17 @@ _SAID_AFTER = re.compile(r"\s+(?:said|say|says|reported|told|dijo|dijeron|inform
 # an act dated by the one before it: the same day, or (group 1) the next
 _LATER = re.compile(r"\b(?:horas (?:despues|mas tarde)|minutos despues|mas tarde|esa misma (?:noche|tarde)|"
                     r"hours later|minutes later|later that (?:day|night)|that same (?:day|night)|"
-                    r"(al dia siguiente|un dia despues|the next day|the following day|a day later))\b")
+                    r"(al dia siguiente|un dia despues|the next day|the following day|a day later)|"
+                    r"(un dia antes|el dia anterior|la vispera|the day before|the previous day|a day earlier))\b")
 _MUNICIPIO = re.compile(r"^[\s,]*(?:en\s+)?(?:el\s+)?(?:municipio|municipality)\s+(?:de|of)\s+$")
 _DATELINE_ABBR = re.compile(r"\b([A-Z][a-z]{1,4}\.)\s*(?:,|\.-|—|–|\()")
+_NEGATED = re.compile(r"\b(?:no|sin|ningun[oa]?|never|nunca|without)\s+(?:[a-z]+\s+)?$")
+_PURPOSE = re.compile(r"\b(?:para|to)\s+$")
+_ATTRIBUTE = re.compile(r"\b(?:familiares|hijos|hijas|seres queridos|parientes|relatives|loved ones|sons|daughters|"
+                        r"children)\s+$")
+_NAMES_ACT = re.compile(r"\b(?:the|el|la|this|este|esta)\s+(?:operation|operativo|attack|ataque|agresion|raid|incident|"
+                        r"hecho|hechos|ambush|emboscada|clash|enfrentamiento|massacre|masacre|shooting|balacera|"
+                        r"seizure|aseguramiento|decomiso)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:Sr|Sra|Dr|Dra|Gral|Lic|Ing|Mr|Mrs|Ms|St|No|Núm|Gob|Edo|Col|Av|Mex|U\.S|U\.N|Jan|Feb|"
                      r"Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
@@ -283,7 +292,7 @@ class _Extractor:
                                    nxt.state_code if nxt else "")
 
     def _type(self, s: int, e: int) -> tuple[str, Evidence | None, str]:
-        hits = [h for h in self.lex.type_hits(self.folded, s, e) if not self._masked_at(h.start)]
+        hits = self._acts(s, e)
         if not hits:
             return "", None, ""
         best = min(hits, key=lambda h: (_TYPE_RANK.get(h.label, 1), h.start))
@@ -302,6 +311,13 @@ class _Extractor:
         elif etype == "killing" and target in ("police", "military"):
             etype = "attack_on_security_forces"
         return etype, Evidence(best.start, best.end, self.text[best.start:best.end], 0.8, f"'{best.label}' phrase"), target
+
+    def _acts(self, s: int, e: int):
+        """The act phrases of a sentence, without those inside a group's name, negated ("No arrests
+        were made") or describing people ("sus familiares desaparecidos")."""
+        return [h for h in self.lex.type_hits(self.folded, s, e) if not self._masked_at(h.start)
+                and not _NEGATED.search(self.folded[max(s, h.start - 20):h.start])
+                and not (h.label == "disappearance" and _ATTRIBUTE.search(self.folded[max(s, h.start - 30):h.start]))]
 
     def _masked_at(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.masked[1:])
@@ -405,6 +421,7 @@ class _Extractor:
                     self._merge_sentence(earlier, etype, tev, target, counts, s, e, res, pev, state)
                     continue
             if date is None and current is not None and not new_place and etype in _STRONG \
+                    and paragraph == current_paragraph \
                     and current.event_type in _STRONG and etype != current.event_type:
                 cand = _sibling(current, etype, tev, target, s, e)
                 self._add_counts(cand, counts, s, e)
@@ -480,9 +497,9 @@ class _Extractor:
         kind with a day of its own ("rescataron este domingo a un empresario secuestrado el pasado
         jueves"), as (hit, its date or None for the sentence's)."""
         seen, out = {etype}, []
-        for h in sorted(self.lex.type_hits(self.folded, s, e), key=lambda h: h.start):
-            if h.label in seen or self._masked_at(h.start) or h.label == "killing":
-                continue
+        for h in sorted(self._acts(s, e), key=lambda h: h.start):
+            if h.label in seen or h.label == "killing" or _PURPOSE.search(self.folded[max(s, h.start - 6):h.start]):
+                continue            # "bloquearon la carretera para protestar": one act, and its purpose
             own = self._date(s, e, h.start)
             if h.label in _STRONG:
                 seen.add(h.label)
@@ -509,22 +526,25 @@ class _Extractor:
         return (self._date(s, e), *self._place(s, e, list(reversed(context))))
 
     def _date_after(self, current, s: int, e: int):
-        """'Horas después', 'later that day', 'al día siguiente': a date from the act reported just before."""
+        """'Horas después', 'later that day', 'al día siguiente', 'un día antes': a date from the act
+        reported just before."""
         if current is None or current.date is None or current.date_precision != "day":
             return None
         m = _LATER.search(self.folded, s, e)
         if not m:
             return None
-        days = 1 if m.group(1) else 0
+        days = 1 if m.group(1) else -1 if m.group(2) else 0
         d = current.date + dt.timedelta(days=days)
         return dates_.DateMention(m.start(), m.end(), d, "day",
                                   f"'{self.text[m.start():m.end()]}' = {d.isoformat()}, from the act reported before it")
 
     def _date_nearby(self, spans, i):
-        """A date in the next sentence of the same paragraph that reports no act of its own."""
+        """A date in the next sentence that reports no act of its own: in the same paragraph, or in
+        the next when it names the act again ("The operation, which took place on Tuesday")."""
         if i + 1 < len(spans):
             s, e = spans[i + 1]
-            if "\n" not in self.text[spans[i][1]:s] and not self.lex.type_hits(self.folded, s, e):
+            same_par = "\n" not in self.text[spans[i][1]:s]
+            if (same_par or _NAMES_ACT.search(self.folded, s, e)) and not self._acts(s, e):
                 return self._date(s, e)
         return None
 
