@@ -59,3 +59,19 @@ def test_publication_date_from_a_published_line():
 def test_no_publication_date_says_so():
     d, why = publication_date("EL PASO, Texas (Border Report) — The president will visit three states.")
     assert d is None and "--published" in why
+
+
+def test_the_weekend_is_a_week_precision_date():
+    # published Thursday 2024-07-25: the weekend before is 20-21 July, the week of Monday 15 July
+    assert one("Hubo enfrentamientos el pasado fin de semana.", dt.date(2024, 7, 25)) == (dt.date(2024, 7, 15), "week")
+
+
+def test_a_weekday_next_to_a_full_date_takes_that_date():
+    found = find_dates("Police work the scene in Mexico City, Friday, June 26, 2020. Gunmen attacked, the mayor said "
+                       "Friday.", dt.date(2020, 7, 13))
+    assert {f.date for f in found} == {dt.date(2020, 6, 26)}
+
+
+def test_a_weekday_in_a_plan_is_not_past():
+    found = find_dates("The president on Thursday will be in Jalisco.", dt.date(2020, 7, 13))
+    assert len(found) == 1 and not found[0].past_only

@@ -76,3 +76,47 @@ def test_a_missing_publication_date_is_asked_for():
     with pytest.raises(NeedsDate, match="--published"):
         extract("Hombres armados asesinaron a seis personas el domingo en un bar de Celaya, Guanajuato, informaron "
                 "las autoridades del estado.")
+
+
+def test_a_date_of_saying_is_not_the_date_of_the_act():
+    ex = extract("At least eight police officers were killed late last month when gunmen ambushed their convoy near "
+                 "Aguililla, Michoacán, security officials said on Monday.", published=dt.date(2024, 11, 4))
+    c = ex.candidates[0]
+    assert (c.date, c.date_precision) == (dt.date(2024, 10, 1), "month")
+
+
+def test_a_negated_act_is_not_an_act():
+    ex = extract("Marines seized a ton of methamphetamine in Cosalá, Sinaloa, on Tuesday, the Navy said. No arrests "
+                 "were made during the operation, officials said.", published=dt.date(2025, 2, 27))
+    assert [c.event_type for c in ex.candidates] == ["seizure"]
+
+
+def test_an_act_dated_by_the_one_before():
+    ex = extract("Gunmen shot dead two taxi drivers in Acapulco, Guerrero, on Tuesday morning, prosecutors said. "
+                 "Hours later, dozens of taxi drivers blocked the coastal boulevard to demand protection.",
+                 published=dt.date(2025, 1, 22))
+    assert [(c.event_type, c.date, c.municipality_code, c.fatalities) for c in ex.candidates] == [
+        ("killing", dt.date(2025, 1, 21), "12001", 2), ("protest", dt.date(2025, 1, 21), "12001", None)]
+
+
+def test_two_acts_in_one_sentence_are_two_candidates():
+    ex = extract("Sujetos armados incendiaron vehículos y bloquearon avenidas de Culiacán, Sinaloa, el pasado jueves, "
+                 "tras un enfrentamiento entre facciones, informaron las autoridades estatales.",
+                 published=dt.date(2024, 9, 14), lang="es")
+    assert sorted(c.event_type for c in ex.candidates) == ["armed_clash", "blockade_arson"]
+
+
+def test_a_photo_caption_merges_with_the_act_it_shows():
+    ex = extract("Cartels defy the state\n\nThe siege shocked the country.\n\n"
+                 "Smoke from burning cars rises in Culiacan, Mexico, Thursday, Oct. 17, 2019. An intense gunfight "
+                 "raged in the city Thursday. (AP Photo/Someone)\n\nLast October, hundreds of gunmen laid siege to "
+                 "the city of Culiacan, in Sinaloa.", published=dt.date(2020, 7, 13), lang="en")
+    assert [(c.event_type, c.date, c.municipality_code) for c in ex.candidates] == [
+        ("armed_clash", dt.date(2019, 10, 17), "25006")]
+
+
+def test_the_dateline_state_decides_between_same_named_places_but_is_not_the_place():
+    ex = extract("DURANGO, Dgo., 18 de marzo de 2025.- Dos agentes murieron anoche en una emboscada en la comunidad "
+                 "de El Salto, en el municipio de Pueblo Nuevo, confirmó el gobierno estatal.", lang="es")
+    c = ex.candidates[0]
+    assert (c.state_code, c.municipality_code, c.locality) == ("10", "10023", "El Salto")
