@@ -37,8 +37,8 @@ _TYPE_RANK = {**{t: 0 for t in _STRONG}, "killing": 1, "extortion": 2, "seizure"
               "migrant_incident": 2, "other": 2}
 # a date right after these words is when something was said, not when the act happened
 _SAID = re.compile(r"(?:said|says|told|announced|reported|confirmed|added|stated|informo|informaron|dijo|dijeron|"
-                   r"senalo|senalaron|confirmo|declaro|indico|anuncio|reporto|explico|detallo|preciso)[a-z]*\s+"
-                   r"(?:[a-z]+\s+){0,2}$")
+                   r"senalo|senalaron|confirmo|declaro|indico|anuncio|reporto|explico|detallo|preciso|denuncio|"
+                   r"denunciaron)[a-z]*\s+(?:(?!que\b|that\b)[a-z]+\s+){0,2}$")
 # "after the capture of...", "desde la desaparición de...": an earlier act named as background
 _REFERENCE = re.compile(r"(?:tras|desde|despues de|a raiz de|after|since|following|before|antes de)\s+(?:la|el|the)\s+$")
 _CAPTION = re.compile(r"\((?:AP |Reuters |AFP |EFE )?(?:file )?(?:photo|foto)\b[^)]*\)\s*$|^(?:Foto|Photo):", re.I | re.M)
@@ -220,6 +220,9 @@ class _Extractor:
         # the states of the headline and dateline: never the event's place, but the last prior
         # between same-named places ("El Salto" in an article datelined in Durango)
         head = self.masked[0]
+        headline = _HEADLINE.match(text)
+        self.headline_states = [m.state_code for m in self.places.mentions(text[:headline.end()], self.folded[:headline.end()])
+                                if m.kind == "state"] if headline else []
         self.prior = [m.state_code for m in self.places.mentions(text[:head[1]], self.folded[:head[1]])
                       if m.kind == "state"] + _dateline_states(text[:head[1]])
         self.counts = numbers.find_counts(self.folded)
@@ -454,6 +457,8 @@ class _Extractor:
                 continue
             if not state:
                 state, how = self._context_state(context, context_par, paragraph)
+                if not state and self.headline_states:
+                    state, how = self.headline_states[0], "the state the headline names"
                 if not state:
                     self.skipped.append((s, e, "no place in Mexico named"))
                     continue

@@ -99,9 +99,10 @@ class PlaceIndex:
                 self.places[key] = r["name"]
                 if r["kind"] == "municipality":
                     self.muni_name[r["cvegeo"]] = r["name"]
-                head = re.split(r" de | del ", key, maxsplit=1)[0]
-                if head != key and len(head) >= 5:
-                    short.setdefault(head, set()).add(r["name"])
+                bare = re.sub(r"^(?:general|heroica|villa de|ciudad de) ", "", key)
+                for head in {re.split(r" de | del ", key, maxsplit=1)[0], bare}:
+                    if head != key and len(head) >= 5:
+                        short.setdefault(head, set()).add(r["name"])
         for head, full in short.items():
             if head not in self.places and len(full) == 1:
                 self.places[head] = next(iter(full))
