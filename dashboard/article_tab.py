@@ -13,17 +13,17 @@ from scoring.db import schema
 from scoring.errors import RiskError
 from scoring.extract import accept
 from scoring.extract.events import NeedsDate
-from scoring.extract.text import MAX_BYTES, from_bytes
+from scoring.extract.text import MAX_BYTES
 
 LANGS = {"auto": "Detect", "es": "Spanish", "en": "English"}
 
 
-def _read_input() -> tuple[str, str] | None:
-    """(text, name) from the upload if any, else from the text box; None when both are empty."""
+def _read_input() -> tuple[str | bytes, str] | None:
+    """(the upload's bytes, or the pasted text; a name) — None when both are empty. The bytes are
+    checked (size, PDF, binary, encoding, HTML) by the extraction, never decoded here."""
     up = st.session_state.get("art_file")
     if up is not None:
-        return from_bytes(up.getvalue(), up.name).text if up.name.lower().endswith((".htm", ".html")) \
-            else up.getvalue().decode("utf-8", errors="replace"), up.name
+        return up.getvalue(), up.name
     text = st.session_state.get("art_text", "")
     return (text, "pasted article") if text.strip() else None
 

@@ -458,15 +458,16 @@ def remove_batch(batch_id: str) -> dict[str, int]:
 
 # -- from an article to events (issue 14): extraction, likely duplicates, trial, import -----------
 
-def extract_article(text: str, name: str, published: dt.date | None, lang: str):
+def extract_article(text: str | bytes, name: str, published: dt.date | None, lang: str):
     """The candidate events of a pasted or uploaded article, each flagged with the stored events it
     likely duplicates (read only), and those stored events (with the review row they match). Raises RiskError for text that is not an article in Spanish or
     English, and :class:`scoring.extract.events.NeedsDate` when the date must be asked for."""
     from scoring.extract import duplicates
     from scoring.extract.events import extract
-    from scoring.extract.text import from_text
+    from scoring.extract.text import from_bytes, from_text
 
-    ex = extract(from_text(text, name), published=published, lang=lang)
+    article = from_bytes(text, name) if isinstance(text, bytes) else from_text(text, name)   # an upload: bytes
+    ex = extract(article, published=published, lang=lang)
     path, _ = _db_key()
     store_ = _store(path)
     found = _guarded(lambda: duplicates.find(ex.candidates, store_.query), path)

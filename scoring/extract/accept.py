@@ -98,7 +98,7 @@ def to_events_csv(review: pd.DataFrame, src: ArticleSource) -> bytes:
         w.writerow([f"{src.source_id}-E{n:02d}", _cell(r.get("date"))[:10], _cell(r.get("date_precision")),
                     _cell(r.get("evidence"))[:300], _cell(r.get("state_code")).zfill(2) if _cell(r.get("state_code")) else "",
                     muni, _cell(r.get("locality")) or _cell(r.get("municipality")), "", "",
-                    "municipality" if muni else "state", etype if etype in schema.EVENT_TYPES else etype,
+                    "municipality" if muni else "state", etype,
                     _count(r.get("fatalities")), _count(r.get("injured")), _cell(r.get("actors")),
                     _cell(r.get("target")) if _cell(r.get("target")) in schema.TARGET_CATEGORIES else "",
                     "", src.source_id, _cell(r.get("confidence")) or "low", "; ".join(notes), ""])

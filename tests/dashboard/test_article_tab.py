@@ -123,3 +123,24 @@ def test_an_article_without_a_date_asks_for_it(db_copy, monkeypatch):
     at = find(new_app(db_copy, monkeypatch), ARTICLE.replace(", 3 de julio de 2020", ""))
     assert not at.exception
     assert any("publication date" in w.value for w in at.warning)
+
+
+def test_a_pdf_renamed_txt_is_refused_on_the_page(db_copy, monkeypatch):
+    at = new_app(db_copy, monkeypatch)
+    at.file_uploader(key="art_file").set_value(("article.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "text/plain"))
+    at.run()
+    at.button(key="art_find").click().run()
+    assert not at.exception
+    assert any("is a PDF" in e.value for e in at.error)
+
+
+def test_an_uploaded_html_page_gives_its_title_and_outlet(db_copy, monkeypatch):
+    page = (ROOT / "tests" / "fixtures" / "articles" / "en_reynosa_migrants.html").read_bytes()
+    at = new_app(db_copy, monkeypatch)
+    at.file_uploader(key="art_file").set_value(("reynosa.html", page, "text/html"))
+    at.run()
+    at.button(key="art_find").click().run()
+    no_exception(at)
+    assert list(at.session_state["art_result"]["review"]["municipality"]) == ["Reynosa"]
+    assert at.text_input(key="art_outlet").value == "Frontier Daily"
+    assert at.text_input(key="art_url").value == "https://frontier-daily.example/reynosa-migrants"
