@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-from scoring.extract.events import Candidate, date_range
+from scoring.extract.candidates import Candidate, date_range
 
 # the widest window a precision allows, around the candidate's own range
 _SQL = """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from scoring.extract.events import date_range, dates_overlap
+from scoring.extract.candidates import date_range, dates_overlap
 
 FIELDS = ("event", "date", "state", "municipality", "type", "fatalities")
 

@@ -10,30 +10,24 @@ Mexico, a date after publication (a plan, a forecast).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from scoring.errors import FormatError
 from scoring.extract import dates as dates_
 from scoring.extract import language, numbers
 from scoring.extract import places as places_
+from scoring.extract.candidates import NONVIOLENT, SPECIFIC, STRONG, Candidate, Evidence, Extraction, dedupe, sibling
 from scoring.extract.folding import fold_keep
 from scoring.extract.lexicon import load as load_lexicon
 from scoring.extract.places import index as place_index
 from scoring.extract.text import Article, from_text
 from scoring.load import names
 
-# types that say more than 'killing' about the same act: a merge keeps them
-_SPECIFIC = {"targeted_killing": 3, "attack_on_security_forces": 3, "armed_clash": 2, "explosive_attack": 2,
-             "body_discovery": 2, "blockade_arson": 1, "kidnapping": 2, "killing": 1}
 # which phrase names a sentence's act: a specific act anywhere (the earliest), else a killing,
-# else an arrest, a seizure, extortion, a protest ("killed after reporting on extortion" is a killing)
-_STRONG = ("body_discovery", "explosive_attack", "blockade_arson", "kidnapping", "disappearance", "armed_clash",
-           "protest")
-_TYPE_RANK = {**{t: 0 for t in _STRONG}, "killing": 1, "extortion": 2, "seizure": 2, "arrest_or_operation": 2,
+# else an arrest, a seizure, extortion, banners ("killed after reporting on extortion" is a killing)
+_TYPE_RANK = {**{t: 0 for t in STRONG}, "killing": 1, "extortion": 2, "seizure": 2, "arrest_or_operation": 2,
               "migrant_incident": 2, "other": 2}
 # a date right after these words is when something was said, not when the act happened
 _SAID = re.compile(r"(?:said|says|told|announced|reported|confirmed|added|stated|informo|informaron|dijo|dijeron|"
@@ -46,7 +40,6 @@ _CAPTION = re.compile(r"\((?:AP |Reuters |AFP |EFE )?(?:file )?(?:photo|foto)\b[
 _DEFINITE = re.compile(r"(?:^|[^a-z])(?:the|this|that|el|la|este|esta|dicho|dicha)\s+(?:[a-z]+\s+)?$")
 # the lead: an undated act this close to the start is the article's news, dated to its week
 _LEAD_CHARS = 600
-_NONVIOLENT = ("seizure", "arrest_or_operation", "extortion", "protest", "other")
 _SAID_AFTER = re.compile(r"\s+(?:said|say|says|reported|told|dijo|dijeron|informo|informaron|senalo|senalaron)\b")
 # an act dated by the one before it: the same day, or (group 1) the next
 _LATER = re.compile(r"\b(?:horas (?:despues|mas tarde)|minutos despues|mas tarde|esa misma (?:noche|tarde)|"
@@ -70,92 +63,8 @@ _DATELINE = re.compile(r"(?m)^[^\n]{2,90}?(?:\s*\([^)\n]{1,40}\))?\s*(?:\.-|\.�
 _HEADLINE = re.compile(r"^[^\n]{8,200}(?<![.!?])\n\s*\n")
 
 
-@dataclass
-class Evidence:
-    start: int
-    end: int
-    text: str
-    confidence: float
-    note: str = ""
-
-    def as_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text, "confidence": round(self.confidence, 2),
-                "note": self.note}
-
-
-@dataclass
-class Candidate:
-    """One candidate event: its fields, and for each field the evidence it came from."""
-
-    date: dt.date | None = None
-    date_precision: str = ""
-    state_code: str = ""
-    municipality_code: str = ""
-    municipality: str = ""
-    locality: str = ""
-    event_type: str = ""
-    fatalities: int | None = None
-    fatalities_lower_bound: bool = False
-    injured: int | None = None
-    injured_lower_bound: bool = False
-    actors: list[str] = field(default_factory=list)
-    target: str = ""
-    evidence: dict[str, Evidence] = field(default_factory=dict)
-    spans: list[tuple[int, int]] = field(default_factory=list)      # sentences it rests on
-    caption: bool = False            # found in a photo caption: merged with the act it shows
-    notes: list[str] = field(default_factory=list)
-    duplicate_of: list[str] = field(default_factory=list)
-
-    @property
-    def confidence(self) -> str:
-        s = self.score
-        return "high" if s >= 0.75 else "medium" if s >= 0.55 else "low"
-
-    @property
-    def score(self) -> float:
-        keys = ("date", "state", "event_type")
-        return sum(self.evidence[k].confidence if k in self.evidence else 0.0 for k in keys) / len(keys)
-
-    def as_dict(self, state_names: dict[str, str]) -> dict:
-        return {
-            "date": self.date.isoformat() if self.date else None, "date_precision": self.date_precision or None,
-            "state": state_names.get(self.state_code), "state_code": self.state_code or None,
-            "municipality": self.municipality or None, "municipality_code": self.municipality_code or None,
-            "locality": self.locality or None, "event_type": self.event_type,
-            "fatalities": self.fatalities, "fatalities_lower_bound": self.fatalities_lower_bound,
-            "injured": self.injured, "injured_lower_bound": self.injured_lower_bound,
-            "actors": list(self.actors), "target": self.target or None,
-            "evidence": {k: v.as_dict() for k, v in self.evidence.items()},
-            "confidence": self.confidence, "confidence_score": round(self.score, 2),
-            "notes": "; ".join(self.notes), "duplicate_of": list(self.duplicate_of),
-        }
-
-
-@dataclass
-class Extraction:
-    """What :func:`extract` found in one article."""
-
-    article: Article
-    language: str
-    published: dt.date
-    published_basis: str
-    candidates: list[Candidate]
-    skipped: list[tuple[int, int, str]]             # (start, end, why a sentence is not an event)
-    reason: str = ""                                 # why there are no candidates, when there are none
-    seconds: float = 0.0
-
-    def as_dicts(self) -> list[dict]:
-        st = state_names()
-        return [c.as_dict(st) for c in self.candidates]
-
-
 class NeedsDate(FormatError):
     """The article does not say when it was published, and no date was given."""
-
-
-def state_names() -> dict[str, str]:
-    with (names.REFERENCE / "states.csv").open(encoding="utf-8", newline="") as f:
-        return {r["state_code"]: r["name_official"] for r in csv.DictReader(f)}
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -383,7 +292,7 @@ class _Extractor:
                 context_par.append(paragraph)
             if not etype:
                 if current is not None and date is None and state in ("", current.state_code):
-                    if current.event_type not in _NONVIOLENT:
+                    if current.event_type not in NONVIOLENT:
                         self._add_counts(current, counts, s, e)
                     current.actors += [a for a in self._actors(s, e) if a not in current.actors]
                 continue
@@ -396,7 +305,7 @@ class _Extractor:
                 continue
             later = self._date_after(current, s, e) if date is None and etype else None
             if later is not None:           # "Hours later, drivers blocked the boulevard": another act
-                cand = _sibling(current, etype, tev, target, s, e)
+                cand = sibling(current, etype, tev, target, s, e)
                 cand.date, cand.evidence["date"] = later.date, Evidence(later.start, later.end,
                                                                         self.text[later.start:later.end], 0.7, later.note)
                 cand.notes = ["dated from the act reported before it"]
@@ -419,14 +328,14 @@ class _Extractor:
                 or bool(state and current is not None and state != current.state_code)
             if not state and _DEFINITE.search(self.folded[max(s, tev.start - 12):tev.start]):
                 earlier = next((c for c in reversed(cands) if c.event_type == etype or
-                                {c.event_type, etype} <= set(_SPECIFIC) - set(_STRONG)), None)
+                                {c.event_type, etype} <= set(SPECIFIC) - set(STRONG)), None)
                 if earlier is not None:       # "The assassination attempt may have come...": the act named before
                     self._merge_sentence(earlier, etype, tev, target, counts, s, e, res, pev, state)
                     continue
-            if date is None and current is not None and not new_place and etype in _STRONG \
+            if date is None and current is not None and not new_place and etype in STRONG \
                     and paragraph == current_paragraph \
-                    and current.event_type in _STRONG and etype != current.event_type:
-                cand = _sibling(current, etype, tev, target, s, e)
+                    and current.event_type in STRONG and etype != current.event_type:
+                cand = sibling(current, etype, tev, target, s, e)
                 self._add_counts(cand, counts, s, e)
                 cand.actors = self._actors(s, e) or list(current.actors)
                 cands.append(cand)
@@ -472,7 +381,7 @@ class _Extractor:
             lead_done = True
             cands.append(cand)
             for h, own in self._other_acts(s, e, etype, date):   # "bloquearon avenidas tras un enfrentamiento"
-                sib = _sibling(cand, h.label, Evidence(h.start, h.end, self.text[h.start:h.end], 0.7,
+                sib = sibling(cand, h.label, Evidence(h.start, h.end, self.text[h.start:h.end], 0.7,
                                                        f"'{h.label}' phrase, a second act in the sentence"), "", s, e)
                 sib.caption, sib.actors = cand.caption, list(cand.actors)
                 sib.notes = ["a second act reported in the same sentence"]
@@ -482,7 +391,7 @@ class _Extractor:
                 cands.append(sib)
             current = cand
             current_paragraph = paragraph
-        return self._dedupe(cands), self.skipped
+        return dedupe(cands), self.skipped
 
     @staticmethod
     def _context_state(context: list[str], paragraphs: list[int], paragraph: int) -> tuple[str, str]:
@@ -506,7 +415,7 @@ class _Extractor:
             if h.label in seen or h.label == "killing" or _PURPOSE.search(self.folded[max(s, h.start - 6):h.start]):
                 continue            # "bloquearon la carretera para protestar": one act, and its purpose
             own = self._date(s, e, h.start)
-            if h.label in _STRONG:
+            if h.label in STRONG:
                 seen.add(h.label)
                 out.append((h, None))
             elif own is not None and date is not None and own.precision == "day" and own.date != date.date \
@@ -582,7 +491,7 @@ class _Extractor:
 
     def _merge_sentence(self, cand, etype, tev, target, counts, s, e, res, pev, state):
         cand.spans.append((s, e))
-        if _SPECIFIC.get(etype, 0) > _SPECIFIC.get(cand.event_type, 0) and cand.event_type in _SPECIFIC:
+        if SPECIFIC.get(etype, 0) > SPECIFIC.get(cand.event_type, 0) and cand.event_type in SPECIFIC:
             cand.event_type = etype
             cand.evidence["event_type"] = tev
         if target and (not cand.target or cand.target == "civilians"):
@@ -595,36 +504,6 @@ class _Extractor:
             if a not in cand.actors:
                 cand.actors.append(a)
 
-    @staticmethod
-    def _dedupe(cands: list[Candidate]) -> list[Candidate]:
-        out: list[Candidate] = []
-        for c in cands:
-            twin = next((o for o in out if _same_event(o, c)), None)
-            if twin is None:
-                out.append(c)
-                continue
-            rank = {p: i for i, p in enumerate(dates_.PRECISIONS)}
-            if c.date and (twin.date is None or rank[c.date_precision] < rank[twin.date_precision]
-                           or twin.evidence["date"].confidence < c.evidence["date"].confidence):
-                twin.date, twin.date_precision = c.date, c.date_precision
-                twin.evidence["date"] = c.evidence["date"]
-                twin.notes = [n for n in twin.notes if not n.startswith("date assumed")]
-            for k, v in c.evidence.items():
-                twin.evidence.setdefault(k, v)
-            if twin.fatalities is None:
-                twin.fatalities, twin.fatalities_lower_bound = c.fatalities, c.fatalities_lower_bound
-            if twin.injured is None:
-                twin.injured, twin.injured_lower_bound = c.injured, c.injured_lower_bound
-            if not twin.municipality_code and c.municipality_code:
-                twin.municipality_code, twin.municipality, twin.locality = c.municipality_code, c.municipality, c.locality
-            if _SPECIFIC.get(c.event_type, 0) > _SPECIFIC.get(twin.event_type, 0):
-                twin.event_type = c.event_type
-            twin.actors += [a for a in c.actors if a not in twin.actors]
-            twin.caption = twin.caption and c.caption
-            twin.spans += c.spans
-        return out
-
-
 def _dateline_states(head: str) -> list[str]:
     """State codes of the abbreviations a dateline uses ('CULIACÁN, Sin.,', 'TOLUCA, Méx.-')."""
     sn = _state_names_index()
@@ -634,47 +513,3 @@ def _dateline_states(head: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _state_names_index() -> names.StateNames:
     return names.StateNames()
-
-
-def _sibling(cur: Candidate, etype: str, tev: Evidence, target: str, s: int, e: int) -> Candidate:
-    """Another act of the same moment and place ("blockades after a clash"): a candidate of its
-    own that shares the date and place of the one before."""
-    c = Candidate(date=cur.date, date_precision=cur.date_precision, state_code=cur.state_code,
-                  municipality_code=cur.municipality_code, municipality=cur.municipality, locality=cur.locality,
-                  event_type=etype, target=target)
-    c.evidence = {k: v for k, v in cur.evidence.items() if k in ("date", "state", "municipality")}
-    c.evidence["event_type"] = tev
-    c.spans.append((s, e))
-    c.notes.append("date and place of the act reported just before")
-    return c
-
-
-def _same_event(a: Candidate, b: Candidate) -> bool:
-    if a.state_code != b.state_code:
-        return False
-    if a.municipality_code and b.municipality_code and a.municipality_code != b.municipality_code:
-        return False
-    if a.date and b.date and not dates_overlap(a.date, a.date_precision, b.date, b.date_precision):
-        return False
-    if a.event_type == b.event_type or (a.caption or b.caption) and not {a.event_type, b.event_type} & set(_NONVIOLENT):
-        return True
-    strong = {a.event_type, b.event_type} & set(_STRONG)
-    return not (len(strong) == 2) and {a.event_type, b.event_type} <= set(_SPECIFIC)
-
-
-def date_range(d: dt.date, precision: str) -> tuple[dt.date, dt.date]:
-    """The days a date of that precision covers."""
-    if precision == "week":
-        return d, d + dt.timedelta(days=6)
-    if precision == "month":
-        nxt = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return d, nxt - dt.timedelta(days=1)
-    if precision == "year":
-        return d, d.replace(month=12, day=31)
-    return d, d
-
-
-def dates_overlap(a: dt.date, pa: str, b: dt.date, pb: str) -> bool:
-    a0, a1 = date_range(a, pa or "day")
-    b0, b1 = date_range(b, pb or "day")
-    return a0 <= b1 and b0 <= a1

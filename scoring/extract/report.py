@@ -8,7 +8,7 @@ import csv
 import io
 import json
 
-from scoring.extract.events import Extraction
+from scoring.extract.candidates import Extraction
 
 CSV_COLUMNS = ("date", "date_precision", "state", "state_code", "municipality", "municipality_code", "locality",
                "event_type", "fatalities", "fatalities_lower_bound", "injured", "actors", "target", "confidence",
