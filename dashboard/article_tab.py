@@ -47,7 +47,7 @@ def _find(published, lang) -> None:
         return
     st.session_state["art_result"] = {
         "text": ex.article.text, "language": ex.language, "published": ex.published, "basis": ex.published_basis,
-        "review": accept.review_frame(ex.as_dicts()), "reason": ex.reason, "seconds": ex.seconds, "stored": stored,
+        "review": accept.review_frame(ex.as_dicts(), stored), "reason": ex.reason, "seconds": ex.seconds, "stored": stored,
         "spans": [(ev.start, ev.end) for c in ex.candidates for ev in c.evidence.values() if ev.end > ev.start],
         "title": ex.article.title, "outlet": ex.article.outlet, "url": ex.article.url}
     st.session_state["art_trial"] = None
@@ -75,9 +75,14 @@ def render(allowed: bool) -> None:
         st.markdown(highlighted(res["text"], res["spans"]))
     dups = res["review"][res["review"]["duplicate_of"].fillna("") != ""]
     for i, r in dups.iterrows():
+        joins = bool(r["add_source"])
         st.warning(f"Row {i + 1} is likely the same event as stored event(s) {md(r['duplicate_of'])} (same place, "
-                   "type and date within its precision). It is unticked: leave it so, and the stored event stays "
-                   "one event; tick it to import it as another.", icon="🔁")
+                   "type and date within its precision). " + (
+                       "It is unticked, and 'add_source' is ticked: the import adds this article to that event's "
+                       "sources, so it stays one event with two sources (removing the batch undoes it)."
+                       if joins else
+                       "It is unticked: leave it so, and the stored event stays one event (a built-in event does "
+                       "not take new sources); tick 'keep' to import it as another."), icon="🔁")
     if res["stored"] is not None:
         st.caption("The stored events they likely repeat (their sources say where each was reported):")
         st.dataframe(res["stored"][["row", "event_id", "date", "date_precision", "place", "event_type", "fatalities",
@@ -85,6 +90,9 @@ def render(allowed: bool) -> None:
     edited = st.data_editor(res["review"], num_rows="dynamic", key="art_editor", width="stretch", hide_index=True,
                             column_config={
                                 "keep": st.column_config.CheckboxColumn("keep", default=True),
+                                "add_source": st.column_config.CheckboxColumn(
+                                    "add_source", default=False,
+                                    help="Add this article to the sources of the stored event it repeats"),
                                 "event_type": st.column_config.SelectboxColumn(options=list(schema.EVENT_TYPES)),
                                 "date_precision": st.column_config.SelectboxColumn(options=list(schema.DATE_PRECISIONS)),
                                 "target": st.column_config.SelectboxColumn(options=list(schema.TARGET_CATEGORIES)),
@@ -103,7 +111,7 @@ def render(allowed: bool) -> None:
     sources = {src.source_id: src.as_source()}
     if st.button("Check what it would change", key="art_check"):
         try:
-            payload = accept.to_events_csv(edited, src)
+            payload = accept.to_events_csv(edited, src, res["stored"])
             with st.status("Trying the events on a copy of the database...", expanded=True) as status:
                 trial, moves = data.preview_article(payload, sources, say=writer(status))
                 status.update(label=f"Trial: {md(trial.result.summary())} (nothing written yet)", state="complete")

@@ -1,7 +1,9 @@
 """Likely duplicates: a candidate that matches an event already in the database (same state,
 the same municipality, or neither names one; the same type; dates that overlap within their
-precisions, an event dated only to its year never matching) is flagged with that event's id, so that two articles about one massacre make one
-event with two sources. Read only: the database is opened read-only, or a served
+precisions, an event dated only to its year never matching) is flagged with that event's id,
+so that two articles about one massacre make one event with two sources
+(:func:`scoring.extract.accept.to_events_csv` re-imports a stored user event with the new
+article added to its sources). Read only: the database is opened read-only, or a served
 :class:`~scoring.db.store.Store` is queried."""
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from scoring.extract.candidates import Candidate, date_range
 
 # the widest window a precision allows, around the candidate's own range
 _SQL = """
-SELECT e.event_id, e.date, e.date_precision, e.state_code, e.municipality_code, e.place, e.event_type,
-       e.fatalities, e.origin, string_agg(DISTINCT s.source_id, ';') AS sources
+SELECT e.event_id, e.date, e.date_precision, e.date_note, e.state_code, e.municipality_code, e.place, e.latitude,
+       e.longitude, e.geo_precision, e.event_type, e.fatalities, e.injured, e.actors, e.target_category,
+       e.corridor_id, e.confidence, e.notes, e.alt_values, e.origin, string_agg(DISTINCT s.source_id, ';') AS sources
 FROM events e LEFT JOIN event_sources s USING (event_id)
 WHERE e.state_code = ? AND e.date BETWEEN ? AND ?
 GROUP BY ALL
