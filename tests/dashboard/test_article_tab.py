@@ -144,3 +144,30 @@ def test_an_uploaded_html_page_gives_its_title_and_outlet(db_copy, monkeypatch):
     assert list(at.session_state["art_result"]["review"]["municipality"]) == ["Reynosa"]
     assert at.text_input(key="art_outlet").value == "Frontier Daily"
     assert at.text_input(key="art_url").value == "https://frontier-daily.example/reynosa-migrants"
+
+
+SECOND = ("Balacera en Salamanca\n\nSALAMANCA, Gto., 4 de julio de 2020.- Un enfrentamiento entre policías estatales y "
+          "un grupo armado dejó dos muertos el jueves en Salamanca, Guanajuato, según la Secretaría de Seguridad.")
+
+
+def test_a_second_article_about_an_imported_event_joins_its_sources(db_copy, monkeypatch):
+    at = find(new_app(db_copy, monkeypatch))
+    at.button(key="art_check").click().run()
+    at.button(key="art_go").click().run()                      # the first article: the Salamanca clash imported
+    no_exception(at)
+    at = find(new_app(db_copy, monkeypatch), SECOND)
+    no_exception(at)
+    review = at.session_state["art_result"]["review"]
+    assert (bool(review.loc[0, "keep"]), bool(review.loc[0, "add_source"])) == (False, True)
+    assert any("add_source" in w.value and "two sources" in w.value for w in at.warning)
+    at.button(key="art_check").click().run()
+    at.button(key="art_go").click().run()
+    no_exception(at)
+    event_id = review.loc[0, "duplicate_of"]
+    con = duckdb.connect(str(db_copy), read_only=True)
+    try:
+        n_sources = con.execute("SELECT count(*) FROM event_sources WHERE event_id = ?", [event_id]).fetchall()[0][0]
+        n_events = con.execute("SELECT count(*) FROM events WHERE event_id = ?", [event_id]).fetchall()[0][0]
+    finally:
+        con.close()
+    assert (n_events, n_sources) == (1, 2)
