@@ -96,3 +96,17 @@ def test_reading_limits_in_process():
         from_bytes(b"a" * (MAX_BYTES + 1))
     with pytest.raises(FormatError, match="no such file"):
         read_file(ROOT / "no-such-article.txt")
+
+
+def test_db_option_flags_likely_duplicates_read_only(tmp_path, built_db):
+    path = tmp_path / "irapuato.txt"
+    path.write_text("IRAPUATO, Gto., 3 de julio de 2020.- Hombres armados asesinaron a 27 personas el pasado miércoles "
+                    "en un centro de rehabilitación de Irapuato, Guanajuato, informaron las autoridades.",
+                    encoding="utf-8")
+    before = built_db.stat().st_mtime_ns
+    done = cli(path, "--db", built_db, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert [r["duplicate_of"] for r in json.loads(done.stdout)] == [["S012"]]
+    assert built_db.stat().st_mtime_ns == before
+    missing = cli(path, "--db", tmp_path / "none.duckdb")
+    assert missing.returncode == 2 and "no database" in missing.stderr
