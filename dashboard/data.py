@@ -545,3 +545,42 @@ def import_file(file_name: str, payload: bytes, fmt: str, release: str | None, s
 def remove_batch(batch_id: str) -> dict[str, int]:
     """Take one imported batch out of the served database."""
     return upload.remove_upload(db_file(), batch_id)
+
+
+# -- from an article to events (issue 14): extraction, likely duplicates, trial, import -----------
+
+def extract_article(text: str | bytes, name: str, published: dt.date | None, lang: str):
+    """The candidate events of a pasted or uploaded article, each flagged with the stored events it
+    likely duplicates (read only), and those stored events (with the review row they match). Raises RiskError for text that is not an article in Spanish or
+    English, and :class:`scoring.extract.events.NeedsDate` when the date must be asked for."""
+    from scoring.extract import duplicates
+    from scoring.extract.events import extract
+    from scoring.extract.text import from_bytes, from_text
+
+    article = from_bytes(text, name) if isinstance(text, bytes) else from_text(text, name)   # an upload: bytes
+    ex = extract(article, published=published, lang=lang)
+    path, _ = _db_key()
+    store_ = _store(path)
+    found = _guarded(lambda: duplicates.find(ex.candidates, store_.query), path)
+    for i, rows in found.items():
+        ex.candidates[i].duplicate_of = list(rows["event_id"])
+    stored = pd.concat([rows.assign(row=i + 1) for i, rows in found.items()], ignore_index=True) if found else None
+    return ex, stored
+
+
+def preview_article(payload: bytes, sources: dict, say=lambda m: None):
+    """What importing the reviewed events would change, on a throw-away copy (like :func:`preview_upload`)."""
+    profile, opts = settings.profile(), settings.time_options()
+    before = run(profile, opts)
+
+    def score(con):
+        return RiskModel(ConQuery(con)).run(profile, opts, uncertainty=False, compare=False, explain=False)
+
+    name = f"{next(iter(sources))}.csv"
+    up, after = upload.trial_upload(db_file(), name, payload, "events", score, say=say, sources=sources)
+    return up, report.import_effect(before, after)
+
+
+def import_article(payload: bytes, sources: dict, say=lambda m: None):
+    """Import the reviewed events as one batch whose source is the article."""
+    return upload.import_upload(db_file(), f"{next(iter(sources))}.csv", payload, "events", say=say, sources=sources)

@@ -59,3 +59,24 @@ def writer(container):
     """A ``say`` callback for long operations that writes each message as text into
     ``container`` (an ``st.status``): the messages quote file names and rows."""
     return lambda message: container.markdown(md(message))
+
+
+def highlighted(text: str, spans: list[tuple[int, int]], color: str = "orange") -> str:
+    """``text`` as Markdown that renders exactly as its characters (:func:`md`), with the character
+    ``spans`` (start, end) shown on a coloured background: the evidence of extracted events.
+    Overlapping spans are merged; the user's text is never read as markup."""
+    merged: list[list[int]] = []
+    for s, e in sorted((max(0, s), min(len(text), e)) for s, e in spans if e > s):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    out, pos = [], 0
+    for s, e in merged:
+        out.append(md(text[pos:s]))
+        # a highlight does not cross a line break: each line's piece is marked on its own
+        out.append("\n".join(f":{color}-background[{md(piece)}]" if piece.strip() else md(piece)
+                             for piece in text[s:e].split("\n")))
+        pos = e
+    out.append(md(text[pos:]))
+    return "".join(out).replace("\n", "  \n")

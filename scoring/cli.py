@@ -1,4 +1,5 @@
-"""Command line: ``python -m scoring {build,ingest,rejects,batches,remove,derive,score,history,compare,assessments,find}``.
+"""Command line: ``python -m scoring {build,ingest,rejects,batches,remove,derive,score,history,compare,assessments,find,
+extract}``.
 
 Errors the user can fix print one line to stderr and exit 2; no traceback reaches the
 user (set ``RISK_DEBUG=1`` to see one for a bug).
@@ -265,6 +266,28 @@ def _stretches(args) -> int:
     return 0
 
 
+def _extract(args) -> int:
+    import datetime as dt
+
+    from scoring.errors import OptionError
+    from scoring.extract import report
+    from scoring.extract.events import extract
+    from scoring.extract.text import read_file
+
+    try:
+        published = dt.date.fromisoformat(args.published) if args.published else None
+    except ValueError:
+        raise OptionError(f"--published must be YYYY-MM-DD, got {args.published!r}") from None
+    ex = extract(read_file(args.path), published=published, lang=args.lang)
+    if args.db:
+        from scoring.extract.duplicates import flag_duplicates
+        flag_duplicates(ex.candidates, args.db)
+    print(report.render(ex, args.format))
+    if not ex.candidates:
+        print(f"no candidate events: {ex.reason}", file=sys.stderr)
+    return 0
+
+
 def _open_model(args):
     """(store, model, profile, options) for the scoring subcommands that share score's options."""
     from scoring import paths
@@ -438,6 +461,16 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--limit", type=int, default=10)
     f.add_argument("--format", choices=("table", "json"), default="table")
     f.set_defaults(func=_find)
+
+    ex = sub.add_parser("extract", help="candidate events reported by a news article (plain text or HTML), "
+                                        "with the evidence of each field; nothing is written")
+    ex.add_argument("path", metavar="FILE")
+    ex.add_argument("--published", help="publication date YYYY-MM-DD (default: from the text's dateline or "
+                                         "'published' line)")
+    ex.add_argument("--lang", choices=("es", "en", "auto"), default="auto")
+    ex.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    ex.add_argument("--db", help="flag likely duplicates of events in this database (read only)")
+    ex.set_defaults(func=_extract)
     return p
 
 

@@ -59,7 +59,9 @@ def test_the_graph_sees_the_stages():
 
 @pytest.mark.parametrize("src, dst", [("scoring.load", "scoring.index"), ("scoring.index", "scoring.load"),
                                       ("scoring.db", "scoring.load"), ("scoring.db", "scoring.index"),
-                                      ("scoring", "dashboard")])
+                                      ("scoring", "dashboard"), ("scoring.extract", "scoring.index"),
+                                      ("scoring.load", "scoring.extract"), ("scoring.db", "scoring.extract"),
+                                      ("scoring.index", "scoring.extract")])
 def test_stages_import_in_one_direction(src, dst):
     bad = sorted(f"{m} -> {t}" for m, ts in GRAPH.items() if m.startswith(src + ".") or m == src
                  for t in ts if t.startswith(dst + ".") or t == dst)
@@ -101,3 +103,10 @@ def test_only_the_data_module_caches_and_runs_sql_in_the_dashboard():
     assert caching == ["dashboard.data"], caching
     sql = sorted(n for n, p in MODULES.items() if n.startswith("dashboard") and "SELECT " in p.read_text(encoding="utf-8"))
     assert sql in ([], ["dashboard.data"]), sql
+
+
+def test_the_extractor_writes_nothing():
+    """``scoring.extract`` proposes events; only the import path (scoring.load) writes them."""
+    writing = sorted(n for n, p in MODULES.items() if n.startswith("scoring.extract")
+                     and any(_uses(p, w) for w in ("insert_df(", "apply_to_copy(", "INSERT ", "DELETE ", "UPDATE ")))
+    assert writing == [], writing

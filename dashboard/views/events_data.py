@@ -1,5 +1,6 @@
 """Events & data: filterable events and timeline, uploads with a validation report
-(:func:`scoring.load.upload.import_upload`), coverage of the official figures, sources."""
+(:func:`scoring.load.upload.import_upload`), events from a news article (:mod:`dashboard.article_tab`),
+coverage of the official figures, sources."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar
+from dashboard import article_tab, data, exports, settings, sidebar
 from dashboard.figures import charts
 from dashboard.text import md, writer
 from scoring.db import schema
@@ -24,7 +25,8 @@ st.title("Events & data")
 st.caption("Data: " + report.freshness_line(data.freshness()) + ".")
 # On a team server (an analyst key configured) imports and removals need the key; locally, never.
 allowed = sidebar.analyst_unlocked()
-tab_ev, tab_up, tab_cov, tab_src = st.tabs(["Events", "Upload", "Coverage", "Sources & licences"])
+tab_ev, tab_up, tab_art, tab_cov, tab_src = st.tabs(["Events", "Upload", "From an article", "Coverage",
+                                                    "Sources & licences"])
 
 with tab_ev:
     first, last = data.events_range()
@@ -134,6 +136,9 @@ with tab_up:
                                                             if v and k != "restored_event_ids"))
             except RiskError as exc:
                 st.error(md(exc))
+
+with tab_art:
+    article_tab.render(allowed)
 
 with tab_cov:
     ds = st.radio("Dataset", ["homologated", "victims", "carpetas", "federal"], horizontal=True, key="cov_ds")

@@ -185,7 +185,7 @@ def remove_batch(con, batch_id: str) -> dict[str, int]:
     con.execute(f"""INSERT INTO event_sources SELECT {cols} FROM replaced_event_sources
                     WHERE replaced_by = ? AND event_id IN (SELECT event_id FROM events)""", [batch_id])
     con.execute("DELETE FROM replaced_event_sources WHERE replaced_by = ?", [batch_id])
-    con.execute("""DELETE FROM sources WHERE kind = 'user_file' AND provenance = ?
+    con.execute("""DELETE FROM sources WHERE kind IN ('user_file', 'article') AND provenance = ?
                    AND source_id NOT IN (SELECT source_id FROM event_sources)""", [f"imported in batch {batch_id}"])
     con.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
     con.execute("DELETE FROM ingest_batches WHERE batch_id = ?", [batch_id])

@@ -173,8 +173,10 @@ def _one_per_line(rejects: list[Reject]) -> list[Reject]:
 
 
 def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable = lambda m: None,
-           con=None) -> BatchResult:
-    """Import one file as one batch (see the module docstring for the rules)."""
+           con=None, sources: dict[str, dict] | None = None) -> BatchResult:
+    """Import one file as one batch (see the module docstring for the rules). ``sources``
+    describes new source ids the file names (an article's title, publisher, published, url,
+    date_basis), recorded as ``article`` sources of the batch instead of bare ``user_file`` ones."""
     path = Path(path)
     if release is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", release):
         raise FormatError(f"--release must be YYYY-MM, got {release!r}")
@@ -187,7 +189,8 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         # so a CLI import, a page import and a removal never overwrite each other's batches
         target = paths.db_path(db)
         _check_database(target)
-        return store.apply_to_copy(target, lambda c: ingest(path, fmt, release=release, say=say, con=c), on_wait=say)
+        return store.apply_to_copy(target, lambda c: ingest(path, fmt, release=release, say=say, con=c,
+                                                            sources=sources), on_wait=say)
     parsed, checksum = parse(path, fmt, con=con, say=say)
     if parsed.release is not None and parsed.release > this_month:
         # rows may run a few days ahead (a date within the next month); a release cannot
@@ -211,10 +214,12 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         if parsed.table == "events" and store.has_table(con, "event_municipality"):
             municipal.refresh_placement(con, batch_id)
         if parsed.new_sources:
-            store.insert_df(con, "sources", pd.DataFrame({
-                "source_id": parsed.new_sources, "kind": "user_file",
-                "title": [f"source named in {safe_name(path)}"] * len(parsed.new_sources),
-                "provenance": f"imported in batch {batch_id}", "file": safe_name(path)}))
+            store.insert_df(con, "sources", _new_sources(parsed.new_sources, sources or {}, path, batch_id))
+            for sid in parsed.new_sources:
+                if sid in (sources or {}):
+                    parsed.notes.append(f"source {sid}: " + ", ".join(
+                        f"{k} {v}" for k, v in sources[sid].items() if v and k != "title")
+                        + f" ('{sources[sid].get('title') or sid}')")
         store.insert_df(con, "ingest_batches", pd.DataFrame([{
             "batch_id": batch_id, "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
             "file_name": safe_name(path), "checksum": checksum, "format": fmt, "release": rel_,
@@ -226,6 +231,20 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
                  for r in parsed.rejects]))
     return BatchResult(batch_id, safe_name(path), fmt, rel_, parsed.rows_read, loaded, len(parsed.rejects),
                        superseded, notes=parsed.notes, first_rejects=parsed.rejects[:3])
+
+
+def _new_sources(ids: list[str], meta: dict[str, dict], path: Path, batch_id: str) -> pd.DataFrame:
+    """Rows of ``sources`` for the new source ids of a batch: an article described in ``meta``,
+    else a bare source named in the file."""
+    rows = []
+    for sid in ids:
+        m = meta.get(sid) or {}
+        rows.append({"source_id": sid, "kind": "article" if m else "user_file",
+                     "title": m.get("title") or f"source named in {safe_name(path)}",
+                     "publisher": m.get("publisher") or None, "published": m.get("published") or None,
+                     "date_basis": m.get("date_basis") or None, "url": m.get("url") or None,
+                     "provenance": f"imported in batch {batch_id}", "file": safe_name(path)})
+    return pd.DataFrame(rows)
 
 
 def check_database(target: Path) -> None:

@@ -29,15 +29,15 @@ class Upload:
     rejects: pd.DataFrame
 
 
-def _run(con, path: Path, fmt: str, release, say) -> Upload:
-    res = ingest.ingest(path, fmt, con=con, release=release or None, say=say)
+def _run(con, path: Path, fmt: str, release, say, sources=None) -> Upload:
+    res = ingest.ingest(path, fmt, con=con, release=release or None, say=say, sources=sources)
     rejects = con.execute("SELECT line, field, reason, raw FROM rejected_rows WHERE batch_id = ? "
                           "ORDER BY line", [res.batch_id]).df()
     return Upload(res, rejects)
 
 
 def trial_upload(db, file_name: str, payload: bytes, fmt: str, after: Callable, *, release: str | None = None,
-                 say: Callable[[str], object] = lambda m: None):
+                 say: Callable[[str], object] = lambda m: None, sources: dict[str, dict] | None = None):
     """What an import *would* do: it runs on a throw-away copy of the database, then ``after(con)``
     (e.g. scores the copy) runs on it too. Returns (Upload, after's result); the served database
     is never touched."""
@@ -46,7 +46,7 @@ def trial_upload(db, file_name: str, payload: bytes, fmt: str, after: Callable, 
         path.write_bytes(payload)
 
         def work(con):
-            up = _run(con, path, fmt, release, say)
+            up = _run(con, path, fmt, release, say, sources)
             return up, after(con)
 
         try:
@@ -61,7 +61,7 @@ def remove_upload(db, batch_id: str) -> dict[str, int]:
 
 
 def import_upload(db, file_name: str, payload: bytes, fmt: str, *, release: str | None = None,
-                  say: Callable[[str], object] = lambda m: None) -> Upload:
+                  say: Callable[[str], object] = lambda m: None, sources: dict[str, dict] | None = None) -> Upload:
     """Import ``payload`` (the uploaded file ``file_name``) as one batch of format ``fmt``.
 
     Raises :class:`~scoring.errors.RiskError` when the file is refused; its message names
@@ -72,6 +72,6 @@ def import_upload(db, file_name: str, payload: bytes, fmt: str, *, release: str 
         path.write_bytes(payload)
 
         try:
-            return store.apply_to_copy(db, lambda con: _run(con, path, fmt, release, say))
+            return store.apply_to_copy(db, lambda con: _run(con, path, fmt, release, say, sources))
         except RiskError as exc:
             raise RiskError(str(exc).replace(str(path), file_name)) from exc
