@@ -31,6 +31,9 @@ PAGES = [
     st.Page(f"{VIEWS}/events_data.py", title="Events & data", icon="🗂️", url_path="events"),
 ]
 
+from dashboard import data  # noqa: E402  (after the sys.path fix above)
+
+data.warm_up_in_background()     # the default results, computed while the first visitor's browser loads
 pg = st.navigation(PAGES)
 # No page_title here: each page's st.Page title names the browser tab.
 st.set_page_config(page_icon="🗺️", layout="wide")

@@ -441,6 +441,42 @@ def peers(res: Result) -> pd.DataFrame:
     return _peers(key, P, tuple(t["region_id"]))
 
 
+# -- warming a new server ----------------------------------------------------------------------
+
+_WARM = {"started": False}
+_WARM_LOCK = threading.Lock()
+
+
+def warm_up_in_background() -> None:
+    """Once per server process: compute the default view's results (the analyst profile, the
+    default time options: exactly the cache keys the first page asks for) in a background
+    thread, so the first visitor of a just-started server finds them ready. Never raises;
+    a request that comes first simply computes (or waits for) the same entries."""
+    with _WARM_LOCK:
+        if _WARM["started"]:
+            return
+        _WARM["started"] = True
+    threading.Thread(target=_warm_up, name="risk-warm-up", daemon=True).start()
+
+
+def _warm_up() -> None:
+    import logging
+
+    from scoring.index.weights import load_profile
+
+    try:
+        path = db_file()
+        if not path.is_file():
+            return
+        key = (str(path.resolve()), path.stat().st_mtime_ns)
+        profile_yaml = load_profile(settings.SETTINGS["profile"][0]).to_yaml()
+        opts = TimeOptions()
+        _run(*key, profile_yaml, opts, True, 500, True)          # the risk map's and profiles' scores
+        _municipal(*key, profile_yaml, opts)                     # the municipal layer and place pages
+    except Exception as exc:  # noqa: BLE001 - warming is an optimisation: a failure only costs time
+        logging.getLogger(__name__).warning("warm-up skipped: %s", exc)
+
+
 # -- municipalities ----------------------------------------------------------------------------
 
 @st.cache_resource(show_spinner=False, max_entries=48)
