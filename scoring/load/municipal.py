@@ -327,28 +327,40 @@ def place_points(lat, lon, path: Path | None = None) -> np.ndarray:
 
 def refresh_placement(con, batch_id: str | None = None, path: Path | None = None) -> int:
     """Fill ``event_municipality`` for all events (or one batch's): the municipality an event
-    states, else the one its coordinates fall in (``point``); events with neither get no row."""
-    where = "" if batch_id is None else "WHERE batch_id = ?"
-    params = [] if batch_id is None else [batch_id]
+    states, else the one its coordinates fall in (``point``); events with neither get no row.
+
+    Placed per distinct place (events share places), then joined back to the events in DuckDB:
+    no event id passes through Python."""
+    where, params = ("", []) if batch_id is None else ("AND e.batch_id = ?", [batch_id])
     if batch_id is None:
         con.execute("DELETE FROM event_municipality")
     else:
         con.execute("DELETE FROM event_municipality WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)",
                     params)
-    ev = con.execute(f"SELECT event_id, municipality_code, latitude, longitude FROM events {where}", params).df()
-    if ev.empty:
-        return 0
-    known = {r[0] for r in con.execute("SELECT cvegeo FROM municipalities").fetchall()}
-    stated = ev["municipality_code"].where(ev["municipality_code"].isin(known))
-    placed = pd.Series(place_points(ev["latitude"].to_numpy(), ev["longitude"].to_numpy(), path), index=ev.index)
-    code = stated.fillna(placed.where(placed != ""))
-    how = np.where(stated.notna(), "stated", "point")
-    rows = pd.DataFrame({"event_id": ev["event_id"], "cvegeo": code, "method": how}).dropna(subset=["cvegeo"])
-    if len(rows):
-        con.register("_placed", rows)
-        con.execute("INSERT INTO event_municipality SELECT event_id, cvegeo, method FROM _placed")
-        con.unregister("_placed")
-    return len(rows)
+    stated = "e.municipality_code IN (SELECT cvegeo FROM municipalities)"
+    con.execute(f"""INSERT INTO event_municipality
+                    SELECT e.event_id, e.municipality_code, 'stated' FROM events e WHERE {stated} {where}""", params)
+    places = con.execute(f"""SELECT DISTINCT e.latitude, e.longitude FROM events e
+                             WHERE NOT coalesce({stated}, false) AND e.latitude IS NOT NULL
+                               AND e.longitude IS NOT NULL {where}""", params).fetchnumpy()
+    lat = np.asarray(places["latitude"], float)
+    lon = np.asarray(places["longitude"], float)
+    if len(lat):
+        code = place_points(lat, lon, path)
+        hit = code != ""
+        if hit.any():
+            found = pd.DataFrame({"lat": lat[hit], "lon": lon[hit], "cvegeo": code[hit].astype(str)})
+            con.register("_placed", found)
+            try:
+                con.execute(f"""INSERT INTO event_municipality
+                    SELECT e.event_id, p.cvegeo, 'point' FROM events e
+                    JOIN _placed p ON e.latitude = p.lat AND e.longitude = p.lon
+                    WHERE NOT coalesce({stated}, false) {where}""", params)
+            finally:
+                con.unregister("_placed")
+    q = "SELECT count(*) FROM event_municipality" + ("" if batch_id is None else
+                                                       " WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)")
+    return con.execute(q, params).fetchall()[0][0]
 
 
 def open_text(path: Path):
