@@ -1,4 +1,5 @@
-"""Command line: ``python -m scoring {build,ingest,rejects,batches,remove,derive,score,history,compare,assessments,find}``.
+"""Command line: ``python -m scoring {build,ingest,rejects,batches,remove,derive,score,history,compare,assessments,
+changes,stretches,find}``.
 
 Errors the user can fix print one line to stderr and exit 2; no traceback reaches the
 user (set ``RISK_DEBUG=1`` to see one for a bug).
@@ -29,7 +30,24 @@ def _build(args) -> int:
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items() if k in
                         ("states", "places", "corridors", "events", "facts", "official_stats", "population"))
     print(f"built {rel(path)} in {secs:.1f} s: {summary}")
+    _regenerate_feed(path)
     return 0
+
+
+def _regenerate_feed(db) -> None:
+    """After a build, an import or a removal: feed.atom and changes.json beside the database
+    (:func:`scoring.feed.regenerate`). A failure here is reported, never fatal: the database is written."""
+    from scoring import feed, paths
+    from scoring.load.reference import rel
+
+    try:
+        atom_path, json_path = feed.regenerate(paths.db_path(db))
+    except Exception as exc:  # noqa: BLE001 - the database is built; the feed is a by-product
+        if os.environ.get("RISK_DEBUG"):
+            traceback.print_exc()
+        print(f"note: the change feed was not regenerated ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return
+    print(f"what changed: {rel(atom_path)}, {rel(json_path)}")
 
 
 def _ingest(args) -> int:
@@ -48,6 +66,8 @@ def _ingest(args) -> int:
     print(res.summary())
     for note in res.notes:
         print(f"note: {_plain(note)}")
+    if not res.already_loaded:
+        _regenerate_feed(args.db)
     return 0
 
 
@@ -198,6 +218,7 @@ def _remove(args) -> int:
     counts = remove(args.batch, args.db)
     moved = ", ".join(f"{v:,} {k}" for k, v in counts.items() if v and k != "restored_event_ids")
     print(f"removed batch {args.batch}: {moved or 'no rows'}; quality flags and corridor distances refreshed")
+    _regenerate_feed(args.db)
     return 0
 
 
@@ -349,6 +370,66 @@ def _assessments(args) -> int:
     return 0
 
 
+def _since(s: str):
+    from scoring.index.changes import month_end
+
+    try:
+        return month_end(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {s!r}") from None
+
+
+def _changes(args) -> int:
+    import json
+
+    from scoring import feed
+    from scoring.errors import OptionError
+    from scoring.index.changes import changes
+
+    store, model, profile, opts = _open_model(args)
+    try:
+        as_of = opts.as_of or model.default_as_of()
+        if args.since >= as_of:
+            raise OptionError(f"--since {args.since:%Y-%m} ends on or after the as-of date {as_of}; give an earlier month")
+        ch = changes(model, profile, opts, args.since, top=args.top)
+    finally:
+        store.close()
+    if args.format == "json":
+        text = json.dumps(feed.digest(ch), ensure_ascii=False, indent=1) + "\n"
+    elif args.format == "atom":
+        text = feed.atom(ch)
+    else:
+        lines = [f"what changed from {ch.since} to {ch.as_of}; profile {ch.profile}, window {opts.window_days} d"]
+        kinds = {"state": "state", "corridor": "corridor", "municipality": "municipality"}
+        lc = ch.level_changes
+        lines.append(f"\nlevel changes: {len(lc)} ({', '.join(f'{n} {k}' for k, n in lc.groupby('region_type', sort=False).size().items()) or 'none'})")
+        for r in lc.head(args.list).itertuples(index=False):
+            lines.append(f"  {kinds[r.region_type]:<12} {_plain(r.name)[:50]:<50} {r.reason}")
+        if len(lc) > args.list:
+            lines.append(f"  ... {len(lc) - args.list} more (--list N, or --format json for all)")
+        lines.append(f"\nbiggest movers in score (top {args.top} per kind):")
+        for r in ch.movers.itertuples(index=False):
+            lines.append(f"  {kinds[r.region_type]:<12} {r.change:+6.2f}  {_plain(r.name)[:50]:<50} {r.reason}")
+        lines.append(f"\nnew spikes (months after {ch.since:%B %Y}): {len(ch.spikes)}")
+        for r in ch.spikes.itertuples(index=False):
+            lines.append(f"  {r.name}: {r.reason}")
+        text = "\n".join(lines) + "\n"
+    if args.out:
+        from pathlib import Path
+
+        out = Path(args.out)
+        if out.is_dir():
+            raise OptionError(f"--out {out}: is a folder; give a file name")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OptionError(f"--out {out}: {exc.strerror}") from None
+        print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _scoring_options(sp) -> None:
     """The profile and time options of score, history and compare."""
     from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS
@@ -426,6 +507,16 @@ def parser() -> argparse.ArgumentParser:
     asm.add_argument("--top", type=int, default=5, help="divergences listed per assessor")
     _scoring_options(asm)
     asm.set_defaults(func=_assessments)
+
+    ch = sub.add_parser("changes", help="what changed since a month: level changes, biggest movers, new spikes")
+    ch.add_argument("--since", type=_since, required=True, metavar="YYYY-MM",
+                    help="compare with the scores at the end of this month")
+    ch.add_argument("--top", type=int, default=10, help="movers listed per kind (state, corridor, municipality)")
+    ch.add_argument("--list", type=int, default=40, help="level changes listed in the table format")
+    ch.add_argument("--format", choices=("table", "json", "atom"), default="table")
+    ch.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
+    _scoring_options(ch)
+    ch.set_defaults(func=_changes)
 
     se = sub.add_parser("stretches", help="corridors stretch by stretch: each stretch's level and each corridor's "
                                          "worst sustained stretch")
