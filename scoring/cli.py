@@ -111,12 +111,17 @@ def _date(s: str):
 def _score(args) -> int:
     import json
 
+    from scoring.index import report
+
     store, model, profile, opts = _open_model(args)
     try:
         res = model.run(profile, opts, uncertainty=not args.no_uncertainty)
         munis = model.municipalities(profile, opts) if args.regions in ("municipalities", "all") else None
+        vintage = report.freshness(store)
     finally:
         store.close()
+    if args.meta:
+        _write_meta(args.meta, res, vintage)
     if args.regions == "municipalities":
         return _print_municipalities(args, res, munis, model.reg)
     table = res.table
@@ -132,11 +137,11 @@ def _score(args) -> int:
             recs += municipal.records(munis, model.reg)
         print(json.dumps(recs, ensure_ascii=False, indent=1))
     elif args.format == "csv":
-        flat = res.flat()
+        flat = _rounded(res.flat())
         flat[flat["region_id"].isin(ids)].to_csv(sys.stdout, index=False)
         if munis is not None:
             print()
-            _municipal_table(munis, args).to_csv(sys.stdout, index=False)
+            _rounded(_municipal_table(munis, args)).to_csv(sys.stdout, index=False)
     else:
         print(f"profile {profile.name}; as of {res.options.as_of}; window {opts.window_days} d; "
               f"half-life {opts.half_life_days:g} d")
@@ -150,6 +155,43 @@ def _score(args) -> int:
         if munis is not None:
             _print_municipal_text(munis, args)
     return 0
+
+
+def _rounded(df):
+    """CSV numbers as people read them: 2 decimals (points 3), ranks, levels and counts as integers."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype.kind != "f":
+            continue
+        if c.startswith(("rank", "median_rank", "level", "n_in_state")) or c == "pop":
+            out[c] = out[c].round(0).astype("Int64")
+        else:
+            out[c] = out[c].round(3 if c.startswith("contrib_") else 2)
+    return out
+
+
+def _write_meta(path, res, vintage) -> None:
+    """The sidecar of a score export: as-of, profile, weights, method, data vintage, generation time."""
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from scoring.errors import OptionError
+
+    p, o = res.profile, res.options
+    doc = {"as_of": o.as_of.isoformat(), "profile": p.name,
+           "weights": {"pillars": p.pillar_weights, "indicators": p.indicator_weights},
+           "method": {"normalisation": p.normalisation, "aggregation": p.aggregation, "window_days": o.window_days,
+                      "half_life_days": o.half_life_days, "buffer_km": o.buffer_km,
+                      "thresholds": list(p.thresholds)},
+           "data_vintage": {f.source: f.through.isoformat() for f in vintage},
+           "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+           "notes": list(res.matrix.meta["notes"]),
+           "codes": "INEGI codes are text: read them as strings (pandas: dtype={'region_id': str, 'cvegeo': str})"}
+    try:
+        Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OptionError(f"--meta {path}: {exc.strerror}") from None
 
 
 def _municipal_table(munis, args):
@@ -479,6 +521,8 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--state", metavar="CODE", help="with municipalities: only this state's (INEGI code, e.g. 23)")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--no-uncertainty", action="store_true", help="skip the bootstrap and Monte-Carlo")
+    sc.add_argument("--meta", metavar="FILE", help="also write a JSON sidecar: as-of, profile, weights, method, "
+                                                   "data vintage and generation time")
     sc.set_defaults(func=_score)
 
     hi = sub.add_parser("history", help="one region's score at quarterly as-of dates")

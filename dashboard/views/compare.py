@@ -65,5 +65,5 @@ diff = g.parts[["indicator_name", "points_a", "points_b", "difference"]].rename(
 st.dataframe(diff, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.2f") for c in diff.columns[1:]})
 st.download_button("Download this comparison (CSV)",
-                   lambda: exports.to_csv(res.flat().set_index("region_id").loc[picked], index=True),
+                   lambda: exports.scores_csv(res, data.freshness(), ids=picked),
                    file_name="comparison.csv", mime="text/csv", key="cmp_csv")

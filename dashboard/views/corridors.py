@@ -88,5 +88,5 @@ st.markdown(f"**Events near it** ({len(ev)} in the two windows before {res.optio
 if len(ev):
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources"]], hide_index=True,
                  width="stretch", height=260, column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
-st.download_button("Download corridor scores (CSV)", lambda: exports.to_csv(res.flat().query("region_type == 'corridor'")),
+st.download_button("Download corridor scores (CSV)", lambda: exports.scores_csv(res, data.freshness(), region_type="corridor"),
                    file_name="corridor-scores.csv", mime="text/csv", key="cor_csv")

@@ -74,3 +74,59 @@ def test_brief_of_a_state_without_rank_says_unranked(store, res):
     doc = brief.state_brief(dataclasses.replace(res, table=t), "11", pd.DataFrame(columns=["month", "rate", "series"]),
                             pd.DataFrame())
     assert "unranked." in doc and "None in the period." in doc
+
+
+# --- exports: header block, rounding, codes a spreadsheet keeps, formula injection --------------
+
+NUMERIC_LOOKING = re.compile(r"^[+-]?[0-9][0-9.,]*$")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_scores_csv_reads_back_with_codes_intact(store, res, lang):
+    import csv
+    import io
+
+    from dashboard import exports
+    from dashboard.i18n import b_
+
+    text = exports.scores_csv(res, report.freshness(store), lang)
+    head, df = exports.read_export(text)
+    for key in ("As of", "Profile", "Weights", "Method", "Data vintage", "Generated"):
+        assert head[b_(key, lang)].strip(), key
+    assert head[b_("As of", lang)] == res.options.as_of.isoformat()
+    code = b_("Code", lang)
+    states = df[df[code].str.len() == 2]
+    assert states[code].tolist() == [f"{i:02d}" for i in range(1, 33)]
+    # pandas on the table alone, dtype=str: "01" stays "01" once unwrapped; ranks are integers; scores 2 decimals
+    assert all(re.fullmatch(r"\d+", r) for r in states[b_("Rank", lang)])
+    assert all(re.fullmatch(r"\d+\.\d{1,2}", s) for s in states[b_("Score (0-10)", lang)])
+    for c in df.columns:
+        assert not re.search(r"\d\.\d{3,}", " ".join(df[c])), c   # no 16-digit floats anywhere
+    assert not {"region_id", "ci_low", "rank_high", "level_name", "indicator_name"} & set(df.columns)
+    # a spreadsheet-like reader: no code cell is numeric-looking without its protection
+    rows = list(csv.reader(io.StringIO(text)))
+    table = rows[rows.index([]) + 1:]
+    assert table[0][0] == code
+    for r in table[1:]:
+        cell = r[0]
+        assert not NUMERIC_LOOKING.match(cell), cell
+        assert exports.PROTECTED_RE.match(cell) or not cell.isdigit()
+        # every other text cell is neutralised: nothing else starts like a formula
+        assert not any(c.startswith(("=", "+", "@")) for c in r[1:] if c and not NUMERIC_LOOKING.match(c))
+
+
+def test_scores_csv_neutralises_formulas_and_json_has_meta(store, res):
+    import json
+
+    from dashboard import exports
+
+    t = res.table.copy()
+    t.loc[t["region_id"] == "11", "name"] = "=HYPERLINK(\"http://x\")"
+    fake = dataclasses.replace(res, table=t)
+    text = exports.scores_csv(fake, report.freshness(store), "en")
+    _, df = exports.read_export(text)
+    assert df.loc[df["Code"] == "11", "Name"].iat[0] == "'=HYPERLINK(\"http://x\")"
+    doc = json.loads(exports.scores_json(res, report.freshness(store), "es", ids=["09", "11"]))
+    assert set(doc["meta"]) >= {"as_of", "profile", "weights", "method", "data_vintage", "generated"}
+    assert [r["region_id"] for r in doc["regions"]] == ["09", "11"]
+    assert all(isinstance(r["rank"], int) for r in doc["regions"])
