@@ -312,12 +312,12 @@ table.fixed{table-layout:fixed}
 details.key ul{list-style:none;padding:0;margin:6px 0}
 details.key li{margin:3px 0}
 footer{margin-top:24px;font-size:12px;color:#555;border-top:1px solid #dde2e6;padding-top:8px}
-section{break-inside:avoid}
 @media (max-width:720px){.grid,.cols{grid-template-columns:1fr}.bar{grid-template-columns:1fr 90px}
  .bar .track{grid-column:1/3;grid-row:2}}
 @page{size:A4;margin:12mm 12mm 14mm}
 @media print{header.top{-webkit-print-color-adjust:exact;print-color-adjust:exact}main{padding:0 4px}
- h2{break-after:avoid}table,figure,.bars,section{break-inside:avoid}details.key summary{list-style:none}}
+ h2,h3,figcaption{break-after:avoid}tr,figure,.bar,.level,.map,table.advice,details.key,ul.glance li{break-inside:avoid}
+ details.key summary{list-style:none}}
 """
 
 
@@ -637,27 +637,32 @@ def comparison_brief(res, ids: list[str], *, lang: str = "en", ctx: Context | No
         ys += [c[1] for c in ln.coords]
     focus = (min(xs), min(ys), max(xs), max(ys)) if xs else (-118.5, 14.5, -86.7, 32.8)
     mp = svg.map_svg(shapes, lines, focus=focus, margin=0.12, title=title)
-    # the side-by-side table
+    # the side-by-side table; one column per reference assessor (a reference, never part of the score)
+    assessors = sorted(set(ctx.ratings["assessor"])) if len(ctx.ratings) else []
     head = "".join(f"<th>{_e(c)}</th>" for c in (b_("Region", lang), b_("Level", lang), b_("Score", lang),
                                                  b_("90% interval", lang), b_("Rank", lang),
-                                                 b_("Change in a quarter", lang), b_("Other assessments", lang)))
+                                                 b_("Change in a quarter", lang),
+                                                 *(b_(ASSESSORS.get(x, x), lang) for x in assessors)))
     rows = []
     for r in ids:
         s = sel.loc[r]
         kind = s["region_type"]
         refs = []
-        if kind == "state" and len(ctx.ratings):
-            for a in ctx.ratings[ctx.ratings["state_code"] == r].itertuples(index=False):
-                refs.append(f"{b_(ASSESSORS.get(a.assessor, a.assessor), lang)}: "
-                            + (f"“{a.level_name}” " if isinstance(a.level_name, str) and a.level_name else "")
-                            + f"({a.level} {b_('of', lang)} {a.level_max})")
+        for x in assessors:
+            got = ctx.ratings[(ctx.ratings["state_code"] == r) & (ctx.ratings["assessor"] == x)]
+            if kind != "state" or got.empty:
+                refs.append("–")
+                continue
+            a_ = got.iloc[0]
+            refs.append((f"“{a_['level_name']}” " if isinstance(a_["level_name"], str) and a_["level_name"] else "")
+                        + f"({a_['level']} {b_('of', lang)} {a_['level_max']})")
         rank = "–" if pd.isna(s["rank"]) else b_("{rank} of {n} {kinds}", lang, rank=int(s["rank"]), n=n_of[kind],
                                                   kinds=b_("states" if kind == "state" else "corridors", lang))
         chg = "–" if pd.isna(s["change"]) else f"{float(s['change']):+.2f}"
         rows.append(f"<tr><td><b>{_e(names[r])}</b><br><span class='note'>{_e(words.kind(kind, lang))}</span></td>"
                     f"<td>{_badge(s['level'], lang)}</td><td class='n'>{_num(float(s['score']))}</td>"
                     f"<td class='n'>{_num(float(s['ci_low']))}–{_num(float(s['ci_high']))}</td><td>{_e(rank)}</td>"
-                    f"<td class='n'>{chg}</td><td>{_e('; '.join(refs) or '–')}</td></tr>")
+                    f"<td class='n'>{chg}</td>" + "".join(f"<td>{_e(x)}</td>" for x in refs) + "</tr>")
     table = f'<table class="t"><tr>{head}</tr>{"".join(rows)}</table>'
     # pillars: one row per region, one column per pillar (fixed widths, so bars compare)
     pill = []
