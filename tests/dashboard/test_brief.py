@@ -268,3 +268,32 @@ def test_scores_csv_neutralises_formulas_and_json_has_meta(store, res):
     assert set(doc["meta"]) >= {"as_of", "profile", "weights", "method", "data_vintage", "generated"}
     assert [r["region_id"] for r in doc["regions"]] == ["09", "11"]
     assert all(isinstance(r["rank"], int) for r in doc["regions"])
+
+
+# --- what changed, in Spanish: the same feed writer with the catalogue ----------------------------
+
+def test_spanish_change_feed_validates_and_reads_spanish(model, res):
+    import datetime as dt
+    import sys
+    from pathlib import Path
+
+    from scoring import feed
+    from scoring.index.changes import changes, describe
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+    from test_changes_cli import validate_atom
+
+    ch = changes(model, res.profile, res.options, dt.date(2026, 4, 30), top=3)
+    es = describe(ch, lambda s: b_(s, "es"))
+    states = es.level_changes[es.level_changes["region_type"] == "state"]
+    assert len(states) and all(r.startswith(("Subió de", "Bajó de")) for r in states["reason"])
+    assert set(states["level_name_after"]) <= {"Bajo", "Moderado", "Medio", "Alto", "Extremo", "Sin datos"}
+    assert all(" en " in r and "carpetas" in r for r in es.spikes["reason"])
+    xml = feed.atom(ch, tr=lambda s: b_(s, "es"), lang="es")
+    root = validate_atom(xml)
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    assert "Riesgo en México: qué cambió" in xml and "lang=es" in xml
+    # entry ids are stable across regenerations: a feed reader sees nothing new when nothing changed
+    again = feed.atom(ch, tr=lambda s: b_(s, "es"), lang="es")
+    ids = re.findall(r"<id>(.*?)</id>", xml)
+    assert ids == re.findall(r"<id>(.*?)</id>", again) and len(ids) == len(set(ids))
