@@ -186,6 +186,7 @@ def scores_json(res, vintage, lang: str | None = None, *, ids=None, region_type:
     keep = None if ids is None else set(ids)
     recs = [r for r in res.records() if (keep is None or r["region_id"] in keep)
             and (region_type is None or r["region_type"] == region_type)]
+    n_of = res.table["region_type"].value_counts().to_dict()
     for r in recs:
         for k, v in list(r.items()):
             if isinstance(v, float):
@@ -193,6 +194,10 @@ def scores_json(res, vintage, lang: str | None = None, *, ids=None, region_type:
             elif isinstance(v, dict):
                 r[k] = {a: (round(b, 2) if isinstance(b, float) else b) for a, b in v.items()}
         r["level_name"] = words.level_name(r["level"], lang)
+        kind = r["region_type"]
+        r["summary"] = words.summary(r["name"], r["level"], r["score"], r["rank"], n_of.get(kind, 0),
+                                     b_("states" if kind == "state" else "corridors", lang),
+                                     res.driver_records.get(r["region_id"], []), lang)
         r["drivers"] = [words.driver(d, r["region_type"], lang) for d in res.driver_records.get(r["region_id"], [])]
     head = {"as_of": res.options.as_of.isoformat(), "profile": res.profile.name,
             "weights": {"pillars": res.profile.pillar_weights, "indicators": res.profile.indicator_weights},

@@ -148,3 +148,15 @@ def vintage_line(items, lang: str) -> str:
 
 def generated_line(now: dt.datetime, lang: str) -> str:
     return b_("{date}, {time} UTC", lang, date=day(now.date(), lang), time=now.strftime("%H:%M"))
+
+
+def summary(name: str, level, score, rank, n: int, kind_plural: str, drivers, lang: str) -> str:
+    """"Michoacán is at High, 4 of 5 (5.8 of 10). It ranks 7 of 32 states. The main driver is people missing."."""
+    if score is None or not math.isfinite(score):
+        return b_("{name}: no score, too little data for this period.", lang, name=name)
+    lead = b_(drivers[0].name, lang).lower() if drivers else b_("no single indicator", lang)
+    text = b_("{name} is at {level} ({score} of 10).", lang, name=name, level=level_label(level, lang),
+              score=f"{score:.1f}")
+    if rank is not None and rank == rank:
+        text += " " + b_("It ranks {rank} of {n} {kinds}.", lang, rank=int(rank), n=n, kinds=kind_plural)
+    return text + " " + b_("The main driver is {driver}.", lang, driver=lead)

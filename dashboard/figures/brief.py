@@ -381,17 +381,6 @@ def _driver_rows(res, rid: str, lang: str, top: int = 8) -> list[tuple[str, floa
     return [(b_(r.indicator_name, lang), float(r.points)) for r in mine.head(top).itertuples(index=False)]
 
 
-def _summary(name: str, level, score, rank, n: int, kind_plural: str, drivers, lang: str) -> str:
-    if score is None or not math.isfinite(score):
-        return b_("{name}: no score, too little data for this period.", lang, name=name)
-    lead = b_(drivers[0].name, lang).lower() if drivers else b_("no single indicator", lang)
-    text = b_("{name} is at {level} ({score} of 10).", lang, name=name, level=words.level_label(level, lang),
-              score=_num(score, 1))
-    if rank is not None and not pd.isna(rank):
-        text += " " + b_("It ranks {rank} of {n} {kinds}.", lang, rank=int(rank), n=n, kinds=kind_plural)
-    return text + " " + b_("The main driver is {driver}.", lang, driver=lead)
-
-
 # --- the four briefs ------------------------------------------------------------------------------
 
 def state_brief(res, code: str, trend: pd.DataFrame, events: pd.DataFrame, *, lang: str = "en",
@@ -413,7 +402,7 @@ def state_brief(res, code: str, trend: pd.DataFrame, events: pd.DataFrame, *, la
             _level_section(lv, float(row["score"]), float(row["ci_low"]), float(row["ci_high"]),
                            _rank_line(row["rank"], row["rank_low"], row["rank_high"], n, kinds, lang), lang,
                            float(row["change"]) if pd.notna(row["change"]) else None),
-            f'<p class="summary">{_e(_summary(name, lv, float(row["score"]), row["rank"], n, kinds, drivers, lang))}</p>',
+            f'<p class="summary">{_e(words.summary(name, lv, float(row["score"]), row["rank"], n, kinds, drivers, lang))}</p>',
             "</div><div>",
             _map_block(mp, b_("{name} outlined; every state in its level colour.", lang, name=name), lang),
             _level_legend(lang), "</div></section>",
