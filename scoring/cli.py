@@ -1,5 +1,5 @@
-"""Command line: ``python -m scoring {build,ingest,rejects,batches,remove,derive,score,history,compare,assessments,find,
-extract}``.
+"""Command line: ``python -m scoring {build,ingest,rejects,batches,remove,derive,score,history,compare,assessments,
+changes,stretches,find,extract}``.
 
 Errors the user can fix print one line to stderr and exit 2; no traceback reaches the
 user (set ``RISK_DEBUG=1`` to see one for a bug).
@@ -30,7 +30,24 @@ def _build(args) -> int:
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items() if k in
                         ("states", "places", "corridors", "events", "facts", "official_stats", "population"))
     print(f"built {rel(path)} in {secs:.1f} s: {summary}")
+    _regenerate_feed(path)
     return 0
+
+
+def _regenerate_feed(db) -> None:
+    """After a build, an import or a removal: feed.atom and changes.json beside the database
+    (:func:`scoring.feed.regenerate`). A failure here is reported, never fatal: the database is written."""
+    from scoring import feed, paths
+    from scoring.load.reference import rel
+
+    try:
+        atom_path, json_path = feed.regenerate(paths.db_path(db))
+    except Exception as exc:  # noqa: BLE001 - the database is built; the feed is a by-product
+        if os.environ.get("RISK_DEBUG"):
+            traceback.print_exc()
+        print(f"note: the change feed was not regenerated ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return
+    print(f"what changed: {rel(atom_path)}, {rel(json_path)}")
 
 
 def _ingest(args) -> int:
@@ -49,6 +66,8 @@ def _ingest(args) -> int:
     print(res.summary())
     for note in res.notes:
         print(f"note: {_plain(note)}")
+    if not res.already_loaded:
+        _regenerate_feed(args.db)
     return 0
 
 
@@ -92,12 +111,17 @@ def _date(s: str):
 def _score(args) -> int:
     import json
 
+    from scoring.index import report
+
     store, model, profile, opts = _open_model(args)
     try:
         res = model.run(profile, opts, uncertainty=not args.no_uncertainty)
         munis = model.municipalities(profile, opts) if args.regions in ("municipalities", "all") else None
+        vintage = report.freshness(store)
     finally:
         store.close()
+    if args.meta:
+        _write_meta(args.meta, res, vintage)
     if args.regions == "municipalities":
         return _print_municipalities(args, res, munis, model.reg)
     table = res.table
@@ -113,11 +137,11 @@ def _score(args) -> int:
             recs += municipal.records(munis, model.reg)
         print(json.dumps(recs, ensure_ascii=False, indent=1))
     elif args.format == "csv":
-        flat = res.flat()
+        flat = _rounded(res.flat())
         flat[flat["region_id"].isin(ids)].to_csv(sys.stdout, index=False)
         if munis is not None:
             print()
-            _municipal_table(munis, args).to_csv(sys.stdout, index=False)
+            _rounded(_municipal_table(munis, args)).to_csv(sys.stdout, index=False)
     else:
         print(f"profile {profile.name}; as of {res.options.as_of}; window {opts.window_days} d; "
               f"half-life {opts.half_life_days:g} d")
@@ -131,6 +155,43 @@ def _score(args) -> int:
         if munis is not None:
             _print_municipal_text(munis, args)
     return 0
+
+
+def _rounded(df):
+    """CSV numbers as people read them: 2 decimals (points 3), ranks, levels and counts as integers."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype.kind != "f":
+            continue
+        if c.startswith(("rank", "median_rank", "level", "n_in_state")) or c == "pop":
+            out[c] = out[c].round(0).astype("Int64")
+        else:
+            out[c] = out[c].round(3 if c.startswith("contrib_") else 2)
+    return out
+
+
+def _write_meta(path, res, vintage) -> None:
+    """The sidecar of a score export: as-of, profile, weights, method, data vintage, generation time."""
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from scoring.errors import OptionError
+
+    p, o = res.profile, res.options
+    doc = {"as_of": o.as_of.isoformat(), "profile": p.name,
+           "weights": {"pillars": p.pillar_weights, "indicators": p.indicator_weights},
+           "method": {"normalisation": p.normalisation, "aggregation": p.aggregation, "window_days": o.window_days,
+                      "half_life_days": o.half_life_days, "buffer_km": o.buffer_km,
+                      "thresholds": list(p.thresholds)},
+           "data_vintage": {f.source: f.through.isoformat() for f in vintage},
+           "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+           "notes": list(res.matrix.meta["notes"]),
+           "codes": "INEGI codes are text: read them as strings (pandas: dtype={'region_id': str, 'cvegeo': str})"}
+    try:
+        Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OptionError(f"--meta {path}: {exc.strerror}") from None
 
 
 def _municipal_table(munis, args):
@@ -199,6 +260,7 @@ def _remove(args) -> int:
     counts = remove(args.batch, args.db)
     moved = ", ".join(f"{v:,} {k}" for k, v in counts.items() if v and k != "restored_event_ids")
     print(f"removed batch {args.batch}: {moved or 'no rows'}; quality flags and corridor distances refreshed")
+    _regenerate_feed(args.db)
     return 0
 
 
@@ -372,6 +434,66 @@ def _assessments(args) -> int:
     return 0
 
 
+def _since(s: str):
+    from scoring.index.changes import month_end
+
+    try:
+        return month_end(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {s!r}") from None
+
+
+def _changes(args) -> int:
+    import json
+
+    from scoring import feed
+    from scoring.errors import OptionError
+    from scoring.index.changes import changes
+
+    store, model, profile, opts = _open_model(args)
+    try:
+        as_of = opts.as_of or model.default_as_of()
+        if args.since >= as_of:
+            raise OptionError(f"--since {args.since:%Y-%m} ends on or after the as-of date {as_of}; give an earlier month")
+        ch = changes(model, profile, opts, args.since, top=args.top)
+    finally:
+        store.close()
+    if args.format == "json":
+        text = json.dumps(feed.digest(ch), ensure_ascii=False, indent=1) + "\n"
+    elif args.format == "atom":
+        text = feed.atom(ch)
+    else:
+        lines = [f"what changed from {ch.since} to {ch.as_of}; profile {ch.profile}, window {opts.window_days} d"]
+        kinds = {"state": "state", "corridor": "corridor", "municipality": "municipality"}
+        lc = ch.level_changes
+        lines.append(f"\nlevel changes: {len(lc)} ({', '.join(f'{n} {k}' for k, n in lc.groupby('region_type', sort=False).size().items()) or 'none'})")
+        for r in lc.head(args.list).itertuples(index=False):
+            lines.append(f"  {kinds[r.region_type]:<12} {_plain(r.name)[:50]:<50} {r.reason}")
+        if len(lc) > args.list:
+            lines.append(f"  ... {len(lc) - args.list} more (--list N, or --format json for all)")
+        lines.append(f"\nbiggest movers in score (top {args.top} per kind):")
+        for r in ch.movers.itertuples(index=False):
+            lines.append(f"  {kinds[r.region_type]:<12} {r.change:+6.2f}  {_plain(r.name)[:50]:<50} {r.reason}")
+        lines.append(f"\nnew spikes (months after {ch.since:%B %Y}): {len(ch.spikes)}")
+        for r in ch.spikes.itertuples(index=False):
+            lines.append(f"  {r.name}: {r.reason}")
+        text = "\n".join(lines) + "\n"
+    if args.out:
+        from pathlib import Path
+
+        out = Path(args.out)
+        if out.is_dir():
+            raise OptionError(f"--out {out}: is a folder; give a file name")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OptionError(f"--out {out}: {exc.strerror}") from None
+        print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _scoring_options(sp) -> None:
     """The profile and time options of score, history and compare."""
     from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS
@@ -421,6 +543,8 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--state", metavar="CODE", help="with municipalities: only this state's (INEGI code, e.g. 23)")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--no-uncertainty", action="store_true", help="skip the bootstrap and Monte-Carlo")
+    sc.add_argument("--meta", metavar="FILE", help="also write a JSON sidecar: as-of, profile, weights, method, "
+                                                   "data vintage and generation time")
     sc.set_defaults(func=_score)
 
     hi = sub.add_parser("history", help="one region's score at quarterly as-of dates")
@@ -449,6 +573,16 @@ def parser() -> argparse.ArgumentParser:
     asm.add_argument("--top", type=int, default=5, help="divergences listed per assessor")
     _scoring_options(asm)
     asm.set_defaults(func=_assessments)
+
+    ch = sub.add_parser("changes", help="what changed since a month: level changes, biggest movers, new spikes")
+    ch.add_argument("--since", type=_since, required=True, metavar="YYYY-MM",
+                    help="compare with the scores at the end of this month")
+    ch.add_argument("--top", type=int, default=10, help="movers listed per kind (state, corridor, municipality)")
+    ch.add_argument("--list", type=int, default=40, help="level changes listed in the table format")
+    ch.add_argument("--format", choices=("table", "json", "atom"), default="table")
+    ch.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
+    _scoring_options(ch)
+    ch.set_defaults(func=_changes)
 
     se = sub.add_parser("stretches", help="corridors stretch by stretch: each stretch's level and each corridor's "
                                          "worst sustained stretch")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar
-from dashboard.figures import charts
+from dashboard import brief_buttons, data, exports, settings, sidebar
+from dashboard.figures import brief, charts
 from scoring.index import report
 
 sidebar.draw("compare")
@@ -64,6 +64,9 @@ diff = g.parts[["indicator_name", "points_a", "points_b", "difference"]].rename(
     columns={"indicator_name": "indicator", "points_a": labels[a], "points_b": labels[b]})
 st.dataframe(diff, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.2f") for c in diff.columns[1:]})
+brief_buttons.offer(lambda lang: brief.comparison_brief(res, picked, lang=lang, ctx=brief_buttons.context(),
+                                                        paths=data.corridor_paths()),
+                    " ".join(t.set_index("region_id").loc[picked, "name"]), res.options.as_of, "cmp_brief")
 st.download_button("Download this comparison (CSV)",
-                   lambda: exports.to_csv(res.flat().set_index("region_id").loc[picked], index=True),
+                   lambda: exports.scores_csv(res, data.freshness(), ids=picked),
                    file_name="comparison.csv", mime="text/csv", key="cmp_csv")

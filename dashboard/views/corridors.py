@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar
-from dashboard.figures import charts, maps
+from dashboard import brief_buttons, data, exports, settings, sidebar
+from dashboard.figures import brief, charts, maps
 from dashboard.text import md
 from scoring.index import stretches as stretch_index
 
@@ -88,5 +88,10 @@ st.markdown(f"**Events near it** ({len(ev)} in the two windows before {res.optio
 if len(ev):
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "sources"]], hide_index=True,
                  width="stretch", height=260, column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
-st.download_button("Download corridor scores (CSV)", lambda: exports.to_csv(res.flat().query("region_type == 'corridor'")),
+brief_buttons.offer(lambda lang: brief.corridor_brief(
+    res, cid, ev, info=info.to_dict(), path=data.corridor_paths().query("corridor_id == @cid"), shares=sh,
+    stretches=mine if stretch_t is not None else None,
+    stretch_level=lv.to_dict() if stretch_t is not None else None, lang=lang, ctx=brief_buttons.context(),
+    state_names=st_names.to_dict()), row["name"], res.options.as_of, "cor_brief")
+st.download_button("Download corridor scores (CSV)", lambda: exports.scores_csv(res, data.freshness(), region_type="corridor"),
                    file_name="corridor-scores.csv", mime="text/csv", key="cor_csv")

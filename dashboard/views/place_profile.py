@@ -4,12 +4,10 @@ context and the reference assessments, with a brief to download."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, settings, sidebar
+from dashboard import brief_buttons, data, settings, sidebar
 from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import LEVEL_NAMES, level_badge_style
 from dashboard.text import md
@@ -134,13 +132,6 @@ else:
     st.dataframe(ev[["date", "event_type", "fatalities", "place", "actors", "origin", "placed_by", "sources"]],
                  hide_index=True, width="stretch")
 
-place = {"name": row["name"], "state": state_name, "level": lvl,
-         "score": None if pd.isna(row["score"]) else float(row["score"]), "ci_low": row["ci_low"],
-         "ci_high": row["ci_high"], "rank": _num(row["rank"], "{:.0f}"), "n": n_scored,
-         "rank_in_state": _num(row["rank_in_state"], "{:.0f}"), "n_in_state": int(row["n_in_state"]),
-         "own_data": bool(row["own_data"])}
-meta = {"profile": res.profile.name, "as_of": opts.as_of, "window_days": opts.window_days,
-        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
-st.download_button("Download the brief (HTML)",
-                   lambda: brief.place_brief(place, drivers, tr, ev, state_line, beside, meta),
-                   f"brief-{row['name'].replace(' ', '_')}-{opts.as_of}.html", "text/html", key="place_brief")
+brief_buttons.offer(lambda lang: brief.place_brief(ms, i, res, tr, ev, reg=data.registry(), munis_geo=geo, lang=lang,
+                                                   ctx=brief_buttons.context(), state_name=state_name),
+                    row["name"], opts.as_of, "place_brief")

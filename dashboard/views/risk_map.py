@@ -112,8 +112,8 @@ with table_col:
                                 "change": st.column_config.NumberColumn(format="%+.2f",
                                                                         help="against the previous quarter")})
     c1, c2 = st.columns(2)
-    c1.download_button("CSV", lambda: exports.to_csv(res.flat()), f"risk-scores-{as_of}.csv", "text/csv", key="map_csv")
-    c2.download_button("JSON", lambda: pd.Series(res.records()).to_json(orient="values", force_ascii=False),
+    c1.download_button("CSV", lambda: exports.scores_csv(res, data.freshness()), f"risk-scores-{as_of}.csv", "text/csv", key="map_csv")
+    c2.download_button("JSON", lambda: exports.scores_json(res, data.freshness()),
                        f"risk-scores-{as_of}.json", "application/json", key="map_json")
 
 st.markdown("##### Data behind this view")

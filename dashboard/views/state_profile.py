@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, settings, sidebar
+from dashboard import brief_buttons, data, settings, sidebar
 from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import LEVEL_NAMES, level_badge_style
 from dashboard.text import md
@@ -178,6 +178,5 @@ with g3:
     st.caption("States with a similar mix of pillar scores (k-means on the five pillars).")
 
 st.divider()
-# deferred: the brief inlines plotly.js (~4.7 MB), built only when the button is clicked
-st.download_button("Download a briefing (HTML)", lambda: brief.state_brief(res, choice, tr, ev),
-                   file_name=f"risk-brief-{choice}-{res.options.as_of}.html", mime="text/html", key="brief_dl")
+brief_buttons.offer(lambda lang: brief.state_brief(res, choice, tr, ev, lang=lang, ctx=brief_buttons.context(),
+                                                   spikes=recent), row["name"], res.options.as_of, "brief_dl")

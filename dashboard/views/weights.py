@@ -3,7 +3,6 @@ save; the map and ranking move live, with rank moves against the profile and ran
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 import yaml
 
@@ -121,6 +120,6 @@ st.caption("Each bar spans the 5th to 95th percentile of the state's rank over 5
 st.download_button("Save these weights (YAML)", profile.to_yaml(), file_name=f"weights-{base.name}-custom.yml",
                    mime="application/x-yaml", key="w_save")
 c1, c2 = st.columns(2)
-c1.download_button("Scores (CSV)", lambda: exports.to_csv(res.flat()), "scores.csv", "text/csv", key="w_csv")
-c2.download_button("Scores (JSON)", lambda: pd.Series(res.records()).to_json(orient="values", force_ascii=False),
+c1.download_button("Scores (CSV)", lambda: exports.scores_csv(res, data.freshness()), "scores.csv", "text/csv", key="w_csv")
+c2.download_button("Scores (JSON)", lambda: exports.scores_json(res, data.freshness()),
                    "scores.json", "application/json", key="w_json")

@@ -1,0 +1,249 @@
+"""Small inline SVG figures for the briefs: a map excerpt drawn from the project's own GeoJSON
+and line charts. No plotly.js (4.8 MB), no network, no fonts to fetch: a brief stays a few
+hundred kilobytes and opens offline; text stays text (searchable, and extractable from the PDF).
+
+Labels that can be long (legends, axis titles) are left to the HTML around the figure, where they
+wrap instead of being cut.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# --- the map excerpt -----------------------------------------------------------------------------
+
+@dataclass
+class Shape:
+    geometry: dict            # a GeoJSON Polygon or MultiPolygon
+    fill: str
+    stroke: str = "#ffffff"
+    stroke_width: float = 0.6
+    title: str = ""           # tooltip (and the text equivalent for a screen reader)
+    label: str = ""           # drawn at the shape's centre when it fits
+    opacity: float = 1.0
+
+
+@dataclass
+class Line:
+    coords: Sequence[tuple[float, float]]   # (lon, lat) in order
+    color: str
+    width: float = 3.0
+    title: str = ""
+
+
+def _rings(geometry: dict) -> Iterable[list]:
+    if geometry["type"] == "Polygon":
+        yield from geometry["coordinates"]
+    elif geometry["type"] == "MultiPolygon":
+        for poly in geometry["coordinates"]:
+            yield from poly
+
+
+def bounds(geometries: Iterable[dict]) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of some GeoJSON geometries."""
+    xs, ys = [], []
+    for g in geometries:
+        for ring in _rings(g):
+            a = np.asarray(ring, float)
+            xs += [a[:, 0].min(), a[:, 0].max()]
+            ys += [a[:, 1].min(), a[:, 1].max()]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+class _Projection:
+    """Equirectangular, scaled by the cosine of the middle latitude, fitted into a box."""
+
+    def __init__(self, box: tuple[float, float, float, float], width: float, max_height: float, pad: float = 6):
+        x0, y0, x1, y1 = box
+        self.k = math.cos(math.radians((y0 + y1) / 2))
+        w, h = max((x1 - x0) * self.k, 1e-6), max(y1 - y0, 1e-6)
+        self.s = min((width - 2 * pad) / w, (max_height - 2 * pad) / h)
+        self.width = width
+        self.height = h * self.s + 2 * pad
+        self.ox = (width - w * self.s) / 2 - x0 * self.k * self.s
+        self.oy = pad + y1 * self.s
+
+    def __call__(self, lon: float, lat: float) -> tuple[float, float]:
+        return lon * self.k * self.s + self.ox, self.oy - lat * self.s
+
+
+def _path(geometry: dict, proj: _Projection) -> str:
+    parts = []
+    for ring in _rings(geometry):
+        pts, last = [], None
+        for lon, lat in ring:
+            x, y = proj(lon, lat)
+            p = (round(x, 1), round(y, 1))
+            if last is None or abs(p[0] - last[0]) + abs(p[1] - last[1]) >= 0.6:
+                pts.append(p)
+                last = p
+        if len(pts) >= 3:
+            parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in pts) + "Z")
+    return "".join(parts)
+
+
+def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple[float, float, float, float],
+            width: float = 520, max_height: float = 400, title: str = "", margin: float = 0.08) -> str:
+    """An SVG map of ``shapes`` (and ``lines`` over them) framed on ``focus`` (a lon/lat box,
+    widened by ``margin`` of its size on each side); shapes outside the frame are left out."""
+    x0, y0, x1, y1 = focus
+    dx, dy = max(x1 - x0, 0.05), max(y1 - y0, 0.05)
+    box = (x0 - dx * margin, y0 - dy * margin, x1 + dx * margin, y1 + dy * margin)
+    proj = _Projection(box, width, max_height)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {proj.width:.0f} {proj.height:.0f}" '
+           f'width="{proj.width:.0f}" height="{proj.height:.0f}" role="img" aria-label="{_esc(title)}" '
+           f'style="max-width:100%;height:auto;background:#eaf1f6;{FONT}">']
+    if title:
+        out.append(f"<title>{_esc(title)}</title>")
+    labels = []
+    for s in shapes:
+        bx0, by0, bx1, by1 = bounds([s.geometry])
+        if bx1 < box[0] or bx0 > box[2] or by1 < box[1] or by0 > box[3]:
+            continue
+        d = _path(s.geometry, proj)
+        if not d:
+            continue
+        tip = f"<title>{_esc(s.title)}</title>" if s.title else ""
+        op = f' fill-opacity="{s.opacity:g}"' if s.opacity < 1 else ""
+        out.append(f'<path d="{d}" fill="{s.fill}"{op} stroke="{s.stroke}" stroke-width="{s.stroke_width:g}" '
+                   f'stroke-linejoin="round">{tip}</path>')
+        if s.label:
+            (ax, ay), (bx, by) = proj(bx0, by1), proj(bx1, by0)
+            cx, cy = (ax + bx) / 2, (ay + by) / 2
+            inside = 10 + 4 * len(s.label) < cx < proj.width - 10 - 4 * len(s.label) and 14 < cy < proj.height - 10
+            if bx - ax > 7 * len(s.label) and by - ay > 14 and inside:
+                labels.append((s.label, cx, cy))
+    for ln in lines:
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (proj(lon, lat) for lon, lat in ln.coords))
+        tip = f"<title>{_esc(ln.title)}</title>" if ln.title else ""
+        # a white casing under the coloured line keeps it apart from a state of the same colour
+        out.append(f'<polyline points="{pts}" fill="none" stroke="#ffffff" stroke-width="{ln.width + 2.5:g}" '
+                   f'stroke-linecap="round" stroke-linejoin="round"/>')
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{ln.color}" stroke-width="{ln.width:g}" '
+                   f'stroke-linecap="round" stroke-linejoin="round">{tip}</polyline>')
+    for text, x, y in labels:
+        out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" font-weight="600" '
+                   f'fill="#111" stroke="#fff" stroke-width="2.5" paint-order="stroke">{_esc(text)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+# --- line charts ---------------------------------------------------------------------------------
+
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """About ``n`` round tick values covering [lo, hi]."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        hi = lo + 1 if math.isfinite(lo) else 1.0
+        lo = lo if math.isfinite(lo) else 0.0
+    raw = (hi - lo) / max(n - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    v = start
+    while v <= hi + step * 0.5 and len(ticks) < 12:
+        ticks.append(round(v, 10))
+        v += step
+    return ticks
+
+
+def _fmt_tick(v: float) -> str:
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:g}" if abs(v) >= 1 or v == 0 else f"{v:.2g}"
+
+
+def line_chart(series: Sequence[tuple[str, str, Sequence[dt.date], Sequence[float]]], *, width: float = 680,
+               height: float = 240, y_min: float | None = None, y_max: float | None = None,
+               bands: Sequence[tuple[float, float, str]] = (), date_format=None, title: str = "") -> str:
+    """Lines of (name, colour, dates, values); gaps (NaN) break a line. ``bands``: (from, to,
+    colour) horizontal bands behind the lines (level bands). ``date_format``: date -> tick text."""
+    left, right, top, bottom = 44, 12, 10, 26
+    pw, ph = width - left - right, height - top - bottom
+    all_d = [d for _, _, ds, _ in series for d in ds]
+    all_v = [v for _, _, _, vs in series for v in vs if v is not None and math.isfinite(v)]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
+           f'height="{height:g}" role="img" aria-label="{_esc(title)}" style="max-width:100%;height:auto;{FONT}">']
+    if title:
+        out.append(f"<title>{_esc(title)}</title>")
+    if not all_d or not all_v:
+        out.append(f'<text x="{width / 2:g}" y="{height / 2:g}" text-anchor="middle" font-size="12" fill="#666">–</text>')
+        return "".join(out) + "</svg>"
+    lo = min(all_v) if y_min is None else y_min
+    hi = max(all_v) if y_max is None else y_max
+    if y_min is None:
+        lo = min(0.0, lo)
+    ticks = nice_ticks(lo, hi)
+    lo, hi = min(ticks[0], lo), max(ticks[-1], hi)
+    t0, t1 = min(all_d), max(all_d)
+    span = max((t1 - t0).days, 1)
+
+    def X(d):
+        return left + (d - t0).days / span * pw
+
+    def Y(v):
+        return top + (hi - v) / (hi - lo) * ph
+
+    for b0, b1, col in bands:
+        a, b = max(b0, lo), min(b1, hi)
+        if b > a:
+            out.append(f'<rect x="{left}" y="{Y(b):.1f}" width="{pw:g}" height="{Y(a) - Y(b):.1f}" fill="{col}" '
+                       'fill-opacity="0.16"/>')
+    for t in ticks:
+        y = Y(t)
+        out.append(f'<line x1="{left}" x2="{left + pw:g}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>')
+        out.append(f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#444">'
+                   f"{_fmt_tick(t)}</text>")
+    # x ticks: at most 7, on whole months, never overlapping (each label ~ 60 px)
+    n_ticks = max(2, min(7, int(pw // 70)))
+    fmt = date_format or (lambda d: f"{d:%b %Y}")
+    seen = set()
+    for k in range(n_ticks):
+        d = t0 + dt.timedelta(days=round(span * k / (n_ticks - 1)))
+        d = d.replace(day=1) if span > 120 else d
+        if d < t0:
+            d = t0
+        label = fmt(d)
+        if label in seen:
+            continue
+        seen.add(label)
+        x = X(d)
+        anchor = "start" if k == 0 else "end" if k == n_ticks - 1 else "middle"
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph:g}" y2="{top + ph + 4:g}" stroke="#888"/>')
+        out.append(f'<text x="{x:.1f}" y="{top + ph + 17:g}" text-anchor="{anchor}" font-size="11" fill="#444">'
+                   f"{_esc(label)}</text>")
+    out.append(f'<line x1="{left}" x2="{left + pw:g}" y1="{top + ph:g}" y2="{top + ph:g}" stroke="#888"/>')
+    for name, col, ds, vs in series:
+        seg: list[str] = []
+        segs = []
+        for d, v in zip(ds, vs):
+            if v is None or not math.isfinite(v):
+                if seg:
+                    segs.append(seg)
+                seg = []
+                continue
+            seg.append(f"{X(d):.1f},{Y(v):.1f}")
+        if seg:
+            segs.append(seg)
+        for s in segs:
+            if len(s) == 1:
+                x, y = s[0].split(",")
+                out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{col}"><title>{_esc(name)}</title></circle>')
+            else:
+                out.append(f'<polyline points="{" ".join(s)}" fill="none" stroke="{col}" stroke-width="2" '
+                           f'stroke-linejoin="round"><title>{_esc(name)}</title></polyline>')
+    out.append("</svg>")
+    return "".join(out)
