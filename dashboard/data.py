@@ -29,9 +29,11 @@ import streamlit as st
 import yaml
 
 from dashboard import settings
+from dashboard.i18n import _
 from scoring import paths
 from scoring.db.store import Store
 from scoring.errors import RiskError
+from scoring.index import changes as changes_index
 from scoring.index import queries, report
 from scoring.index.matrix import TimeOptions
 from scoring.index.model import Result, RiskModel
@@ -369,7 +371,7 @@ def run(profile: Profile | None = None, opts: TimeOptions | None = None, *, unce
     try:
         return _guarded(lambda: _run(path, mtime, profile.to_yaml(), opts, uncertainty, mc_draws, explain), path)
     except RiskError as exc:
-        st.error(f"These settings cannot be scored: {exc}")
+        st.error(_("These settings cannot be scored: {exc}", exc=exc))
         st.stop()
 
 
@@ -391,7 +393,7 @@ def _freshness(path: str, mtime: int) -> list[report.Freshness]:
     return report.freshness(_store(path))
 
 
-@st.cache_resource(show_spinner="Scoring the previous quarters...", max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _history(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, quarters: int) -> pd.DataFrame:
     with _LOCK:
         return report.score_history(_model(path, mtime), _profile(profile_yaml), opts, quarters)
@@ -400,7 +402,8 @@ def _history(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, quarte
 def score_history(region_id: str | None = None, quarters: int = 8) -> pd.DataFrame:
     """The score at quarterly as-of dates over the last two years (current profile and window)."""
     path, mtime = _db_key()
-    h = _history(path, mtime, settings.profile().to_yaml(), settings.time_options(), quarters)
+    with st.spinner(_("Scoring the previous quarters...")):
+        h = _history(path, mtime, settings.profile().to_yaml(), settings.time_options(), quarters)
     return h if region_id is None else h[h["region_id"] == region_id]
 
 
@@ -448,7 +451,7 @@ def municipal(profile: Profile | None = None, opts: TimeOptions | None = None):
     try:
         return _guarded(lambda: _municipal(path, mtime, profile.to_yaml(), opts), path)
     except RiskError as exc:
-        st.error(f"These settings cannot be scored: {exc}")
+        st.error(_("These settings cannot be scored: {exc}", exc=exc))
         st.stop()
 
 
@@ -535,3 +538,15 @@ def import_file(file_name: str, payload: bytes, fmt: str, release: str | None, s
 def remove_batch(batch_id: str) -> dict[str, int]:
     """Take one imported batch out of the served database."""
     return upload.remove_upload(db_file(), batch_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _changes(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, since: dt.date):
+    with _LOCK:
+        return changes_index.changes(_model(path, mtime), _profile(profile_yaml), opts, since)
+
+
+def changes(since: dt.date):
+    """What changed since ``since`` (:func:`scoring.index.changes.changes`), current profile and options."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _changes(path, mtime, settings.profile().to_yaml(), settings.time_options(), since), path)

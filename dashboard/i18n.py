@@ -66,6 +66,22 @@ def _(text: str, **fmt) -> str:
     return out.format(**fmt) if fmt else out
 
 
+def N_(text: str) -> str:
+    """Mark a string for the catalogue without translating it yet (module-level tables whose
+    entries go through :func:`_` when shown); ``pybabel extract`` finds ``N_`` by default."""
+    return text
+
+
+def from_locale(value: str | None) -> str | None:
+    """``"es"`` or ``"en"`` from a browser locale (``"es-MX"``) or an Accept-Language header
+    (``"es-MX,es;q=0.9,en;q=0.8"``): the first of our languages named; None when none is."""
+    for part in (value or "").split(","):
+        tag = part.split(";")[0].strip().lower().replace("_", "-").split("-")[0]
+        if tag in LANGS:
+            return tag
+    return None
+
+
 def b_(text: str, lang: str | None = None, **fmt) -> str:
     """As :func:`_`, in the ``briefs`` domain (briefs, exports, the change digest and feed)."""
     out = gettext(text, lang=lang, domain="briefs")
