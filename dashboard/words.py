@@ -359,3 +359,48 @@ def stale_warning(items, today=None) -> str | None:
                  "time, not today. Import the latest SESNSP release to bring them up to date.",
                  month=month(newest), days=(today - newest).days)
     return None
+
+
+# -- event tables ------------------------------------------------------------------------------
+
+def events_frame(ev: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """An events table with human headers and values (event types and origins named, deaths as
+    whole numbers, "–" for an unknown toll or an empty cell)."""
+    out = pd.DataFrame(index=ev.index)
+    for c in cols:
+        if c not in ev.columns:
+            continue
+        v = ev[c]
+        if c == "event_type":
+            v = [event_type(x) for x in v]
+        elif c in ("origin", "placed_by"):
+            v = [origin(x) if x in ORIGINS else ("–" if missing(x) else str(x).replace("_", " ")) for x in v]
+        elif c in ("fatalities", "injured"):
+            v = ["–" if missing(x) else f"{int(x):,}" for x in v]
+        elif c == "date":
+            v = pd.to_datetime(v)
+        else:
+            v = ["–" if missing(x) or (isinstance(x, str) and not x.strip()) else
+                 (" ".join(x.split()) if isinstance(x, str) else x) for x in v]
+        out[_(COLUMNS[c]) if c in COLUMNS else c] = v
+    return out.reset_index(drop=True)
+
+
+def beside(res, ratings: pd.DataFrame, region_id: str) -> list[str]:
+    """Our level beside each reference assessment's, one line each (as :func:`report.beside`)."""
+    row = res.table.set_index("region_id").loc[region_id]
+    ours = _("we: {level}", level=level_title(row["level"]))
+    out = []
+    for r in ratings[ratings["state_code"] == region_id].itertuples(index=False):
+        name = f"{r.level_name}, " if isinstance(r.level_name, str) and r.level_name else ""
+        out.append(f"{ours}; {r.assessor} ({day(r.as_of)}): {name}" + _("{k} of {n}", k=rank(r.level),
+                                                                          n=rank(r.level_max)))
+    return out
+
+
+def level_block(lv, audiences=("traveller", "investor", "security")) -> str:
+    """Markdown: a level's definition and the advice for each audience."""
+    lines = [definition(lv)]
+    if as_level(lv):
+        lines += [f"- **{_(AUDIENCES[a])}:** {advice(lv, a)}" for a in audiences]
+    return "\n".join(lines)
