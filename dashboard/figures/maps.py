@@ -346,7 +346,8 @@ def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int]
         esc_name = html.escape(name, quote=False)
         if levels is None:
             style = CORRIDOR_STYLES.get(kind, _DEFAULT_CORRIDOR_STYLE)
-            group, label, rank, hover = kind or "corridor", _(style["label"]), 0, esc_name
+            kind_label = style["label"]
+            group, label, rank, hover = kind or "corridor", _(kind_label), 0, esc_name
             line = {"color": style["color"], "width": 2.5, "dash": style["dash"]}
         else:
             lv = _as_level(levels.get(str(cid)))
