@@ -23,18 +23,23 @@ LANGS = ("en", "es")
 DEFAULT = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default=DEFAULT)
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("lang", default=None)
+# The language last set by any run: read only where no run set one (a thread outside the
+# script run, such as AppTest's, formatting a widget's options after the run).
+_last = DEFAULT
 
 
 def use(lang: str | None) -> str:
     """Set the language of this run (unknown or empty: English); return it."""
+    global _last
     lang = lang if lang in LANGS else DEFAULT
     _current.set(lang)
+    _last = lang
     return lang
 
 
 def current() -> str:
-    return _current.get()
+    return _current.get() or _last
 
 
 @lru_cache(maxsize=16)

@@ -10,6 +10,7 @@ catalogue (``_`` or ``N_``) and translated when shown. No streamlit import.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -404,3 +405,37 @@ def level_block(lv, audiences=("traveller", "investor", "security")) -> str:
     if as_level(lv):
         lines += [f"- **{_(AUDIENCES[a])}:** {advice(lv, a)}" for a in audiences]
     return "\n".join(lines)
+
+
+# -- the engine's data notes ---------------------------------------------------------------------
+
+_DATASETS = {"federal": N_("federal crimes"), "rnpdno": N_("register of people missing"),
+             "homologated": N_("crime files"), "victims": N_("victims"), "carpetas": N_("crime files with modality")}
+_NOTES = [
+    (re.compile(r"SESNSP (\w+): latest figures end (\d{4})-(\d{2}); indicators from it are scored on the window "
+                r"ending there"),
+     lambda m: _("SESNSP {dataset}: latest figures end {month}; indicators from it are scored on the window ending "
+                 "there", dataset=_tr(_DATASETS, m[1]), month=month(f"{m[2]}-{m[3]}-01"))),
+    (re.compile(r"events from (\w+): latest (\d{4}-\d{2}-\d{2}), more than (\d+) days before (\d{4}-\d{2}-\d{2}); "
+                r"left out.*"),
+     lambda m: _("events from {origin}: the latest is of {date}, more than {days} days before {as_of}; left out (its "
+                 "indicators are missing unless another source covers them)", origin=origin(m[1]), date=day(m[2]),
+                 days=m[3], as_of=day(m[4]))),
+    (re.compile(r"events from (\w+): latest (\d{4}-\d{2}-\d{2}); scored on the window ending there"),
+     lambda m: _("events from {origin}: the latest is of {date}; scored on the window ending there",
+                 origin=origin(m[1]), date=day(m[2]))),
+    (re.compile(r"events: no event data near the as-of date; the event indicators are missing"),
+     lambda m: _("events: no event data near the as-of date; the event indicators are missing")),
+    (re.compile(r"(.+): no (\w+) figures within (\d+) days of (\d{4}-\d{2}-\d{2})"),
+     lambda m: _("{indicator}: no {dataset} figures within {days} days of {date}", indicator=indicator(m[1]),
+                 dataset=_tr(_DATASETS, m[2]), days=m[3], date=day(m[4]))),
+]
+
+
+def data_note(text: str) -> str:
+    """One of the engine's notes on the data (:attr:`Matrix.meta` ``notes``) in the run's language."""
+    for pattern, say in _NOTES:
+        m = pattern.fullmatch(str(text))
+        if m:
+            return say(m)
+    return str(text)

@@ -26,7 +26,9 @@ st.title(_("Events & data"))
 st.caption(_("Data: {line}.", line=words.freshness_line(data.freshness())))
 DATASETS = {"homologated": N_("Crime files (homologated)"), "victims": N_("Victims"),
             "carpetas": N_("Crime files with modality"), "federal": N_("Federal crimes")}
-FLAGS = {"backfill": N_("back-filled"), "reporting_gap": N_("reporting gap"), "suspect_zero": N_("suspect zero"),
+QF_DATASETS = {**DATASETS, "ucdp": N_("UCDP events"), "rnpdno": N_("People missing (RNPDNO)"),
+               "population": N_("Population (CONAPO)")}
+FLAGS = {"unit": N_("unit change"), "sudden_drop": N_("sudden drop"), "backfill": N_("back-filled"), "reporting_gap": N_("reporting gap"), "suspect_zero": N_("suspect zero"),
          "undercount": N_("under-count")}
 KINDS = {"article": N_("article"), "dataset": N_("dataset"), "user_file": N_("imported file")}
 # On a team server (an analyst key configured) imports and removals need the key; locally, never.
@@ -173,7 +175,7 @@ with tab_cov:
     st.markdown("**" + _("Data-quality flags") + "**")
     qf = data.quality_flags()
     st.dataframe(pd.DataFrame({
-        _("Dataset"): [_(DATASETS[d]) if d in DATASETS else d for d in qf["dataset"]],
+        _("Dataset"): [_(QF_DATASETS[d]) if d in QF_DATASETS else d for d in qf["dataset"]],
         _("State"): [names.get(c, "–") if isinstance(c, str) else _("all") for c in qf["state_code"]],
         _("Year"): qf["year"], _("Month"): qf["month"].astype("Int64"),
         _("Flag"): [_(FLAGS[f]) if f in FLAGS else str(f).replace("_", " ") for f in qf["flag"]],

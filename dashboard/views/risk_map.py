@@ -143,7 +143,7 @@ with table_col:
 
 st.markdown("##### " + _("Data behind this view"))
 cov = states_t["coverage"]
-notes = res.matrix.meta["notes"]
+notes = [words.data_note(n) for n in res.matrix.meta["notes"]]
 st.caption(
     _("Coverage: {mean} of the weighted indicators have data on average (lowest {low}).",
       mean=f"{cov.mean():.0%}", low=f"{cov.min():.0%}") + " "

@@ -59,7 +59,7 @@ if missing:
                  "other pillars); the coverage shows how much of the weight had data.",
                  names=", ".join(words.indicator(m) for m in missing)))
 if res.matrix.meta["notes"]:
-    st.caption(_("Data notes: {notes}", notes="; ".join(res.matrix.meta["notes"])))
+    st.caption(_("Data notes: {notes}", notes="; ".join(words.data_note(n) for n in res.matrix.meta["notes"])))
 
 indicators = report.indicator_table(res, choice)
 left, right = st.columns([1, 1], gap="large")

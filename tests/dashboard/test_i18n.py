@@ -113,11 +113,19 @@ def _prose(at: AppTest) -> list[str]:
     return out
 
 
+# Technical records on the analysts' data page: a file's format name (the one typed in the
+# importer and on the command line), file names and the provenance of each dataset.
+TECHNICAL_COLUMNS = {"Format", "Formato", "Provenance", "Procedencia", "File", "Archivo", "Batch", "Lote",
+                     "Source", "Fuente"}
+
+
 def _cells(at: AppTest) -> list[str]:
     out = []
     for d in at.dataframe:
         v = d.value
         for c in v.columns:
+            if c in TECHNICAL_COLUMNS:
+                continue
             if pd.api.types.is_string_dtype(v[c]) or v[c].dtype == object:
                 out += [str(x) for x in v[c].dropna().head(60)]
     return out
