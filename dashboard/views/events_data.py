@@ -95,7 +95,7 @@ with tab_up:
                     st.error(md(exc))
         trial = st.session_state.get("up_trial")
         if trial and up is not None and trial[:4] == (up.name, up.size, fmt, rel):
-            _, _, _, _, res, moves = trial
+            res, moves = trial[4], trial[5]
             if moves.empty:
                 st.success(_("Importing it would load {loaded} rows and reject {rejected}; no region's level, rank or "
                              "score would move.", loaded=f"{res.loaded:,}", rejected=f"{res.rejected:,}"))

@@ -34,8 +34,11 @@ def app(built_db, monkeypatch) -> AppTest:
 
 
 def ranked_table(at: AppTest, columns=("rank", "name", "score")) -> pd.DataFrame:
-    """The value of the one dataframe on the page that has ``columns`` (the ranked table)."""
-    found = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+    """The value of the one dataframe on the page that has ``columns`` (the ranked table), read
+    under the internal names the page shows as "#", "Name" (or "State") and "Score"."""
+    human = {"#": "rank", "Name": "name", "State": "name", "Score": "score"}
+    found = [d.value.rename(columns=human) for d in at.dataframe
+             if set(columns) <= set(d.value.rename(columns=human).columns)]
     assert len(found) == 1, f"expected one table with {columns}, found {len(found)}"
     return found[0][list(columns)].reset_index(drop=True)
 
