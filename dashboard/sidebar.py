@@ -63,6 +63,12 @@ def style() -> None:
   [data-testid="stDataFrame"].ranking-screen, .screen-only { display: none !important; }
 }
 .print-only { display: none; }
+/* less chrome: the map and the ranking get the width (Global Guardian: a large map, little chrome) */
+[data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important;
+  padding-top: 2.5rem !important; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 0.75rem !important; padding-right: 0.75rem !important; }
+}
 </style>""")
 EARLIEST_AS_OF = dt.date(2016, 1, 31)
 

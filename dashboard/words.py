@@ -439,3 +439,13 @@ def data_note(text: str) -> str:
         if m:
             return say(m)
     return str(text)
+
+
+def dashes(frame: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with the numeric columns of ``formats`` (column -> format such as "{:.2f}") as
+    text, "–" where a value is missing: a table grid shows a missing number as "None"."""
+    out = frame.copy()
+    for c, f in formats.items():
+        if c in out.columns:
+            out[c] = ["–" if missing(v) else f.format(float(v)) for v in out[c]]
+    return out

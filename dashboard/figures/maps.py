@@ -390,7 +390,7 @@ def level_legend_traces(present: set | None = None) -> list[go.Scattergeo]:
 
 
 # A label is drawn where its shape's largest ring spans at least this many degrees across and down.
-LABEL_MIN_DEG = (1.1, 0.75)
+LABEL_MIN_DEG = (1.6, 1.1)
 
 
 def label_traces(geojson: Mapping, labels: Mapping[str, str], levels: Mapping[str, int] | None = None

@@ -53,9 +53,9 @@ ratings = data.assessments()
 for assessor, r in ratings.groupby("assessor", sort=True):   # references beside ours, never in the score
     r = r.set_index("state_code")
     show[assessor] = [words.reference_level(r, c) for c in sel["region_id"]]
+show = words.dashes(show, {_("Score"): "{:.2f}", _("Change (quarter)"): "{:+.2f}"})
 st.dataframe(show, hide_index=True, width="stretch", key="cmp_table",
-             column_config={_("Score"): st.column_config.NumberColumn(format="%.2f"),
-                            _("Change (quarter)"): st.column_config.NumberColumn(format="%+.2f")})
+             column_config={_("Name"): st.column_config.TextColumn(width="medium")})
 st.caption(_("Ranks are within each kind (32 states; corridors apart); the range is the 5-95% band over random "
              "weights and methods."))
 # never corridor ranks and state ranks on one axis: one chart per kind
@@ -99,8 +99,8 @@ diff = pd.DataFrame({_("Indicator"): [words.indicator(n) for n in pts.index]})
 for r in picked:
     diff[labels[r]] = pts[r].round(2).to_numpy()
 diff[_("Spread")] = pts["_spread"].round(2).to_numpy()
-st.dataframe(diff, hide_index=True, width="stretch", key="cmp_diff",
-             column_config={c: st.column_config.NumberColumn(format="%.2f") for c in diff.columns[1:]})
+diff = words.dashes(diff, {c: "{:.2f}" for c in diff.columns[1:]})
+st.dataframe(diff, hide_index=True, width="stretch", key="cmp_diff")
 st.caption(_("Points each indicator adds to each score (they sum to the score); the widest spread first."))
 st.download_button(_("Download this comparison (CSV)"),
                    lambda: exports.to_csv(res.flat().set_index("region_id").loc[picked], index=True),

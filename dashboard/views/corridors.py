@@ -52,10 +52,9 @@ show = pd.DataFrame({
 })
 if by_stretch is None:
     show = show.drop(columns=[_("Level of its stretches"), _("Worst stretch")])
+show = words.dashes(show, {_("Score"): "{:.2f}", _("Change"): "{:+.2f}"})
 st.dataframe(show, hide_index=True, width="stretch", key="cor_table",
              column_config={"#": st.column_config.NumberColumn(width=34),
-                            _("Score"): st.column_config.NumberColumn(format="%.2f"),
-                            _("Change"): st.column_config.NumberColumn(format="%+.2f"),
                             _("Coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
 
 names = dict(zip(cor["region_id"], cor["name"]))
@@ -88,12 +87,11 @@ if stretch_t is not None:
     st.dataframe(pd.DataFrame({_("From"): mine["from_name"], _("To"): mine["to_name"],
                                "km": mine["length_km"].round(0).astype("Int64"),
                                _("Level"): [words.level(v) for v in mine["level"]],
-                               _("Score"): mine["score"].round(2),
+                               _("Score"): [words.num(v) for v in mine["score"]],
                                _("90% interval"): [words.interval(a, b) for a, b in zip(mine["ci_low"], mine["ci_high"])],
                                _("Worst municipality"): mine["worst_municipality"].fillna("–"),
                                _("Municipalities crossed"): mine["municipalities"].fillna("–")}),
-                 hide_index=True, width="stretch", key="cor_stretch_table",
-                 column_config={_("Score"): st.column_config.NumberColumn(format="%.2f")})
+                 hide_index=True, width="stretch", key="cor_stretch_table")
     st.caption(_("Each stretch scores the length-weighted mean of the municipalities it crosses (their own official "
                  "figures, shrunk toward their state's, and the events placed in them). A corridor's level from its "
                  "stretches is the highest level that at least 50 km of it (or a quarter of a shorter one) reach."))

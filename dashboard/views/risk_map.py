@@ -83,7 +83,7 @@ with map_col:
                              hover={"sc": _("Score"), "iv": _("90% interval")}, **corridor_args)
     else:
         fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label=_("Risk level"),
-                             name_col="name", hover=hover, labels=abbr.to_dict(), **corridor_args)
+                             name_col="name", hover=hover, labels=abbr.to_dict(), height=460, **corridor_args)
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
                     key="map", width="stretch")
     with st.expander(_("What the levels mean")):
@@ -114,24 +114,25 @@ with table_col:
     else:
         sub = states_t.rename(columns={"state_code": "region_id"}) if kind == "States" else cors
     sub = sub.sort_values("rank")
+    # compact enough for all columns to show at 1366 px beside the map: the interval's half-width
+    # joins the score, the level is a word (colour is never the only carrier)
     show = pd.DataFrame({
         "#": sub["rank"].round().astype("Int64"), _("Name"): sub["name"],
         _("Level"): [words.level(v) for v in sub["level"]],
-        _("Score"): sub["score"].round(2), "±": ((sub["ci_high"] - sub["ci_low"]) / 2).round(2),
-        _("Change"): sub["change"].round(2),
-        _("Rank range"): [words.rank_range(a, b) for a, b in zip(sub["rank_low"], sub["rank_high"])],
+        _("Score"): [f"{s:.2f} ±{(h - lo) / 2:.2f}" if not words.missing(s) and not words.missing(h) else words.num(s)
+                     for s, lo, h in zip(sub["score"], sub["ci_low"], sub["ci_high"])],
+        _("Change"): [words.num(v, sign=True) for v in sub["change"]],
+        _("Range"): [words.rank_range(a, b) for a, b in zip(sub["rank_low"], sub["rank_high"])],
     })
     st.dataframe(show, hide_index=True, width="stretch", height=560, key="map_table",
                  column_config={
-                     "#": st.column_config.NumberColumn(width=34, help=_("Rank, 1 = highest risk")),
-                     _("Name"): st.column_config.TextColumn(width="medium"),
-                     _("Level"): st.column_config.TextColumn(width=72),
-                     _("Score"): st.column_config.NumberColumn(format="%.2f", width=54, help=_("0-10")),
-                     "±": st.column_config.NumberColumn(format="%.2f", width=46,
-                                                       help=_("Half the 90% interval of the score")),
-                     _("Change"): st.column_config.NumberColumn(format="%+.2f", width=60,
-                                                                help=_("against the previous quarter")),
-                     _("Rank range"): st.column_config.TextColumn(width=70, help=_("5-95% over weights and methods")),
+                     "#": st.column_config.NumberColumn(width=30, help=_("Rank, 1 = highest risk")),
+                     _("Name"): st.column_config.TextColumn(width=None),
+                     _("Level"): st.column_config.TextColumn(width=66),
+                     _("Score"): st.column_config.TextColumn(width=84, help=_("0-10, ± half the 90% interval")),
+                     _("Change"): st.column_config.TextColumn(width=58, help=_("against the previous quarter")),
+                     _("Range"): st.column_config.TextColumn(width=56, help=_("Rank range: 5-95% over weights and "
+                                                                              "methods")),
                  })
     # the full ranking as a plain table, shown only when printing (the grid above scrolls)
     st.html("<div class='print-only'>" + show.to_html(index=False, na_rep="–", float_format=lambda v: f"{v:.2f}")

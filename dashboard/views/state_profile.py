@@ -80,12 +80,10 @@ with right:
         words.col("data_end"): [words.month(d) for d in indicators["data_end"]],
         words.col("source"): [("–" if words.missing(x) else str(x)) for x in indicators["source"]],
     })
+    show = words.dashes(show, {words.col("value"): "{:,.2f}", words.col("scaled"): "{:.1f}",
+                               words.col("weight"): "{:.3f}", words.col("points"): "{:.2f}"})
     st.dataframe(show, hide_index=True, width="stretch", key="ind_table",
-                 column_config={words.col("value"): st.column_config.NumberColumn(format="%.2f"),
-                                words.col("scaled"): st.column_config.NumberColumn(format="%.1f"),
-                                words.col("weight"): st.column_config.NumberColumn(format="%.3f"),
-                                words.col("points"): st.column_config.NumberColumn(format="%.2f"),
-                                words.col("coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1,
+                 column_config={words.col("coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1,
                                                                                        format="percent")})
 
 ms = data.municipal()
@@ -118,13 +116,12 @@ if ms is not None:
         st.dataframe(pd.DataFrame({_("In state"): top["rank_in_state"].round().astype("Int64"),
                                    words.col("municipality"): top["name"],
                                    words.col("level"): [words.level(v) for v in top["level"]],
-                                   words.col("score"): top["score"].round(2),
+                                   words.col("score"): [num(v) for v in top["score"]],
                                    words.col("interval"): [words.interval(a, b)
                                                            for a, b in zip(top["ci_low"], top["ci_high"])],
                                    words.col("people"): top["pop"].round(-2).astype("Int64")}),
                      hide_index=True, width="stretch", key="state_munis_table",
-                     column_config={words.col("score"): st.column_config.NumberColumn(format="%.2f"),
-                                    _("In state"): st.column_config.NumberColumn(width=60)})
+                     column_config={_("In state"): st.column_config.NumberColumn(width=60)})
 
 st.subheader(_("Trend"))
 recent = data.spikes(res.options.as_of, choice)

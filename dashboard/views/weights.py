@@ -109,13 +109,13 @@ with left:
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="w_map")
 with right:
     st.dataframe(pd.DataFrame({"#": moves["rank"].round().astype("Int64"),
-                               _("Moved"): moves["moved"].round().astype("Int64"), _("State"): moves["name"],
-                               _("Score"): moves["score"].round(2),
+                               _("Moved"): ["–" if words.missing(v) else f"{int(v):+d}" if v else "0"
+                                            for v in moves["moved"]], _("State"): moves["name"],
+                               _("Score"): [words.num(v) for v in moves["score"]],
                                _("Level"): [words.level(words.LEVEL_NAMES_EN.index(n)) if n in words.LEVEL_NAMES_EN
                                             else "–" for n in moves["level_name"]]}),
                  hide_index=True, width="stretch", height=520, key="w_rank",
-                 column_config={_("Score"): st.column_config.NumberColumn(format="%.2f"),
-                                _("Moved"): st.column_config.NumberColumn(
+                 column_config={_("Moved"): st.column_config.TextColumn(
                                     help=_("places up (+) or down (-) against the profile"))})
 
 st.markdown("#### " + _("Who moved against the profile"))

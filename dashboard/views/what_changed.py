@@ -52,13 +52,13 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
         _("Region"): frame["name"], _("Kind"): [words.region_type(k) for k in frame["region_type"]],
         _("Level then"): [words.level(v) for v in frame["level_before"]],
         _("Level now"): [words.level(v) for v in frame["level_after"]],
-        _("Change"): frame["change"].round(2),
+        _("Change"): [words.num(v, sign=True) for v in frame["change"]],
         _("Rank now"): [words.rank(v) for v in frame["rank_after"]],
         _("Why"): [_reason(r) for r in frame.itertuples(index=False)],
     })
 
 
-cfg = {_("Change"): st.column_config.NumberColumn(format="%+.2f", width="small"),
+cfg = {_("Change"): st.column_config.TextColumn(width="small"),
        _("Region"): st.column_config.TextColumn(width="medium"), _("Why"): st.column_config.TextColumn(width="large")}
 st.subheader(_("Level changes"))
 if ch.level_changes.empty:

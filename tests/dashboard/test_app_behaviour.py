@@ -40,7 +40,10 @@ def ranked_table(at: AppTest, columns=("rank", "name", "score")) -> pd.DataFrame
     found = [d.value.rename(columns=human) for d in at.dataframe
              if set(columns) <= set(d.value.rename(columns=human).columns)]
     assert len(found) == 1, f"expected one table with {columns}, found {len(found)}"
-    return found[0][list(columns)].reset_index(drop=True)
+    out = found[0][list(columns)].reset_index(drop=True)
+    if "score" in out and not pd.api.types.is_numeric_dtype(out["score"]):   # "7.51 ±0.30", "–"
+        out["score"] = pd.to_numeric(out["score"].str.split().str[0], errors="coerce")
+    return out
 
 
 def no_exception(at: AppTest) -> None:
