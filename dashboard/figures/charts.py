@@ -94,13 +94,13 @@ def rank_ranges(table: pd.DataFrame, title: str | None = None, of: int | None = 
         hovertemplate="%{y}: " + _("rank {r} (range {lo}-{hi}, median {m})", r="%{x:.0f}",
                                                   lo="%{customdata[0]:.0f}", hi="%{customdata[1]:.0f}",
                                                   m="%{customdata[2]:.0f}") + "<extra></extra>"))
-    xt = _("rank (1 = highest risk); bar = 5-95% over weights and methods")
-    if of:
-        xt = _("rank of {n} (1 = highest risk); bar = 5-95% over weights and methods", n=of)
-    fig.update_layout(xaxis=dict(title=xt, autorange="reversed", range=[of + 0.5, 0.5] if of else None,
-                                 tickformat="d"))
+    # a short axis title (it must fit a phone); what the bar means is in the hover and the caption
+    xt = _("rank of {n} (1 = highest risk)", n=of) if of else _("rank (1 = highest risk)")
+    xaxis = dict(title=xt, tickformat="d")
+    xaxis.update(range=[of + 0.5, 0.5], autorange=False) if of else xaxis.update(autorange="reversed")
+    fig.update_layout(xaxis=xaxis)
     fig.update_yaxes(automargin=True)
-    return _layout(fig, title, height=max(300, 22 * len(df) + 80))
+    return _layout(fig, title, height=max(200, 26 * len(df) + 110))
 
 
 def trend_lines(series: pd.DataFrame, x: str, y: str, group: str, title: str | None = None,

@@ -56,8 +56,8 @@ for assessor, r in ratings.groupby("assessor", sort=True):   # references beside
 show = words.dashes(show, {_("Score"): "{:.2f}", _("Change (quarter)"): "{:+.2f}"})
 st.dataframe(show, hide_index=True, width="stretch", key="cmp_table",
              column_config={_("Name"): st.column_config.TextColumn(width="medium")})
-st.caption(_("Ranks are within each kind (32 states; corridors apart); the range is the 5-95% band over random "
-             "weights and methods."))
+st.caption(_("Ranks are within each kind (32 states; corridors apart); the bar is the 5-95% band of the rank over "
+             "random weights and methods."))
 # never corridor ranks and state ranks on one axis: one chart per kind
 kinds = [k for k in ("state", "corridor") if (sel["region_type"] == k).any()]
 rcols = st.columns(len(kinds))
