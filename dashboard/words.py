@@ -449,3 +449,13 @@ def dashes(frame: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
         if c in out.columns:
             out[c] = ["–" if missing(v) else f.format(float(v)) for v in out[c]]
     return out
+
+
+_PART = re.compile(r"\(part (\d+) of (\d+)\)")
+
+
+def stretch_end(name) -> str:
+    """A stretch's end as named by the engine ("Culiacán (part 1 of 2)"), in the run's language."""
+    if missing(name):
+        return "–"
+    return _PART.sub(lambda m: _("(part {k} of {n})", k=m[1], n=m[2]), str(name))

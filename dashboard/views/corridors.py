@@ -38,7 +38,8 @@ if by_stretch is not None:
     b = by_stretch.set_index("corridor_id")
     scored = stretch_t[stretch_t["score"].notna()].sort_values("score", ascending=False)
     top = scored.drop_duplicates("corridor_id").set_index("corridor_id")
-    worst = {c: (b.at[c, "level"], f"{top.at[c, 'from_name']} – {top.at[c, 'to_name']}: {words.level(top.at[c, 'level'])}"
+    worst = {c: (b.at[c, "level"], f"{words.stretch_end(top.at[c, 'from_name'])} – {words.stretch_end(top.at[c, 'to_name'])}: "
+                                  f"{words.level(top.at[c, 'level'])}"
                  if c in top.index else "–") for c in b.index}
 show = pd.DataFrame({
     "#": cor["rank"].round().astype("Int64"), _("Corridor"): cor["name"],
@@ -84,7 +85,8 @@ if stretch_t is not None:
                           corridor_levels={f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}, height=420,
                           labels=abbr)
     st.plotly_chart(smap, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_stretch_map")
-    st.dataframe(pd.DataFrame({_("From"): mine["from_name"], _("To"): mine["to_name"],
+    st.dataframe(pd.DataFrame({_("From"): [words.stretch_end(x) for x in mine["from_name"]],
+                               _("To"): [words.stretch_end(x) for x in mine["to_name"]],
                                "km": mine["length_km"].round(0).astype("Int64"),
                                _("Level"): [words.level(v) for v in mine["level"]],
                                _("Score"): [words.num(v) for v in mine["score"]],
