@@ -139,7 +139,8 @@ AGGREGATOR_HELP = {"arithmetic": N_("Weighted mean: fully compensatory, contribu
 SERIES = {"Intentional homicide": N_("Intentional homicide"), "Kidnapping": N_("Kidnapping"),
           "Extortion": N_("Extortion"), "Cargo theft": N_("Cargo theft"),
           "intentional homicide": N_("Intentional homicide"), "kidnapping": N_("Kidnapping"),
-          "extortion": N_("Extortion")}
+          "extortion": N_("Extortion"), "homicide": N_("Intentional homicide"), "feminicide": N_("Feminicide"),
+          "drug_dealing": N_("Drug dealing"), "cargo_theft": N_("Cargo theft"), "vehicle_theft": N_("Vehicle theft")}
 
 # Column headers used on several pages.
 COLUMNS = {
