@@ -127,7 +127,7 @@ with table_col:
     st.dataframe(show, hide_index=True, width="stretch", height=560, key="map_table",
                  column_config={
                      "#": st.column_config.NumberColumn(width=28, help=_("Rank, 1 = highest risk")),
-                     _("Name"): st.column_config.TextColumn(width=104),
+                     _("Name"): st.column_config.TextColumn(width=84),
                      _("Level"): st.column_config.TextColumn(width=64),
                      _("Score"): st.column_config.TextColumn(width=80, help=_("0-10, ± half the 90% interval")),
                      _("Change"): st.column_config.TextColumn(width=54, help=_("against the previous quarter")),
