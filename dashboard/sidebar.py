@@ -8,7 +8,7 @@ import os
 
 import streamlit as st
 
-from dashboard import data, i18n, settings, words
+from dashboard import data, i18n, settings, wording
 from dashboard.i18n import N_, _
 from scoring.index.weights import load_profile, profile_names
 
@@ -96,7 +96,7 @@ def draw(page: str) -> None:
         picked = st.date_input(_("As of"), value=as_of, min_value=EARLIEST_AS_OF, max_value=max(today, latest),
                                key=f"{page}_as_of", format="YYYY-MM-DD",
                                help=_("Scores use the data up to this date; each source is scored on its own latest "
-                                      "window. Latest month with official data: {month}.", month=words.month(latest)))
+                                      "window. Latest month with official data: {month}.", month=wording.month(latest)))
         settings.put("as_of", None if picked == latest else picked)
         labels = list(WINDOWS)
         current = next((k for k, v in WINDOWS.items() if v == int(settings.get("window"))), "1 year")
@@ -110,8 +110,8 @@ def draw(page: str) -> None:
         if settings.get("pw") or settings.get("iw") or settings.get("norm") or settings.get("agg") or settings.get("th"):
             st.info(_("Custom weights or methods are active (Weights & methods page)."), icon="⚖️")
         fresh = data.freshness()
-        st.caption(_("Data: {line}.", line=words.freshness_line(fresh)))
-    warning = words.stale_warning(fresh)
+        st.caption(_("Data: {line}.", line=wording.freshness_line(fresh)))
+    warning = wording.stale_warning(fresh)
     if warning:
         st.warning(warning, icon="🕒")
     settings.to_url()

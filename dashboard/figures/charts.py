@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import words
+from dashboard import wording
 from dashboard.figures.palette import LEVEL_COLORS, LEVEL_NAMES, PILLAR_COLORS, SERIES_COLORS, level_color
 from dashboard.i18n import _
 
@@ -33,8 +33,8 @@ def contributions_bar(contrib: pd.DataFrame, title: str | None = None) -> go.Fig
     df = contrib.sort_values("points")
     fig = go.Figure()
     for pillar, g in df.groupby("pillar", sort=False):
-        pname = words.pillar(pillar)
-        fig.add_bar(y=[words.indicator(n) for n in g["indicator_name"]], x=g["points"], orientation="h", name=pname,
+        pname = wording.pillar(pillar)
+        fig.add_bar(y=[wording.indicator(n) for n in g["indicator_name"]], x=g["points"], orientation="h", name=pname,
                     marker_color=PILLAR_COLORS.get(pillar, "#999"),
                     hovertemplate="%{y}: %{x:.2f} " + _("points") + "<extra>" + pname + "</extra>")
     fig.update_layout(barmode="stack", xaxis_title=_("points of the 0-10 score"))
@@ -108,7 +108,7 @@ def trend_lines(series: pd.DataFrame, x: str, y: str, group: str, title: str | N
     """One line per ``group`` of ``series`` (NaN values leave gaps)."""
     fig = go.Figure()
     for i, (name, g) in enumerate(series.groupby(group, sort=False)):
-        label = words.series(name) if name in words.SERIES else str(name)
+        label = wording.series(name) if name in wording.SERIES else str(name)
         fig.add_scatter(x=g[x], y=g[y], mode="lines+markers", name=label[:40],
                         line=dict(color=SERIES_COLORS[i % len(SERIES_COLORS)]))
     fig.update_layout(yaxis_title=y_title or y)

@@ -268,9 +268,9 @@ def event_points(events: pd.DataFrame) -> go.Scattergeo:
     f = events["fatalities"].fillna(0).astype(float)
     size = 4 + 3 * f.clip(upper=100) ** 0.5
     esc = functools.partial(html.escape, quote=False)  # imported places are text, never plotly markup
-    from dashboard import words
+    from dashboard import wording
 
-    text = [f"{d} · {esc(words.event_type(t))}<br>{esc(p or '')}<br>"
+    text = [f"{d} · {esc(wording.event_type(t))}<br>{esc(p or '')}<br>"
             + _("deaths: {n}", n=_("unknown") if pd.isna(x) else int(x))
             for d, t, p, x in zip(events["date"].astype(str), events["event_type"], events["place"], events["fatalities"])]
     return go.Scattergeo(lat=events["latitude"], lon=events["longitude"], mode="markers", name=_("Events (by deaths)"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar, words
+from dashboard import data, exports, settings, sidebar, wording
 from dashboard.figures import charts
 from dashboard.i18n import _
 from scoring.index import report
@@ -31,7 +31,7 @@ if len(picked) < 2:
     st.stop()
 
 sel = t.set_index("region_id").loc[picked].reset_index()
-pillar_names = [words.pillar(p) for p in res.scores.pillar_ids]
+pillar_names = [wording.pillar(p) for p in res.scores.pillar_ids]
 c1, c2 = st.columns(2, gap="large")
 with c1:
     st.plotly_chart(charts.pillar_bars(sel, res.scores.pillar_ids, pillar_names, _("Pillar scores")),
@@ -42,18 +42,18 @@ with c2:
 
 n_of = t["region_type"].value_counts().to_dict()
 show = pd.DataFrame({
-    _("Name"): sel["name"], _("Kind"): [words.region_type(k) for k in sel["region_type"]],
-    _("Level"): [words.level_title(v) for v in sel["level"]], _("Score"): sel["score"].round(2),
-    _("90% interval"): [words.interval(a, b) for a, b in zip(sel["ci_low"], sel["ci_high"])],
-    _("Rank"): [_("{r} of {n}", r=words.rank(r), n=n_of.get(k, 0)) for r, k in zip(sel["rank"], sel["region_type"])],
-    _("Rank range"): [words.rank_range(a, b) for a, b in zip(sel["rank_low"], sel["rank_high"])],
+    _("Name"): sel["name"], _("Kind"): [wording.region_type(k) for k in sel["region_type"]],
+    _("Level"): [wording.level_title(v) for v in sel["level"]], _("Score"): sel["score"].round(2),
+    _("90% interval"): [wording.interval(a, b) for a, b in zip(sel["ci_low"], sel["ci_high"])],
+    _("Rank"): [_("{r} of {n}", r=wording.rank(r), n=n_of.get(k, 0)) for r, k in zip(sel["rank"], sel["region_type"])],
+    _("Rank range"): [wording.rank_range(a, b) for a, b in zip(sel["rank_low"], sel["rank_high"])],
     _("Change (quarter)"): sel["change"].round(2),
 })
 ratings = data.assessments()
 for assessor, r in ratings.groupby("assessor", sort=True):   # references beside ours, never in the score
     r = r.set_index("state_code")
-    show[assessor] = [words.reference_level(r, c) for c in sel["region_id"]]
-show = words.dashes(show, {_("Score"): "{:.2f}", _("Change (quarter)"): "{:+.2f}"})
+    show[assessor] = [wording.reference_level(r, c) for c in sel["region_id"]]
+show = wording.dashes(show, {_("Score"): "{:.2f}", _("Change (quarter)"): "{:+.2f}"})
 st.dataframe(show, hide_index=True, width="stretch", key="cmp_table",
              column_config={_("Name"): st.column_config.TextColumn(width="medium")})
 st.caption(_("Ranks are within each kind (32 states; corridors apart); the bar is the 5-95% band of the rank over "
@@ -84,10 +84,10 @@ for b in others:
     except Exception:  # a region without scores
         st.write(_("{a}: no score to compare.", a=labels[b]))
         continue
-    if words.missing(g.gap):
+    if wording.missing(g.gap):
         st.write(_("{a}: no score to compare.", a=labels[b]))
         continue
-    largest = "; ".join(f"{words.indicator(r.indicator_name)} {r.difference:+.2f}"
+    largest = "; ".join(f"{wording.indicator(r.indicator_name)} {r.difference:+.2f}"
                         for r in g.largest(3).itertuples(index=False))
     st.markdown("- " + _("**{a}** scores {gap} against {b}; the largest gaps: {parts}.", a=labels[b],
                          gap=f"{g.gap:+.2f}", b=labels[ref], parts=largest))
@@ -95,11 +95,11 @@ contrib = res.contributions()
 pts = contrib[contrib["region_id"].isin(picked)].pivot_table(index="indicator_name", columns="region_id",
                                                               values="points", sort=False)[picked]
 pts = pts.assign(_spread=pts.max(axis=1) - pts.min(axis=1)).sort_values("_spread", ascending=False)
-diff = pd.DataFrame({_("Indicator"): [words.indicator(n) for n in pts.index]})
+diff = pd.DataFrame({_("Indicator"): [wording.indicator(n) for n in pts.index]})
 for r in picked:
     diff[labels[r]] = pts[r].round(2).to_numpy()
 diff[_("Spread")] = pts["_spread"].round(2).to_numpy()
-diff = words.dashes(diff, {c: "{:.2f}" for c in diff.columns[1:]})
+diff = wording.dashes(diff, {c: "{:.2f}" for c in diff.columns[1:]})
 st.dataframe(diff, hide_index=True, width="stretch", key="cmp_diff")
 st.caption(_("Points each indicator adds to each score (they sum to the score); the widest spread first."))
 st.download_button(_("Download this comparison (CSV)"),

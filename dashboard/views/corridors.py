@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar, words
+from dashboard import data, exports, settings, sidebar, wording
 from dashboard.figures import charts, maps
 from dashboard.i18n import _
 from dashboard.text import md
@@ -38,22 +38,22 @@ if by_stretch is not None:
     b = by_stretch.set_index("corridor_id")
     scored = stretch_t[stretch_t["score"].notna()].sort_values("score", ascending=False)
     top = scored.drop_duplicates("corridor_id").set_index("corridor_id")
-    worst = {c: (b.at[c, "level"], f"{words.stretch_end(top.at[c, 'from_name'])} – {words.stretch_end(top.at[c, 'to_name'])}: "
-                                  f"{words.level(top.at[c, 'level'])}"
+    worst = {c: (b.at[c, "level"], f"{wording.stretch_end(top.at[c, 'from_name'])} – {wording.stretch_end(top.at[c, 'to_name'])}: "
+                                  f"{wording.level(top.at[c, 'level'])}"
                  if c in top.index else "–") for c in b.index}
 show = pd.DataFrame({
     "#": cor["rank"].round().astype("Int64"), _("Corridor"): cor["name"],
-    _("Level"): [words.level(v) for v in cor["level"]],
-    _("Level of its stretches"): [words.level(worst[c][0]) if c in worst else "–" for c in cor["region_id"]],
+    _("Level"): [wording.level(v) for v in cor["level"]],
+    _("Level of its stretches"): [wording.level(worst[c][0]) if c in worst else "–" for c in cor["region_id"]],
     _("Worst stretch"): [worst[c][1] if c in worst else "–" for c in cor["region_id"]],
     _("Score"): cor["score"].round(2),
-    _("90% interval"): [words.interval(a, b) for a, b in zip(cor["ci_low"], cor["ci_high"])],
-    _("Rank range"): [words.rank_range(a, b) for a, b in zip(cor["rank_low"], cor["rank_high"])],
+    _("90% interval"): [wording.interval(a, b) for a, b in zip(cor["ci_low"], cor["ci_high"])],
+    _("Rank range"): [wording.rank_range(a, b) for a, b in zip(cor["rank_low"], cor["rank_high"])],
     _("Change"): cor["change"].round(2), _("Coverage"): cor["coverage"],
 })
 if by_stretch is None:
     show = show.drop(columns=[_("Level of its stretches"), _("Worst stretch")])
-show = words.dashes(show, {_("Score"): "{:.2f}", _("Change"): "{:+.2f}"})
+show = wording.dashes(show, {_("Score"): "{:.2f}", _("Change"): "{:+.2f}"})
 st.dataframe(show, hide_index=True, width="stretch", key="cor_table",
              column_config={"#": st.column_config.NumberColumn(width=34),
                             _("Coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
@@ -66,31 +66,31 @@ settings.to_url()
 row = cor.set_index("region_id").loc[cid]
 info = data.corridors().set_index("corridor_id").loc[cid]
 st.subheader(row["name"])
-st.markdown(f"**{words.level_title(row['level'])}** · " + _("score {s}", s=words.num(row["score"]))
-            + f" ({words.interval(row['ci_low'], row['ci_high'])}) · {words.corridor_kind(info['kind'])} · "
+st.markdown(f"**{wording.level_title(row['level'])}** · " + _("score {s}", s=wording.num(row["score"]))
+            + f" ({wording.interval(row['ci_low'], row['ci_high'])}) · {wording.corridor_kind(info['kind'])} · "
             + f"{info['length_km']:,.0f} km")
-st.caption(words.definition(row["level"]))
+st.caption(wording.definition(row["level"]))
 st.write(info["why"])
-st.write(words.summary(res, cid))
+st.write(wording.summary(res, cid))
 if stretch_t is not None:
     mine = stretch_t[stretch_t["corridor_id"] == cid]
     lv = by_stretch.set_index("corridor_id").loc[cid]
     st.markdown(_("**Stretch by stretch.** Level from its stretches: **{level}** ({km} of {total} km at that level or "
                   "above). Worst stretch: **{worst}** (score {wscore}). Length-weighted mean of the "
-                  "stretches: {mean}.", level=words.level(lv["level"]), km=f"{lv['worst_km']:,.0f}",
+                  "stretches: {mean}.", level=wording.level(lv["level"]), km=f"{lv['worst_km']:,.0f}",
                   total=f"{lv['length_km']:,.0f}", worst=md(worst.get(cid, ("", "–"))[1]),
-                  wscore=words.num(lv["worst_score"]), mean=words.num(lv["mean_score"])))
+                  wscore=wording.num(lv["worst_score"]), mean=wording.num(lv["mean_score"])))
     smap = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label=_("State level"),
                           name_col="name", corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
                           corridor_levels={f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}, height=420,
                           labels=abbr)
     st.plotly_chart(smap, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_stretch_map")
-    st.dataframe(pd.DataFrame({_("From"): [words.stretch_end(x) for x in mine["from_name"]],
-                               _("To"): [words.stretch_end(x) for x in mine["to_name"]],
+    st.dataframe(pd.DataFrame({_("From"): [wording.stretch_end(x) for x in mine["from_name"]],
+                               _("To"): [wording.stretch_end(x) for x in mine["to_name"]],
                                "km": mine["length_km"].round(0).astype("Int64"),
-                               _("Level"): [words.level(v) for v in mine["level"]],
-                               _("Score"): [words.num(v) for v in mine["score"]],
-                               _("90% interval"): [words.interval(a, b) for a, b in zip(mine["ci_low"], mine["ci_high"])],
+                               _("Level"): [wording.level(v) for v in mine["level"]],
+                               _("Score"): [wording.num(v) for v in mine["score"]],
+                               _("90% interval"): [wording.interval(a, b) for a, b in zip(mine["ci_low"], mine["ci_high"])],
                                _("Worst municipality"): mine["worst_municipality"].fillna("–"),
                                _("Municipalities crossed"): mine["municipalities"].fillna("–")}),
                  hide_index=True, width="stretch", key="cor_stretch_table")
@@ -112,12 +112,12 @@ with c2:
     charts.level_bands(fig, res.profile.thresholds)
     st.plotly_chart(fig, width="stretch", key="cor_trend")
 ev, cut = data.region_events(cid, "corridor", res.options.as_of, res.options.window_days * 2, res.options.buffer_km)
-st.markdown(_("**Events near it** ({n} in the two windows before {date}", n=len(ev), date=words.day(res.options.as_of))
+st.markdown(_("**Events near it** ({n} in the two windows before {date}", n=len(ev), date=wording.day(res.options.as_of))
             + (_("; more match: these are the newest)") if cut else ")"))
 if len(ev):
-    st.dataframe(words.events_frame(ev, ["date", "event_type", "fatalities", "place", "actors", "origin", "sources"]),
+    st.dataframe(wording.events_frame(ev, ["date", "event_type", "fatalities", "place", "actors", "origin", "sources"]),
                  hide_index=True, width="stretch", height=260,
-                 column_config={words.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+                 column_config={wording.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
 st.download_button(_("Download corridor scores (CSV)"),
                    lambda: exports.to_csv(res.flat().query("region_type == 'corridor'")),
                    file_name="corridor-scores.csv", mime="text/csv", key="cor_csv")

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, sidebar, words
+from dashboard import data, exports, sidebar, wording
 from dashboard.figures import charts
 from dashboard.i18n import N_, _
 from dashboard.text import md, writer
@@ -23,7 +23,7 @@ sidebar.language_switch("events")
 with st.sidebar:
     sidebar.find_place("events")
 st.title(_("Events & data"))
-st.caption(_("Data: {line}.", line=words.freshness_line(data.freshness())))
+st.caption(_("Data: {line}.", line=wording.freshness_line(data.freshness())))
 DATASETS = {"homologated": N_("Crime files (homologated)"), "victims": N_("Victims"),
             "carpetas": N_("Crime files with modality"), "federal": N_("Federal crimes")}
 QF_DATASETS = {**DATASETS, "ucdp": N_("UCDP events"), "rnpdno": N_("People missing (RNPDNO)"),
@@ -41,12 +41,12 @@ with tab_ev:
     names = dict(zip(states["state_code"], states["name_common"]))
     c1, c2, c3 = st.columns([2, 2, 3])
     picked_states = c1.multiselect(_("States"), list(names), format_func=names.get, key="ev_states")
-    types = c2.multiselect(_("Event types"), list(schema.EVENT_TYPES), key="ev_types", format_func=words.event_type)
+    types = c2.multiselect(_("Event types"), list(schema.EVENT_TYPES), key="ev_types", format_func=wording.event_type)
     default_start = max(first, last - dt.timedelta(days=730)) if first else dt.date(2020, 1, 1)
     period = c3.date_input(_("Period"), value=(default_start, last) if last else None, key="ev_period",
                            format="YYYY-MM-DD")
     c4, c5 = st.columns([2, 3])
-    origins = c4.multiselect(_("Origin"), ["seed", "ucdp", "acled", "user"], key="ev_origin", format_func=words.origin)
+    origins = c4.multiselect(_("Origin"), ["seed", "ucdp", "acled", "user"], key="ev_origin", format_func=wording.origin)
     text = c5.text_input(_("Search notes, actors and places"), key="ev_text")
     if isinstance(period, tuple) and len(period) == 2:
         start, end = period
@@ -60,10 +60,10 @@ with tab_ev:
     st.plotly_chart(charts.timeline(ev), width="stretch", key="ev_timeline")
     st.caption(_("The timeline leaves out events dated only to the year (UCDP puts them on 1 January); "
                  "the table keeps them."))
-    st.dataframe(words.events_frame(ev, ["date", "event_type", "fatalities", "injured", "state", "place", "actors",
+    st.dataframe(wording.events_frame(ev, ["date", "event_type", "fatalities", "injured", "state", "place", "actors",
                                          "origin", "notes"]),
                  hide_index=True, width="stretch", height=380, key="ev_table",
-                 column_config={words.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+                 column_config={wording.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.download_button(_("Download these events (CSV)"), exports.to_csv(ev), "events.csv", "text/csv", key="ev_dl")
 
 with tab_up:
@@ -103,14 +103,14 @@ with tab_up:
                 st.warning(_("Importing it would load {loaded} rows and reject {rejected}, and move {n} region(s) "
                              "(current profile and options):", loaded=f"{res.loaded:,}", rejected=f"{res.rejected:,}",
                              n=f"{len(moves):,}"))
-                lvname = {n: words.level(k) for k, n in enumerate(words.LEVEL_NAMES_EN)}
+                lvname = {n: wording.level(k) for k, n in enumerate(wording.LEVEL_NAMES_EN)}
                 show = pd.DataFrame({
                     _("Region"): moves["name"], _("Score now"): moves["score_before"].round(2),
                     _("Score after"): moves["score_after"].round(2), _("Change"): moves["change"].round(2),
                     _("Level now"): [lvname.get(v, "–") for v in moves["level_name_before"]],
                     _("Level after"): [lvname.get(v, "–") for v in moves["level_name_after"]],
-                    _("Rank now"): [words.rank(v) for v in moves["rank_before"]],
-                    _("Rank after"): [words.rank(v) for v in moves["rank_after"]]})
+                    _("Rank now"): [wording.rank(v) for v in moves["rank_before"]],
+                    _("Rank after"): [wording.rank(v) for v in moves["rank_after"]]})
                 st.dataframe(show, hide_index=True, width="stretch",
                              column_config={_("Score now"): st.column_config.NumberColumn(format="%.2f"),
                                             _("Score after"): st.column_config.NumberColumn(format="%.2f"),

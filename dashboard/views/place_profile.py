@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, settings, sidebar, words
+from dashboard import data, settings, sidebar, wording
 from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import level_badge_style
 from dashboard.i18n import _
@@ -46,8 +46,8 @@ found = st.session_state.pop("_found_place", None)
 if found:
     st.info(md(found))
 lvl = int(row["level"])
-st.markdown(f"<div style='{level_badge_style(lvl)}'>{words.level_title(lvl)}</div>", unsafe_allow_html=True)
-st.markdown(words.level_block(lvl))
+st.markdown(f"<div style='{level_badge_style(lvl)}'>{wording.level_title(lvl)}</div>", unsafe_allow_html=True)
+st.markdown(wording.level_block(lvl))
 
 
 def _num(x, fmt: str = "{:.2f}") -> str:
@@ -60,10 +60,10 @@ c1.metric(_("Score (0-10)"), _num(row["score"]), None if pd.isna(row["change"]) 
           delta_color="inverse", help=_("On the states' scale: 0 = the calmest state on every indicator, 10 = the worst"))
 c2.metric(_("90% interval"), f"{_num(row['ci_low'])} – {_num(row['ci_high'])}",
           help=_("Every municipal estimate at the low (high) end of its empirical-Bayes interval"))
-c3.metric(_("Rank in {state}", state=state_name), _("{r} of {n}", r=words.rank(row["rank_in_state"]),
+c3.metric(_("Rank in {state}", state=state_name), _("{r} of {n}", r=wording.rank(row["rank_in_state"]),
                                                     n=int(row["n_in_state"])), help=_("1 = highest risk"))
-c4.metric(_("Rank of {n} municipalities", n=f"{n_scored:,}"), words.rank(row["rank"]),
-          help=_("Range the intervals allow: {r}", r=words.rank_range(row["rank_low"], row["rank_high"])))
+c4.metric(_("Rank of {n} municipalities", n=f"{n_scored:,}"), wording.rank(row["rank"]),
+          help=_("Range the intervals allow: {r}", r=wording.rank_range(row["rank_low"], row["rank_high"])))
 if not lvl:
     st.warning(_("No score: too little data for this period."))
 if not row["own_data"]:
@@ -73,7 +73,7 @@ if not row["own_data"]:
 
 srow = res.table.set_index("region_id").loc[state_code]
 state_line = (_("{state}: {level}, score {score} (rank {rank} of 32).", state=state_name,
-                level=words.level_title(srow["level"]), score=f"{srow['score']:.2f}", rank=words.rank(srow["rank"]))
+                level=wording.level_title(srow["level"]), score=f"{srow['score']:.2f}", rank=wording.rank(srow["rank"]))
               if pd.notna(srow["score"]) else _("{state}: no score.", state=state_name))
 st.caption(_("State context: {line}", line=md(state_line)))
 if st.button(_("Open the profile of {state}", state=state_name), key="place_state"):
@@ -81,7 +81,7 @@ if st.button(_("Open the profile of {state}", state=state_name), key="place_stat
     settings.to_url()
     st.switch_page("views/state_profile.py")
 beside = report.beside(res, data.assessments(), state_code)   # English, for the brief
-for line in words.beside(res, data.assessments(), state_code):
+for line in wording.beside(res, data.assessments(), state_code):
     st.caption(_("Beside ours (for the state): {line} (a reference, never part of the score)", line=md(line)))
 
 drivers = municipal.drivers(ms, i, data.registry())
@@ -93,7 +93,7 @@ with left:
     for d in drivers:
         own = d["kind"] == "own"
         band = f" (90%: {d['low']:.1f}–{d['high']:.1f})" if own else ""
-        st.markdown(f"- **{md(words.indicator(d['indicator']))}**: {d['value']:.2f} {md(words.unit(d['unit']))}{band}, "
+        st.markdown(f"- **{md(wording.indicator(d['indicator']))}**: {d['value']:.2f} {md(wording.unit(d['unit']))}{band}, "
                     + _("+{p} points", p=f"{d['points']:.2f}") + "  \n"
                     f"  <small>{md(d['basis'])}</small>", unsafe_allow_html=True)
     cors = data.corridors_through(choice)
@@ -104,8 +104,8 @@ with right:
     st.subheader(_("{place} in {state}", place=row["name"], state=state_name))
     geo = data.municipal_geojson(state_code)
     st_t = t[t["state_code"] == state_code]
-    st_t = st_t.assign(sc=[words.num(v) for v in st_t["score"]],
-                       iv=[words.interval(a, b) for a, b in zip(st_t["ci_low"], st_t["ci_high"])])
+    st_t = st_t.assign(sc=[wording.num(v) for v in st_t["score"]],
+                       iv=[wording.interval(a, b) for a, b in zip(st_t["ci_low"], st_t["ci_high"])])
     fig = maps.state_map(geo, st_t, "level", scale="level", label=_("Risk level"), code_col="cvegeo", name_col="name",
                          hover={"sc": _("Score"), "iv": _("90% interval")}, selected=choice, height=380)
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points", key="place_map",
@@ -134,11 +134,11 @@ st.subheader(_("Events placed here"))
 ev = data.place_events(choice, opts.as_of, opts.window_days)
 if ev.empty:
     st.caption(_("No event in the {days}-day window ending {date} (systematic event data end in 2023; recent events "
-                 "come from articles and imports).", days=opts.window_days, date=words.day(opts.as_of)))
+                 "come from articles and imports).", days=opts.window_days, date=wording.day(opts.as_of)))
 else:
-    st.dataframe(words.events_frame(ev, ["date", "event_type", "fatalities", "place", "actors", "origin", "placed_by",
+    st.dataframe(wording.events_frame(ev, ["date", "event_type", "fatalities", "place", "actors", "origin", "placed_by",
                                          "sources"]), hide_index=True, width="stretch",
-                 column_config={words.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+                 column_config={wording.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 place = {"name": row["name"], "state": state_name, "level": lvl,
          "score": None if pd.isna(row["score"]) else float(row["score"]), "ci_low": row["ci_low"],

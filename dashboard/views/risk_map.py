@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar, words
+from dashboard import data, exports, settings, sidebar, wording
 from dashboard.figures import maps
 from dashboard.i18n import _
 from scoring.index import report
@@ -53,31 +53,31 @@ ms = data.municipal() if show_munis else None
 st.title(_("Risk map"))
 as_of = res.options.as_of
 st.caption(_("Organised-crime risk by state, as of {date}, {profile} profile, {days}-day window. Click a state to "
-             "open its profile, a corridor to open the Corridors page.", date=words.day(as_of),
+             "open its profile, a corridor to open the Corridors page.", date=wording.day(as_of),
              profile=sidebar.profile_label(res.profile.name.split(" ")[0]), days=res.options.window_days))
 map_col, table_col = st.columns([5, 4], gap="small")
 abbr = data.states().set_index("state_code")["abbr"]
 with map_col:
     hover = {"sc": _("Score"), "iv": _("90% interval"), "rk": _("Rank of 32"), "driver": _("Top driver")}
     top = dict(zip(res.table["region_id"], report.top_drivers(res)))
-    states_t = states_t.assign(driver=[words.driver(top[c], points=False) if top.get(c) else "–"
+    states_t = states_t.assign(driver=[wording.driver(top[c], points=False) if top.get(c) else "–"
                                        for c in states_t["state_code"]],
-                               sc=[words.num(v) for v in states_t["score"]],
-                               iv=[words.interval(a, b) for a, b in zip(states_t["ci_low"], states_t["ci_high"])],
-                               rk=[words.rank(v) for v in states_t["rank"]])
+                               sc=[wording.num(v) for v in states_t["score"]],
+                               iv=[wording.interval(a, b) for a, b in zip(states_t["ci_low"], states_t["ci_high"])],
+                               rk=[wording.rank(v) for v in states_t["rank"]])
     ratings = data.assessments()
     for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
         r = r.set_index("state_code")
         col = f"_ref{k}"
-        states_t[col] = [words.reference_level(r, c) for c in states_t["state_code"]]
-        hover[col] = f"{assessor} ({words.month(r['as_of'].iloc[0])})"
+        states_t[col] = [wording.reference_level(r, c) for c in states_t["state_code"]]
+        hover[col] = f"{assessor} ({wording.month(r['as_of'].iloc[0])})"
     ev = data.map_events(as_of, res.options.window_days) if show_events else None
     corridor_args = dict(corridors=data.corridor_paths() if show_corridors else None,
                          corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
                          events=ev)
     if ms is not None:
-        mt = ms.table.assign(sc=[words.num(v) for v in ms.table["score"]],
-                             iv=[words.interval(a, b) for a, b in zip(ms.table["ci_low"], ms.table["ci_high"])])
+        mt = ms.table.assign(sc=[wording.num(v) for v in ms.table["score"]],
+                             iv=[wording.interval(a, b) for a, b in zip(ms.table["ci_low"], ms.table["ci_high"])])
         fig = maps.state_map(data.municipal_geojson(None), mt, "level", scale="level", label=_("Risk level"),
                              code_col="cvegeo", name_col="name",
                              hover={"sc": _("Score"), "iv": _("90% interval")}, **corridor_args)
@@ -88,13 +88,13 @@ with map_col:
                     key="map", width="stretch")
     with st.expander(_("What the levels mean")):
         edges = [0, *res.profile.thresholds, 10]
-        audience = st.radio(_("Advice for"), list(words.AUDIENCES), format_func=lambda a: _(words.AUDIENCES[a]),
+        audience = st.radio(_("Advice for"), list(wording.AUDIENCES), format_func=lambda a: _(wording.AUDIENCES[a]),
                             horizontal=True, key="map_audience")
         st.dataframe(pd.DataFrame({
-            _("Level"): [words.level_title(k) for k in range(5, 0, -1)],
+            _("Level"): [wording.level_title(k) for k in range(5, 0, -1)],
             _("Score"): [f"{edges[k - 1]:g}–{edges[k]:g}" for k in range(5, 0, -1)],
-            _("What it means"): [words.definition(k) for k in range(5, 0, -1)],
-            _("Advice"): [words.advice(k, audience) for k in range(5, 0, -1)],
+            _("What it means"): [wording.definition(k) for k in range(5, 0, -1)],
+            _("Advice"): [wording.advice(k, audience) for k in range(5, 0, -1)],
         }), hide_index=True, width="stretch", key="map_levels",
             column_config={_("What it means"): st.column_config.TextColumn(width="large"),
                            _("Advice"): st.column_config.TextColumn(width="large")})
@@ -118,11 +118,11 @@ with table_col:
     # joins the score, the level is a word (colour is never the only carrier)
     show = pd.DataFrame({
         "#": sub["rank"].round().astype("Int64"), _("Name"): sub["name"],
-        _("Level"): [words.level(v) for v in sub["level"]],
-        _("Score"): [f"{s:.2f} ±{(h - lo) / 2:.2f}" if not words.missing(s) and not words.missing(h) else words.num(s)
+        _("Level"): [wording.level(v) for v in sub["level"]],
+        _("Score"): [f"{s:.2f} ±{(h - lo) / 2:.2f}" if not wording.missing(s) and not wording.missing(h) else wording.num(s)
                      for s, lo, h in zip(sub["score"], sub["ci_low"], sub["ci_high"])],
-        _("Change"): [words.num(v, sign=True) for v in sub["change"]],
-        _("Range"): [words.rank_range(a, b) for a, b in zip(sub["rank_low"], sub["rank_high"])],
+        _("Change"): [wording.num(v, sign=True) for v in sub["change"]],
+        _("Range"): [wording.rank_range(a, b) for a, b in zip(sub["rank_low"], sub["rank_high"])],
     })
     st.dataframe(show, hide_index=True, width="stretch", height=560, key="map_table",
                  column_config={
@@ -144,7 +144,7 @@ with table_col:
 
 st.markdown("##### " + _("Data behind this view"))
 cov = states_t["coverage"]
-notes = [words.data_note(n) for n in res.matrix.meta["notes"]]
+notes = [wording.data_note(n) for n in res.matrix.meta["notes"]]
 st.caption(
     _("Coverage: {mean} of the weighted indicators have data on average (lowest {low}).",
       mean=f"{cov.mean():.0%}", low=f"{cov.min():.0%}") + " "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, settings, sidebar, words
+from dashboard import data, settings, sidebar, wording
 from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import level_badge_style
 from dashboard.i18n import _
@@ -34,21 +34,21 @@ found = st.session_state.pop("_found_place", None)
 if found:
     st.info(md(found))
 lvl = int(row["level"])
-st.markdown(f"<div style='{level_badge_style(lvl)}'>{words.level_title(lvl)}</div>", unsafe_allow_html=True)
-st.markdown(words.level_block(lvl))
+st.markdown(f"<div style='{level_badge_style(lvl)}'>{wording.level_title(lvl)}</div>", unsafe_allow_html=True)
+st.markdown(wording.level_block(lvl))
 
-num = words.num
+num = wording.num
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(_("Score (0-10)"), num(row["score"]), None if pd.isna(row["change"]) else f"{row['change']:+.2f}",
-          delta_color="inverse", help=_("90% interval {iv} (bootstrap)", iv=words.interval(row["ci_low"], row["ci_high"])))
-c2.metric(_("90% interval"), words.interval(row["ci_low"], row["ci_high"]).replace("–", " – "))
-c3.metric(_("Rank of 32"), words.rank(row["rank"]), help=_("1 = highest risk"))
-c4.metric(_("Rank range (5-95%)"), words.rank_range(row["rank_low"], row["rank_high"]).replace("–", " – "),
+          delta_color="inverse", help=_("90% interval {iv} (bootstrap)", iv=wording.interval(row["ci_low"], row["ci_high"])))
+c2.metric(_("90% interval"), wording.interval(row["ci_low"], row["ci_high"]).replace("–", " – "))
+c3.metric(_("Rank of 32"), wording.rank(row["rank"]), help=_("1 = highest risk"))
+c4.metric(_("Rank range (5-95%)"), wording.rank_range(row["rank_low"], row["rank_high"]).replace("–", " – "),
           help=_("Over 500 random draws of weights (Dirichlet around the profile) and methods"))
 if not lvl:
     st.warning(_("No score: none of the indicators has data for this state in the window."))
-st.write(words.summary(res, choice))
-for line in words.beside(res, data.assessments(), choice):
+st.write(wording.summary(res, choice))
+for line in wording.beside(res, data.assessments(), choice):
     st.caption(_("Beside ours: {line} (a reference, never part of the score)", line=md(line)))
 dc = data.death_certificate_line(choice)
 if dc:
@@ -57,9 +57,9 @@ missing = report.missing_indicators(res, choice)
 if missing:
     st.caption(_("No data here for: {names}. Their weight went to the other indicators of their pillar (or to the "
                  "other pillars); the coverage shows how much of the weight had data.",
-                 names=", ".join(words.indicator(m) for m in missing)))
+                 names=", ".join(wording.indicator(m) for m in missing)))
 if res.matrix.meta["notes"]:
-    st.caption(_("Data notes: {notes}", notes="; ".join(words.data_note(n) for n in res.matrix.meta["notes"])))
+    st.caption(_("Data notes: {notes}", notes="; ".join(wording.data_note(n) for n in res.matrix.meta["notes"])))
 
 indicators = report.indicator_table(res, choice)
 left, right = st.columns([1, 1], gap="large")
@@ -67,31 +67,31 @@ with left:
     st.subheader(_("What drives the score"))
     st.plotly_chart(charts.contributions_bar(indicators), width="stretch", key="contrib_bar")
     for d in res.driver_records.get(choice) or []:
-        st.markdown(f"- {words.driver(d)}")
+        st.markdown(f"- {wording.driver(d)}")
 with right:
     st.subheader(_("Indicators and where they come from"))
     show = pd.DataFrame({
-        words.col("indicator"): [words.indicator(n) for n in indicators["indicator_name"]],
-        words.col("pillar"): [words.pillar(p) for p in indicators["pillar"]],
-        words.col("value"): indicators["raw"].round(2), words.col("scaled"): indicators["normalised"].round(1),
-        words.col("weight"): indicators["weight"].round(3), words.col("points"): indicators["points"].round(2),
-        words.col("coverage"): indicators["coverage"],
-        words.col("basis"): [words.missing(b) and "–" or str(b) for b in indicators["basis"]],
-        words.col("data_end"): [words.month(d) for d in indicators["data_end"]],
-        words.col("source"): [("–" if words.missing(x) else str(x)) for x in indicators["source"]],
+        wording.col("indicator"): [wording.indicator(n) for n in indicators["indicator_name"]],
+        wording.col("pillar"): [wording.pillar(p) for p in indicators["pillar"]],
+        wording.col("value"): indicators["raw"].round(2), wording.col("scaled"): indicators["normalised"].round(1),
+        wording.col("weight"): indicators["weight"].round(3), wording.col("points"): indicators["points"].round(2),
+        wording.col("coverage"): indicators["coverage"],
+        wording.col("basis"): [wording.missing(b) and "–" or str(b) for b in indicators["basis"]],
+        wording.col("data_end"): [wording.month(d) for d in indicators["data_end"]],
+        wording.col("source"): [("–" if wording.missing(x) else str(x)) for x in indicators["source"]],
     })
-    show = words.dashes(show, {words.col("value"): "{:,.2f}", words.col("scaled"): "{:.1f}",
-                               words.col("weight"): "{:.3f}", words.col("points"): "{:.2f}"})
+    show = wording.dashes(show, {wording.col("value"): "{:,.2f}", wording.col("scaled"): "{:.1f}",
+                               wording.col("weight"): "{:.3f}", wording.col("points"): "{:.2f}"})
     st.dataframe(show, hide_index=True, width="stretch", key="ind_table",
-                 column_config={words.col("coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1,
+                 column_config={wording.col("coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1,
                                                                                        format="percent")})
 
 ms = data.municipal()
 if ms is not None:
     st.subheader(_("Municipalities of {state}", state=row["name"]))
     mt = ms.table[ms.table["state_code"] == choice]
-    mt = mt.assign(sc=[num(v) for v in mt["score"]], iv=[words.interval(a, b) for a, b in zip(mt["ci_low"], mt["ci_high"])],
-                   rk=[_("{r} of {n}", r=words.rank(r), n=len(mt)) for r in mt["rank_in_state"]])
+    mt = mt.assign(sc=[num(v) for v in mt["score"]], iv=[wording.interval(a, b) for a, b in zip(mt["ci_low"], mt["ci_high"])],
+                   rk=[_("{r} of {n}", r=wording.rank(r), n=len(mt)) for r in mt["rank_in_state"]])
     if not mt["own_data"].any():
         st.caption(_("SESNSP's municipal series for this state is not in the database yet: its municipalities carry "
                      "the state's official figures, and differ only through the events placed in them."))
@@ -114,12 +114,12 @@ if ms is not None:
     with tcol:
         top = mt.sort_values("rank_in_state").head(15)
         st.dataframe(pd.DataFrame({_("In state"): top["rank_in_state"].round().astype("Int64"),
-                                   words.col("municipality"): top["name"],
-                                   words.col("level"): [words.level(v) for v in top["level"]],
-                                   words.col("score"): [num(v) for v in top["score"]],
-                                   words.col("interval"): [words.interval(a, b)
+                                   wording.col("municipality"): top["name"],
+                                   wording.col("level"): [wording.level(v) for v in top["level"]],
+                                   wording.col("score"): [num(v) for v in top["score"]],
+                                   wording.col("interval"): [wording.interval(a, b)
                                                            for a, b in zip(top["ci_low"], top["ci_high"])],
-                                   words.col("people"): top["pop"].round(-2).astype("Int64")}),
+                                   wording.col("people"): top["pop"].round(-2).astype("Int64")}),
                      hide_index=True, width="stretch", key="state_munis_table",
                      column_config={_("In state"): st.column_config.NumberColumn(width=60)})
 
@@ -129,7 +129,7 @@ if not recent.empty:
     st.markdown(_("**Recent spikes** (months far above the state's previous two years):"))
     for r in recent.itertuples(index=False):
         st.text("• " + _("{series} in {month}: {n} files against a usual {b} a month (robust z-score {z})",
-                         series=words.series(r.series), month=words.month(r.month), n=f"{r.value:,.0f}",
+                         series=wording.series(r.series), month=wording.month(r.month), n=f"{r.value:,.0f}",
                          b=f"{r.baseline:,.0f}", z=f"{r.z:.1f}"))
 tr = data.trend(choice)
 if tr.empty:
@@ -152,13 +152,13 @@ if ev.empty:
     st.info(_("No events recorded in this state in the two windows before the as-of date "
               "(UCDP data end in 2023; add events on the Events & data page)."))
 else:
-    st.dataframe(words.events_frame(ev, ["date", "event_type", "fatalities", "place", "actors", "origin", "sources",
+    st.dataframe(wording.events_frame(ev, ["date", "event_type", "fatalities", "place", "actors", "origin", "sources",
                                          "notes"]),
                  hide_index=True, width="stretch", height=260,
-                 column_config={words.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+                 column_config={wording.col("date"): st.column_config.DateColumn(format="YYYY-MM-DD")})
     if cut:
         st.caption(_("The newest {n} events of the two windows before {date}; more match (see Events & data for all "
-                     "of them).", n=f"{len(ev):,}", date=words.day(opts.as_of)))
+                     "of them).", n=f"{len(ev):,}", date=wording.day(opts.as_of)))
 
 g1, g2, g3 = st.columns(3)
 with g1:
@@ -175,7 +175,7 @@ with g2:
     cr = data.corridors_in_state(choice)
     ctab = res.table.set_index("region_id")
     for r in cr.itertuples(index=False):
-        lv = words.level(ctab.at[r.corridor_id, "level"]) if r.corridor_id in ctab.index else "–"
+        lv = wording.level(ctab.at[r.corridor_id, "level"]) if r.corridor_id in ctab.index else "–"
         st.markdown(f"- **{r.name}** — {lv}")
     if cr.empty:
         st.write(_("None monitored."))

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard import data, exports, settings, sidebar, words
+from dashboard import data, exports, settings, sidebar, wording
 from dashboard.figures import charts, maps
 from dashboard.i18n import _
 from dashboard.text import md
@@ -51,11 +51,11 @@ m1, m2, m3 = st.columns(3)
 norms = list(methods.NORMALISERS)
 aggs = list(methods.AGGREGATORS)
 norm = m1.selectbox(_("Normalisation"), norms, index=norms.index(settings.get("norm") or base.normalisation),
-                    key="w_norm", format_func=lambda k: _(words.NORMALISERS[k]) if k in words.NORMALISERS else k,
-                    help=" ".join(_(words.NORMALISER_HELP[k]) for k in norms if k in words.NORMALISER_HELP))
+                    key="w_norm", format_func=lambda k: _(wording.NORMALISERS[k]) if k in wording.NORMALISERS else k,
+                    help=" ".join(_(wording.NORMALISER_HELP[k]) for k in norms if k in wording.NORMALISER_HELP))
 agg = m2.selectbox(_("Aggregation"), aggs, index=aggs.index(settings.get("agg") or base.aggregation), key="w_agg",
-                   format_func=lambda k: _(words.AGGREGATORS[k]) if k in words.AGGREGATORS else k,
-                   help=" ".join(_(words.AGGREGATOR_HELP[k]) for k in aggs if k in words.AGGREGATOR_HELP))
+                   format_func=lambda k: _(wording.AGGREGATORS[k]) if k in wording.AGGREGATORS else k,
+                   help=" ".join(_(wording.AGGREGATOR_HELP[k]) for k in aggs if k in wording.AGGREGATOR_HELP))
 hl = m3.slider(_("Half-life (days)"), 30, 730, int(settings.get("half_life")), step=15, key="w_hl",
                help=_("An event or month this old counts half as much as one at the as-of date."))
 settings.put("norm", "" if norm == base.normalisation else norm)
@@ -70,7 +70,7 @@ settings.put("uc", uc)
 th = settings.get("th") or tuple(base.thresholds)
 st.markdown(_("**Level thresholds** (score at which each level starts)"))
 tcols = st.columns(4)
-th_sel = tuple(c.number_input(_("{level} from", level=words.level(k + 2)), 0.1, 9.9, float(v), 0.1, key=f"w_th_{k}")
+th_sel = tuple(c.number_input(_("{level} from", level=wording.level(k + 2)), 0.1, 9.9, float(v), 0.1, key=f"w_th_{k}")
                for k, (c, v) in enumerate(zip(tcols, th)))
 if list(th_sel) == sorted(th_sel) and len(set(th_sel)) == 4:
     settings.put("th", () if tuple(th_sel) == tuple(base.thresholds) else tuple(th_sel))
@@ -81,12 +81,12 @@ st.markdown("#### " + _("Pillars"))
 cols = st.columns(len(reg.pillars))
 new_pw = {}
 for c, p in zip(cols, reg.pillars):
-    new_pw[p.id] = c.slider(words.pillar(p.id), 0.0, 1.0, float(round(pw[p.id], 2)), 0.05, key=f"wsl_p_{p.id}")
+    new_pw[p.id] = c.slider(wording.pillar(p.id), 0.0, 1.0, float(round(pw[p.id], 2)), 0.05, key=f"wsl_p_{p.id}")
 with st.expander(_("Indicators (relative weight inside their pillar)")):
     new_iw = {}
     icols = st.columns(3)
     for k, ind in enumerate(reg.indicators):
-        new_iw[ind.id] = icols[k % 3].slider(words.indicator(ind.id), 0.0, 5.0, float(iw[ind.id]), 0.5,
+        new_iw[ind.id] = icols[k % 3].slider(wording.indicator(ind.id), 0.0, 5.0, float(iw[ind.id]), 0.5,
                                              key=f"wsl_i_{ind.id}")
 settings.put("pw", {k: v for k, v in new_pw.items() if abs(v - base.pillar_weights[k]) > 1e-9})
 settings.put("iw", {k: v for k, v in new_iw.items() if abs(v - base.indicator_weights[k]) > 1e-9})
@@ -102,17 +102,17 @@ moves = report.rank_moves(ref.table, t, "state")
 left, right = st.columns([3, 2], gap="medium")
 with left:
     sn = states_now.rename(columns={"region_id": "state_code"})
-    sn = sn.assign(sc=[words.num(v) for v in sn["score"]], rk=[words.rank(v) for v in sn["rank"]])
+    sn = sn.assign(sc=[wording.num(v) for v in sn["score"]], rk=[wording.rank(v) for v in sn["rank"]])
     fig = maps.state_map(data.state_geojson(), sn, "level", scale="level", label=_("Risk level"), name_col="name",
                          hover={"sc": _("Score"), "rk": _("Rank of 32")},
                          labels=data.states().set_index("state_code")["abbr"].to_dict())
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="w_map")
 with right:
     st.dataframe(pd.DataFrame({"#": moves["rank"].round().astype("Int64"),
-                               _("Moved"): ["–" if words.missing(v) else f"{int(v):+d}" if v else "0"
+                               _("Moved"): ["–" if wording.missing(v) else f"{int(v):+d}" if v else "0"
                                             for v in moves["moved"]], _("State"): moves["name"],
-                               _("Score"): [words.num(v) for v in moves["score"]],
-                               _("Level"): [words.level(words.LEVEL_NAMES_EN.index(n)) if n in words.LEVEL_NAMES_EN
+                               _("Score"): [wording.num(v) for v in moves["score"]],
+                               _("Level"): [wording.level(wording.LEVEL_NAMES_EN.index(n)) if n in wording.LEVEL_NAMES_EN
                                             else "–" for n in moves["level_name"]]}),
                  hide_index=True, width="stretch", height=520, key="w_rank",
                  column_config={_("Moved"): st.column_config.TextColumn(
