@@ -90,7 +90,7 @@ for b in others:
     largest = "; ".join(f"{wording.indicator(r.indicator_name)} {r.difference:+.2f}"
                         for r in g.largest(3).itertuples(index=False))
     st.markdown("- " + _("**{a}** scores {gap} against {b}; the largest gaps: {parts}.", a=labels[b],
-                         gap=f"{g.gap:+.2f}", b=labels[ref], parts=largest))
+                         gap=f"{g.gap:+.2f}".replace("-0.00", "0.00").replace("+0.00", "0.00"), b=labels[ref], parts=largest))
 contrib = res.contributions()
 pts = contrib[contrib["region_id"].isin(picked)].pivot_table(index="indicator_name", columns="region_id",
                                                               values="points", sort=False)[picked]

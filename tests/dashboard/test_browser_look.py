@@ -91,3 +91,21 @@ def test_spanish_page_reads_in_spanish_and_keeps_lang_in_the_url(sized_page):
     page.locator("svg .legendtext").first.wait_for(timeout=30_000)
     legend = [t.text_content() for t in page.locator("svg .legendtext").all()]
     assert legend[:5] == ["Bajo", "Moderado", "Medio", "Alto", "Extremo"]
+
+
+@pytest.mark.parametrize("sized_page", [(1440, 900)], indirect=True, ids=["1440x900"])
+def test_click_on_a_corridor_opens_the_corridors_page(sized_page):
+    from urllib.parse import parse_qs, urlsplit
+
+    from support.browser_support import MAP
+
+    sized_page.open("/?lang=en")
+    sized_page.wait_idle()
+    page = sized_page.page
+    points = page.locator(f"{MAP} .scattergeo .point")   # the corridors' invisible, clickable markers
+    assert points.count() > 100
+    box = points.nth(points.count() // 5).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_role("heading", name="Corridors", exact=True).wait_for(timeout=60_000)
+    url = urlsplit(page.url)
+    assert url.path == "/corridors" and parse_qs(url.query).get("corridor")
