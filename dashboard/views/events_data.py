@@ -40,13 +40,16 @@ with tab_ev:
     states = data.states()
     names = dict(zip(states["state_code"], states["name_common"]))
     c1, c2, c3 = st.columns([2, 2, 3])
-    picked_states = c1.multiselect(_("States"), list(names), format_func=names.get, key="ev_states")
-    types = c2.multiselect(_("Event types"), list(schema.EVENT_TYPES), key="ev_types", format_func=wording.event_type)
+    picked_states = c1.multiselect(_("States"), list(names), format_func=names.get, key="ev_states",
+                                   placeholder=_("All"))
+    types = c2.multiselect(_("Event types"), list(schema.EVENT_TYPES), key="ev_types", format_func=wording.event_type,
+                          placeholder=_("All"))
     default_start = max(first, last - dt.timedelta(days=730)) if first else dt.date(2020, 1, 1)
     period = c3.date_input(_("Period"), value=(default_start, last) if last else None, key="ev_period",
                            format="YYYY-MM-DD")
     c4, c5 = st.columns([2, 3])
-    origins = c4.multiselect(_("Origin"), ["seed", "ucdp", "acled", "user"], key="ev_origin", format_func=wording.origin)
+    origins = c4.multiselect(_("Origin"), ["seed", "ucdp", "acled", "user"], key="ev_origin", format_func=wording.origin,
+                             placeholder=_("All"))
     text = c5.text_input(_("Search notes, actors and places"), key="ev_text")
     if isinstance(period, tuple) and len(period) == 2:
         start, end = period
