@@ -427,6 +427,11 @@ _NOTES = [
                  origin=origin(m[1]), date=day(m[2]))),
     (re.compile(r"events: no event data near the as-of date; the event indicators are missing"),
      lambda m: _("events: no event data near the as-of date; the event indicators are missing")),
+    (re.compile(r"Police files record (\d+%) of the ([\d,]+) homicides on death certificates \(INEGI, "
+                r"(\d{4})-(\d{4})\)(?:; victims in the police files, (\d+%))?\."),
+     lambda m: _("Police files record {p} of the {n} homicides on death certificates (INEGI, {y0}-{y1}).",
+                 p=m[1], n=m[2], y0=m[3], y1=m[4])
+     + (" " + _("Victims in the police files: {p}.", p=m[5]) if m[5] else "")),
     (re.compile(r"(.+): no (\w+) figures within (\d+) days of (\d{4}-\d{2}-\d{2})"),
      lambda m: _("{indicator}: no {dataset} figures within {days} days of {date}", indicator=indicator(m[1]),
                  dataset=_tr(_DATASETS, m[2]), days=m[3], date=day(m[4]))),

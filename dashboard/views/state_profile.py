@@ -52,7 +52,7 @@ for line in wording.beside(res, data.assessments(), choice):
     st.caption(_("Beside ours: {line} (a reference, never part of the score)", line=md(line)))
 dc = data.death_certificate_line(choice)
 if dc:
-    st.caption(_("Data quality: {line}", line=dc))
+    st.caption(_("Data quality: {line}", line=wording.data_note(dc)))
 missing = report.missing_indicators(res, choice)
 if missing:
     st.caption(_("No data here for: {names}. Their weight went to the other indicators of their pillar (or to the "
