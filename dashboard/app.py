@@ -17,18 +17,24 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from dashboard import settings  # noqa: E402  (after the path fix above)
+from dashboard.i18n import _  # noqa: E402
+
 VIEWS = "views"  # relative to this file (Streamlit resolves page paths against the entry script)
 
 # Icons are emoji (rendered locally as an inline SVG favicon); a ":material/...:" icon would
 # make the browser fetch a font from Google.
+# The run's language first (the URL's ?lang=, else the browser's): page titles are translated.
+settings.language()
 PAGES = [
-    st.Page(f"{VIEWS}/risk_map.py", title="Risk map", icon="🗺️", url_path="risk-map", default=True),
-    st.Page(f"{VIEWS}/state_profile.py", title="State profile", icon="📍", url_path="state"),
-    st.Page(f"{VIEWS}/place_profile.py", title="Place profile", icon="🏘️", url_path="place"),
-    st.Page(f"{VIEWS}/compare.py", title="Compare", icon="⚖️", url_path="compare"),
-    st.Page(f"{VIEWS}/corridors.py", title="Corridors", icon="🛣️", url_path="corridors"),
-    st.Page(f"{VIEWS}/weights.py", title="Weights & methods", icon="🎚️", url_path="weights"),
-    st.Page(f"{VIEWS}/events_data.py", title="Events & data", icon="🗂️", url_path="events"),
+    st.Page(f"{VIEWS}/risk_map.py", title=_("Risk map"), icon="🗺️", url_path="risk-map", default=True),
+    st.Page(f"{VIEWS}/state_profile.py", title=_("State profile"), icon="📍", url_path="state"),
+    st.Page(f"{VIEWS}/place_profile.py", title=_("Place profile"), icon="🏘️", url_path="place"),
+    st.Page(f"{VIEWS}/compare.py", title=_("Compare"), icon="⚖️", url_path="compare"),
+    st.Page(f"{VIEWS}/corridors.py", title=_("Corridors"), icon="🛣️", url_path="corridors"),
+    st.Page(f"{VIEWS}/what_changed.py", title=_("What changed"), icon="🔔", url_path="changes"),
+    st.Page(f"{VIEWS}/weights.py", title=_("Weights & methods"), icon="🎚️", url_path="weights"),
+    st.Page(f"{VIEWS}/events_data.py", title=_("Events & data"), icon="🗂️", url_path="events"),
 ]
 
 from dashboard import data  # noqa: E402  (after the sys.path fix above)

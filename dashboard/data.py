@@ -29,9 +29,11 @@ import streamlit as st
 import yaml
 
 from dashboard import settings
+from dashboard.i18n import _
 from scoring import paths
 from scoring.db.store import Store
 from scoring.errors import RiskError
+from scoring.index import changes as changes_index
 from scoring.index import queries, report
 from scoring.index.matrix import TimeOptions
 from scoring.index.model import Result, RiskModel
@@ -379,7 +381,7 @@ def run(profile: Profile | None = None, opts: TimeOptions | None = None, *, unce
     try:
         return _guarded(lambda: _run(path, mtime, profile.to_yaml(), opts, uncertainty, mc_draws, explain), path)
     except RiskError as exc:
-        st.error(f"These settings cannot be scored: {exc}")
+        st.error(_("These settings cannot be scored: {exc}", exc=exc))
         st.stop()
 
 
@@ -401,7 +403,7 @@ def _freshness(path: str, mtime: int) -> list[report.Freshness]:
     return report.freshness(_store(path))
 
 
-@st.cache_resource(show_spinner="Scoring the previous quarters...", max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _history(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, quarters: int) -> pd.DataFrame:
     with _LOCK:
         return report.score_history(_model(path, mtime), _profile(profile_yaml), opts, quarters)
@@ -410,7 +412,8 @@ def _history(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, quarte
 def score_history(region_id: str | None = None, quarters: int = 8) -> pd.DataFrame:
     """The score at quarterly as-of dates over the last two years (current profile and window)."""
     path, mtime = _db_key()
-    h = _history(path, mtime, settings.profile().to_yaml(), settings.time_options(), quarters)
+    with st.spinner(_("Scoring the previous quarters...")):
+        h = _history(path, mtime, settings.profile().to_yaml(), settings.time_options(), quarters)
     return h if region_id is None else h[h["region_id"] == region_id]
 
 
@@ -494,7 +497,7 @@ def municipal(profile: Profile | None = None, opts: TimeOptions | None = None):
     try:
         return _guarded(lambda: _municipal(path, mtime, profile.to_yaml(), opts), path)
     except RiskError as exc:
-        st.error(f"These settings cannot be scored: {exc}")
+        st.error(_("These settings cannot be scored: {exc}", exc=exc))
         st.stop()
 
 
@@ -620,3 +623,15 @@ def preview_article(payload: bytes, sources: dict, say=lambda m: None):
 def import_article(payload: bytes, sources: dict, say=lambda m: None):
     """Import the reviewed events as one batch whose source is the article."""
     return upload.import_upload(db_file(), f"{next(iter(sources))}.csv", payload, "events", say=say, sources=sources)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _changes(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, since: dt.date):
+    with _LOCK:
+        return changes_index.changes(_model(path, mtime), _profile(profile_yaml), opts, since)
+
+
+def changes(since: dt.date):
+    """What changed since ``since`` (:func:`scoring.index.changes.changes`), current profile and options."""
+    path, mtime = _db_key()
+    return _guarded(lambda: _changes(path, mtime, settings.profile().to_yaml(), settings.time_options(), since), path)

@@ -23,18 +23,23 @@ LANGS = ("en", "es")
 DEFAULT = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default=DEFAULT)
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("lang", default=None)
+# The language last set by any run: read only where no run set one (a thread outside the
+# script run, such as AppTest's, formatting a widget's options after the run).
+_last = DEFAULT
 
 
 def use(lang: str | None) -> str:
     """Set the language of this run (unknown or empty: English); return it."""
+    global _last
     lang = lang if lang in LANGS else DEFAULT
     _current.set(lang)
+    _last = lang
     return lang
 
 
 def current() -> str:
-    return _current.get()
+    return _current.get() or _last
 
 
 @lru_cache(maxsize=16)
@@ -64,6 +69,22 @@ def _(text: str, **fmt) -> str:
     """Translate, then fill ``{name}`` fields: ``_("Rank of {n}", n=32)``."""
     out = gettext(text)
     return out.format(**fmt) if fmt else out
+
+
+def N_(text: str) -> str:
+    """Mark a string for the catalogue without translating it yet (module-level tables whose
+    entries go through :func:`_` when shown); ``pybabel extract`` finds ``N_`` by default."""
+    return text
+
+
+def from_locale(value: str | None) -> str | None:
+    """``"es"`` or ``"en"`` from a browser locale (``"es-MX"``) or an Accept-Language header
+    (``"es-MX,es;q=0.9,en;q=0.8"``): the first of our languages named; None when none is."""
+    for part in (value or "").split(","):
+        tag = part.split(";")[0].strip().lower().replace("_", "-").split("-")[0]
+        if tag in LANGS:
+            return tag
+    return None
 
 
 def b_(text: str, lang: str | None = None, **fmt) -> str:

@@ -20,6 +20,7 @@ import math
 
 import streamlit as st
 
+from dashboard import i18n
 from scoring.errors import RiskError
 from scoring.index.matrix import DEFAULT_BUFFER_KM, DEFAULT_HALF_LIFE_DAYS, DEFAULT_WINDOW_DAYS, TimeOptions
 from scoring.index.weights import Profile, load_profile, profile_from_dict, profile_names
@@ -50,6 +51,7 @@ _LIST = (lambda s: [x for x in s.split(",") if x], lambda v: ",".join(v))
 _TH = (lambda s: tuple(float(x) for x in s.split(",")), lambda v: ",".join(f"{x:g}" for x in v))
 
 SETTINGS: dict[str, tuple] = {
+    "lang": ("", *_STR),        # 'es' or 'en'; '' = not chosen yet (the browser's language decides)
     "profile": ("analyst", *_STR),
     "as_of": (None, *_DATE),
     "window": (DEFAULT_WINDOW_DAYS, *_INT),
@@ -76,7 +78,7 @@ def init() -> None:
     if st.session_state.get("_settings_ready"):
         return
     qp = st.query_params
-    for name, (default, parse, _) in SETTINGS.items():
+    for name, (default, parse, _fmt) in SETTINGS.items():
         value = default
         if name in qp:
             try:
@@ -86,7 +88,26 @@ def init() -> None:
         st.session_state[f"_s_{name}"] = value
     if st.session_state["_s_profile"] not in profile_names():
         st.session_state["_s_profile"] = "analyst"
+    if st.session_state["_s_lang"] not in i18n.LANGS:
+        st.session_state["_s_lang"] = browser_language()
     st.session_state["_settings_ready"] = True
+
+
+def browser_language() -> str:
+    """The browser's language if it is one of ours (``navigator.language``, then the
+    Accept-Language header), else English."""
+    try:
+        found = i18n.from_locale(st.context.locale) or i18n.from_locale(st.context.headers.get("Accept-Language"))
+    except Exception:  # no browser context (AppTest, bare mode)
+        found = None
+    return found or i18n.DEFAULT
+
+
+def language() -> str:
+    """Set this run's language from the settings (the URL's ``lang``, else the browser's) and
+    return it. Called once per run, by the router before any page draws."""
+    init()
+    return i18n.use(get("lang"))
 
 
 def get(name: str):
@@ -103,7 +124,7 @@ def to_url(names=None) -> None:
     names = names or list(SETTINGS)
     want = {}
     for name in names:
-        default, _, fmt = SETTINGS[name]
+        default, _parse, fmt = SETTINGS[name]
         value = get(name)
         if value not in (None, "", [], {}, ()) and value != default:
             want[name] = fmt(value)
@@ -129,7 +150,8 @@ def profile() -> Profile:
     try:
         return profile_from_dict(doc)
     except RiskError as exc:
-        st.warning(f"The adjusted weights were refused ({exc}); showing the {base.name} profile.")
+        st.warning(i18n._("The adjusted weights were refused ({exc}); showing the {name} profile.",
+                          exc=exc, name=base.name))
         return base
 
 

@@ -83,7 +83,7 @@ def chromium():
 @pytest.fixture
 def browser_page(chromium, streamlit_server):
     """A fresh page (1440x900) on the live app, recording every request URL and console error."""
-    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
     page = context.new_page()
     bp = browser_support.BrowserPage(page, streamlit_server)
     page.on("request", lambda req: bp.requests.append(req.url))

@@ -32,6 +32,7 @@ from dashboard.figures.palette import (
     level_color,  # noqa: F401  (part of this module's interface)
 )
 from dashboard.figures.palette import as_level as _as_level
+from dashboard.i18n import N_, _
 
 # Corridor line style per corridor kind (scoring.schema.CORRIDOR_KINDS). Dark blues and
 # purples, so the lines stay visible on every fill of the risk palette.
@@ -43,6 +44,9 @@ CORRIDOR_STYLES: dict[str, dict] = {
     "trafficking_route": {"color": "#212121", "dash": "dashdot", "label": "Trafficking route"},
 }
 _DEFAULT_CORRIDOR_STYLE = {"color": "#212121", "dash": "solid", "label": "Corridor"}
+# the kinds' labels, for the catalogue (translated when drawn)
+_KIND_LABELS = (N_("Highway"), N_("Port route"), N_("Border crossing"), N_("Migrant route"), N_("Trafficking route"),
+                N_("Corridor"))
 
 SCALES = ("auto", "level", "category", "continuous")
 
@@ -84,7 +88,7 @@ def _band_centres(n: int, zmin: float, zmax: float) -> list[float]:
 
 def _fmt(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "n/a"
+        return "–"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer()):
@@ -103,7 +107,7 @@ def _feature_codes(geojson: Mapping) -> list[str]:
 
 def _hover_text(frame: pd.DataFrame, name_col: str, lines: Mapping[str, str]) -> list[str]:
     out = []
-    for _, row in frame.iterrows():
+    for _i, row in frame.iterrows():
         name = row.get(name_col)
         # plotly reads <a>, <b>, <br>... in hover text: imported names and levels are escaped
         esc = functools.partial(html.escape, quote=False)
@@ -129,6 +133,7 @@ def state_map(
     selected: str | None = None,
     colorscale: str = "YlOrRd",
     height: int = 520,
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Choropleth of Mexico's states coloured by ``df[color_col]``, corridors on top.
 
@@ -155,6 +160,8 @@ def state_map(
         Draw each corridor in its risk level's colour instead of its kind's style.
     selected : str, optional
         INEGI code of a state to outline.
+    labels : mapping of code to short text, optional
+        Labels (state abbreviations) drawn at the centre of each shape large enough to hold one.
 
     Returns
     -------
@@ -197,8 +204,9 @@ def state_map(
     else:
         if scale == "level":
             z = [_as_level(v) for v in frame[color_col]]
-            names, steps = list(LEVEL_NAMES), level_colorscale()
-            frame["_level_name"] = [LEVEL_NAMES[v] for v in z]
+            names, steps = [_(n) for n in LEVEL_NAMES], level_colorscale()
+            frame["_level_name"] = [_("{name}, {k} of 5", name=_(LEVEL_NAMES[v]), k=v) if v else _(LEVEL_NAMES[0])
+                                    for v in z]
             lines = {"_level_name": label, **{c: lab for c, lab in hover.items() if c != color_col}}
         else:
             names = sorted(str(v) for v in frame[color_col].dropna().unique())
@@ -213,15 +221,22 @@ def state_map(
         fig.add_trace(go.Choropleth(
             locations=frame["_code"], z=z, zmin=0, zmax=zmax, colorscale=steps,
             text=_hover_text(frame, name_col, lines), name=label,
+            # the level map has one legend (below), shared by states and corridors: no colour bar
+            showscale=scale != "level",
             colorbar=_colorbar(label, tickvals=_band_centres(len(names), 0, zmax), ticktext=names),
             marker=_outline(frame["_code"], selected), **common,
         ))
+        if labels:
+            fig.add_traces(label_traces(geojson, labels, dict(zip(frame["_code"], z)) if scale == "level" else {}))
 
-    for trace in corridor_traces(corridors, levels=corridor_levels):
+    level_legend = scale == "level"
+    for trace in corridor_traces(corridors, levels=corridor_levels, legend=not (level_legend and corridor_levels)):
         fig.add_trace(trace)
+    if level_legend:
+        fig.add_traces(level_legend_traces(present=set(z) | set((corridor_levels or {}).values())))
     if events is not None and len(events):
         fig.add_trace(event_points(events))
-    legend_title = "Corridor risk level" if corridor_levels is not None else "Corridors"
+    legend_title = "" if level_legend else _("Corridors")
 
     # Explicit axis ranges rather than fitbounds="locations": with a Mercator projection,
     # fitbounds draws into a square frame and leaves Mexico at about 70% of the width.
@@ -235,10 +250,11 @@ def state_map(
         # Corridor hover only right on a line; elsewhere the state under the cursor answers,
         # so that a click near a corridor still selects the state.
         hoverdistance=CORRIDOR_HOVER_PX,
-        # Both keys sit over empty corners of Mexico's frame: the corridor legend over Texas
-        # (top right, below the mode bar), the colour bar over the Pacific (bottom left).
-        legend={"x": 0.99, "y": 0.92, "xanchor": "right", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.8)",
-                "title": {"text": legend_title}, "font": {"size": 12}},
+        # One legend, in a row under the map (it wraps on a phone); a category or continuous map
+        # keeps its colour bar over the Pacific.
+        legend={"orientation": "h", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
+                "bgcolor": "rgba(0,0,0,0)", "title": {"text": legend_title}, "font": {"size": 12},
+                "itemclick": False, "itemdoubleclick": False},
         hoverlabel={"align": "left"},
     )
     return fig
@@ -252,9 +268,12 @@ def event_points(events: pd.DataFrame) -> go.Scattergeo:
     f = events["fatalities"].fillna(0).astype(float)
     size = 4 + 3 * f.clip(upper=100) ** 0.5
     esc = functools.partial(html.escape, quote=False)  # imported places are text, never plotly markup
-    text = [f"{d} · {esc(t.replace('_', ' '))}<br>{esc(p or '')}<br>deaths: {'unknown' if pd.isna(x) else int(x)}"
+    from dashboard import wording
+
+    text = [f"{d} · {esc(wording.event_type(t))}<br>{esc(p or '')}<br>"
+            + _("deaths: {n}", n=_("unknown") if pd.isna(x) else int(x))
             for d, t, p, x in zip(events["date"].astype(str), events["event_type"], events["place"], events["fatalities"])]
-    return go.Scattergeo(lat=events["latitude"], lon=events["longitude"], mode="markers", name="Events (by deaths)",
+    return go.Scattergeo(lat=events["latitude"], lon=events["longitude"], mode="markers", name=_("Events (by deaths)"),
                          marker={"size": size, "color": "rgba(20,20,20,0.55)", "line": {"width": 0.5, "color": "#fff"}},
                          text=text, hoverinfo="text", showlegend=True)
 
@@ -302,15 +321,19 @@ def _outline(codes: Sequence[str], selected: str | None) -> dict:
     }
 
 
-def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int] | None = None) -> list[go.Scattergeo]:
+def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int] | None = None,
+                    legend: bool = True) -> list[go.Scattergeo]:
     """One ``Scattergeo`` line per corridor; one legend entry per kind (or per level).
 
     ``waypoints`` needs ``corridor_id``, ``seq``, ``latitude``, ``longitude`` and optionally
     ``corridor`` (display name) and ``kind``. Without ``levels`` a line is styled by its kind
     (:data:`CORRIDOR_STYLES`). With ``levels`` (corridor_id -> 0-5; missing = "No data") it is
-    drawn in its level's colour over a dark casing, so that yellow or green stays readable
-    on any state fill; the casings are separate traces that neither hover nor show in the
-    legend. Returns an empty list for ``None`` or no rows.
+    one line in its level's colour over a thin white outline (a casing 2 px wider) that
+    separates it from a state of the same colour; the casings neither hover nor show in the
+    legend. ``legend=False`` leaves the lines out of the legend (the level map's own legend
+    names the colours). Every point carries the corridor id as ``customdata`` (and the trace
+    as ``meta``) so that a click can open the corridor. Returns an empty list for ``None`` or
+    no rows.
     """
     if waypoints is None or waypoints.empty:
         return []
@@ -320,26 +343,103 @@ def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int]
         name = str(pts["corridor"].iloc[0]) if "corridor" in pts else str(cid)
         kind = str(pts["kind"].iloc[0]) if "kind" in pts else ""
         lon, lat = _densified(tuple(pts["longitude"]), tuple(pts["latitude"]))
+        esc_name = html.escape(name, quote=False)
         if levels is None:
             style = CORRIDOR_STYLES.get(kind, _DEFAULT_CORRIDOR_STYLE)
-            group, label, rank, hover = kind or "corridor", style["label"], 0, name
+            kind_label = style["label"]
+            group, label, rank, hover = kind or "corridor", _(kind_label), 0, esc_name
             line = {"color": style["color"], "width": 2.5, "dash": style["dash"]}
         else:
             lv = _as_level(levels.get(str(cid)))
-            group, label, rank = f"level-{lv}", LEVEL_NAMES[lv], MAX_LEVEL - lv  # Extreme first
-            hover = f"{name}<br>Risk level: {LEVEL_NAMES[lv]}"
-            line = {"color": LEVEL_COLORS[lv], "width": 3.5}
+            group, label, rank = f"level-{lv}", _(LEVEL_NAMES[lv]), MAX_LEVEL - lv  # Extreme first
+            level_text = _("{name}, {k} of 5", name=_(LEVEL_NAMES[lv]), k=lv) if lv else _(LEVEL_NAMES[0])
+            hover = f"<b>{esc_name}</b><br>{_('Risk level')}: {level_text}"
+            line = {"color": LEVEL_COLORS[lv], "width": 3.0}
             casings.append(go.Scattergeo(
-                lon=lon, lat=lat, mode="lines", line={"color": "#212121", "width": 6.0},
-                hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{name} (casing)",
+                lon=lon, lat=lat, mode="lines", line={"color": "#ffffff", "width": 5.0},
+                hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{name} (outline)",
             ))
+        cid_s = str(cid).split("#")[0]
         lines.append(go.Scattergeo(
-            lon=lon, lat=lat, mode="lines", line=line, name=label, legendgroup=group, legendrank=rank,
-            showlegend=group not in shown, text=[hover] * len(lon), hovertemplate="%{text}<extra></extra>",
-            meta={"corridor_id": str(cid)},
+            lon=lon, lat=lat, mode="lines+markers", line=line, name=label, legendgroup=group, legendrank=rank,
+            # invisible markers: a line alone is not selectable, a marker is (the click opens the corridor)
+            marker={"size": 7, "color": "rgba(0,0,0,0)"}, selected={"marker": {"opacity": 0}},
+            unselected={"marker": {"opacity": 0}},
+            showlegend=legend and group not in shown, text=[hover] * len(lon),
+            hovertemplate="%{text}<extra></extra>", customdata=[cid_s] * len(lon),
+            meta={"corridor_id": cid_s},
         ))
         shown.add(group)
     return casings + lines
+
+
+def level_legend_traces(present: set | None = None) -> list[go.Scattergeo]:
+    """The level map's one legend: a named square per level (no data only when some region has none)."""
+    out = []
+    for lv in range(1, MAX_LEVEL + 1):
+        out.append(go.Scattergeo(lon=[None], lat=[None], mode="markers", name=_(LEVEL_NAMES[lv]),
+                                 marker={"size": 13, "symbol": "square", "color": LEVEL_COLORS[lv],
+                                         "line": {"width": 0.5, "color": "#666"}},
+                                 legendgroup=f"level-{lv}", legendrank=lv, showlegend=True, hoverinfo="skip"))
+    if present is None or 0 in present:
+        out.append(go.Scattergeo(lon=[None], lat=[None], mode="markers", name=_(LEVEL_NAMES[0]),
+                                 marker={"size": 13, "symbol": "square", "color": NO_DATA_COLOR,
+                                         "line": {"width": 0.5, "color": "#666"}},
+                                 legendgroup="level-0", legendrank=MAX_LEVEL + 1, showlegend=True, hoverinfo="skip"))
+    return out
+
+
+# A label is drawn where its shape's largest ring spans at least this many degrees across and down.
+LABEL_MIN_DEG = (1.6, 1.1)
+
+
+def label_traces(geojson: Mapping, labels: Mapping[str, str], levels: Mapping[str, int] | None = None
+                 ) -> list[go.Scattergeo]:
+    """Short labels (state abbreviations) at the centre of each shape big enough to hold one:
+    black on the light levels, white on the dark ones. Two text traces, no hover."""
+    levels = levels or {}
+    pts: dict[str, list] = {"#111": [], "#fff": []}
+    for f in geojson["features"]:
+        code = str(f["id"])
+        if code not in labels:
+            continue
+        ring = _largest_ring(f["geometry"])
+        if not ring:
+            continue
+        xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+        if max(xs) - min(xs) < LABEL_MIN_DEG[0] or max(ys) - min(ys) < LABEL_MIN_DEG[1]:
+            continue
+        cx, cy = _centroid(ring)
+        colour = "#fff" if _as_level(levels.get(code)) >= 4 else "#111"
+        pts[colour].append((cx, cy, labels[code]))
+    out = []
+    for colour, items in pts.items():
+        if items:
+            out.append(go.Scattergeo(lon=[p[0] for p in items], lat=[p[1] for p in items],
+                                     text=[p[2] for p in items], mode="text", hoverinfo="skip", showlegend=False,
+                                     textfont={"size": 10, "color": colour}, name="labels"))
+    return out
+
+
+def _largest_ring(geom: Mapping) -> list | None:
+    polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+    rings = [p[0] for p in polys if p and p[0]]
+    if not rings:
+        return None
+    return max(rings, key=lambda r: abs(_area(r)))
+
+
+def _area(ring) -> float:
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0, *_a), (x1, y1, *_b) in zip(ring, ring[1:] + ring[:1]))
+
+
+def _centroid(ring) -> tuple[float, float]:
+    a = _area(ring)
+    if abs(a) < 1e-12:
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+    cx = sum((x0 + x1) * (x0 * y1 - x1 * y0) for (x0, y0, *_a), (x1, y1, *_b) in zip(ring, ring[1:] + ring[:1]))
+    cy = sum((y0 + y1) * (x0 * y1 - x1 * y0) for (x0, y0, *_a), (x1, y1, *_b) in zip(ring, ring[1:] + ring[:1]))
+    return cx / (6 * a), cy / (6 * a)
 
 
 @functools.lru_cache(maxsize=256)
@@ -366,6 +466,22 @@ def densify(lon: Sequence[float], lat: Sequence[float], step: float) -> tuple[li
             out_lon.append(x0 + (x1 - x0) * j / n)
             out_lat.append(y0 + (y1 - y0) * j / n)
     return out_lon, out_lat
+
+
+def clicked_corridor(event) -> str | None:
+    """The id of the corridor clicked on a map (its points carry it as ``customdata``), or None."""
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points or []:
+        if isinstance(point, Mapping) and not point.get("location"):
+            cd = point.get("customdata")
+            if isinstance(cd, (list, tuple)):
+                cd = cd[0] if cd else None
+            if isinstance(cd, str) and cd:
+                return cd
+    return None
 
 
 def clicked_location(event) -> str | None:

@@ -13,7 +13,11 @@ from scoring.index.levels import LEVEL_LABELS
 
 # Risk levels, indexed by level number. 0 means the state has no score (not "no risk").
 LEVEL_NAMES: tuple[str, ...] = LEVEL_LABELS
-LEVEL_COLORS: tuple[str, ...] = ("#bdbdbd", "#2e7d32", "#f9d71c", "#f39c12", "#d32f2f", "#7b1e3a")
+# Global Guardian's green -> yellow -> orange -> red -> burgundy, made colour-blind safe: lightness
+# (CIELAB L*) falls steadily with risk (89, 84, 67, 47, 23), so the levels stay ordered and apart
+# under simulated deuteranopia, protanopia and tritanopia (every pair at least 14 CAM02-UCS units;
+# tests/dashboard/test_palette.py). The old pure green and red became one olive for deuteranopes.
+LEVEL_COLORS: tuple[str, ...] = ("#b0b0b0", "#c9e9b0", "#f2cd56", "#ea8b3b", "#c93a33", "#6a1131")
 NO_DATA_COLOR = LEVEL_COLORS[0]
 MAX_LEVEL = len(LEVEL_NAMES) - 1
 
@@ -42,8 +46,8 @@ def level_color(level) -> str:
 
 
 def level_text_color(level) -> str:
-    """Text colour that reads on a level's colour (black on grey and yellow, else white)."""
-    return "#000" if as_level(level) in (0, 2) else "#fff"
+    """Text colour that reads on a level's colour (black on the light levels, white on red and burgundy)."""
+    return "#000" if as_level(level) <= 3 else "#fff"
 
 
 def level_badge_style(level) -> str:

@@ -9,19 +9,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar
+from dashboard import data, exports, settings, sidebar, wording
 from dashboard.figures import maps
-from dashboard.figures.palette import LEVEL_NAMES, level_color
+from dashboard.i18n import _
 from scoring.index import report
-from scoring.index.levels import LEVEL_MEANINGS
 
 sidebar.draw("map")
 with st.sidebar:
-    show_corridors = st.toggle("Show corridors", value=True, key="map_corridors")
-    show_events = st.toggle("Show events (sized by deaths)", value=bool(settings.get("events")), key="map_events")
+    show_corridors = st.toggle(_("Show corridors"), value=True, key="map_corridors")
+    show_events = st.toggle(_("Show events (sized by deaths)"), value=bool(settings.get("events")), key="map_events")
     settings.put("events", show_events)
-    show_munis = st.toggle("Municipalities (all 2,475)", value=bool(settings.get("mlayer")), key="map_munis",
-                           help="Colour every municipality by its own level instead of the states")
+    show_munis = st.toggle(_("Municipalities (all 2,475)"), value=bool(settings.get("mlayer")), key="map_munis",
+                           help=_("Colour every municipality by its own level instead of the states"))
     settings.put("mlayer", show_munis)
 settings.to_url()
 
@@ -32,7 +31,14 @@ cors = t[t["region_type"] == "corridor"]
 
 # A click arrives in the chart's session entry; we keep the state in our own key because the
 # chart's selection is cleared whenever the figure changes.
-clicked = maps.clicked_location(st.session_state.get("map"))
+event = st.session_state.get("map")
+clicked = maps.clicked_location(event)
+corridor_clicked = maps.clicked_corridor(event)
+if corridor_clicked and corridor_clicked != st.session_state.get("_map_last_corridor"):
+    st.session_state["_map_last_corridor"] = corridor_clicked
+    settings.put("corridor", corridor_clicked)
+    settings.to_url()
+    st.switch_page("views/corridors.py")
 if clicked and clicked != st.session_state.get("_map_last_click"):
     st.session_state["_map_last_click"] = clicked
     if len(clicked) == 5:                      # a municipality of the national layer
@@ -44,83 +50,104 @@ if clicked and clicked != st.session_state.get("_map_last_click"):
     st.switch_page("views/state_profile.py")
 ms = data.municipal() if show_munis else None
 
-st.title("Risk map")
+st.title(_("Risk map"))
 as_of = res.options.as_of
-st.caption(f"Organised-crime risk by state, as of {as_of:%d %b %Y}, {res.profile.name} profile, "
-           f"{res.options.window_days}-day window. Click a state to open its profile.")
-map_col, table_col = st.columns([3, 2], gap="medium")
+st.caption(_("Organised-crime risk by state, as of {date}, {profile} profile, {days}-day window. Click a state to "
+             "open its profile, a corridor to open the Corridors page.", date=wording.day(as_of),
+             profile=sidebar.profile_label(res.profile.name.split(" ")[0]), days=res.options.window_days))
+map_col, table_col = st.columns([5, 4], gap="small")
+abbr = data.states().set_index("state_code")["abbr"]
 with map_col:
-    hover = {"score": "Score", "ci_low": "90% low", "ci_high": "90% high", "rank": "Rank", "driver": "Top driver"}
+    hover = {"sc": _("Score"), "iv": _("90% interval"), "rk": _("Rank of 32"), "driver": _("Top driver")}
     top = dict(zip(res.table["region_id"], report.top_drivers(res)))
-    states_t = states_t.assign(driver=[top[c].describe(points=False) if top.get(c) else "–"
-                                       for c in states_t["state_code"]])
+    states_t = states_t.assign(driver=[wording.driver(top[c], points=False) if top.get(c) else "–"
+                                       for c in states_t["state_code"]],
+                               sc=[wording.num(v) for v in states_t["score"]],
+                               iv=[wording.interval(a, b) for a, b in zip(states_t["ci_low"], states_t["ci_high"])],
+                               rk=[wording.rank(v) for v in states_t["rank"]])
     ratings = data.assessments()
     for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
         r = r.set_index("state_code")
         col = f"_ref{k}"
-        states_t[col] = [f"{r.at[c, 'level_name'] or ''} ({r.at[c, 'level']} of {r.at[c, 'level_max']})"
-                         if c in r.index else "–" for c in states_t["state_code"]]
-        hover[col] = f"{assessor} ({pd.Timestamp(r['as_of'].iloc[0]):%b %Y})"
+        states_t[col] = [wording.reference_level(r, c) for c in states_t["state_code"]]
+        hover[col] = f"{assessor} ({wording.month(r['as_of'].iloc[0])})"
     ev = data.map_events(as_of, res.options.window_days) if show_events else None
     corridor_args = dict(corridors=data.corridor_paths() if show_corridors else None,
                          corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
                          events=ev)
     if ms is not None:
-        mt = ms.table.assign(sc=ms.table["score"].round(2), lo=ms.table["ci_low"].round(2),
-                             hi=ms.table["ci_high"].round(2))
-        fig = maps.state_map(data.municipal_geojson(None), mt, "level", scale="level", label="Risk level",
+        mt = ms.table.assign(sc=[wording.num(v) for v in ms.table["score"]],
+                             iv=[wording.interval(a, b) for a, b in zip(ms.table["ci_low"], ms.table["ci_high"])])
+        fig = maps.state_map(data.municipal_geojson(None), mt, "level", scale="level", label=_("Risk level"),
                              code_col="cvegeo", name_col="name",
-                             hover={"sc": "Score", "lo": "90% low", "hi": "90% high", "top_driver": "Top driver"},
-                             **corridor_args)
+                             hover={"sc": _("Score"), "iv": _("90% interval")}, **corridor_args)
     else:
-        fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label="Risk level",
-                             name_col="name", hover=hover, **corridor_args)
+        fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label=_("Risk level"),
+                             name_col="name", hover=hover, labels=abbr.to_dict(), height=460, **corridor_args)
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
                     key="map", width="stretch")
-    legend = " ".join(
-        f"<span style='display:inline-block;margin:2px 8px 2px 0'><span style='display:inline-block;width:12px;"
-        f"height:12px;background:{level_color(k)};border:1px solid #555;vertical-align:middle'></span> "
-        f"<b>{LEVEL_NAMES[k]}</b> ({lo:g}–{hi:g})</span>"
-        for k, lo, hi in zip(range(1, 6), [0, *res.profile.thresholds], [*res.profile.thresholds, 10]))
-    st.markdown(legend, unsafe_allow_html=True)
-    with st.expander("What the levels mean"):
-        for k, text in LEVEL_MEANINGS.items():
-            st.markdown(f"**{LEVEL_NAMES[k]}** — {text}")
-        st.caption("Scores are relative to Mexico's states (0 = the calmest on every indicator, 10 = the worst). "
-                   "Grey means no data, never no risk.")
+    with st.expander(_("What the levels mean")):
+        edges = [0, *res.profile.thresholds, 10]
+        audience = st.radio(_("Advice for"), list(wording.AUDIENCES), format_func=lambda a: _(wording.AUDIENCES[a]),
+                            horizontal=True, key="map_audience")
+        st.dataframe(pd.DataFrame({
+            _("Level"): [wording.level_title(k) for k in range(5, 0, -1)],
+            _("Score"): [f"{edges[k - 1]:g}–{edges[k]:g}" for k in range(5, 0, -1)],
+            _("What it means"): [wording.definition(k) for k in range(5, 0, -1)],
+            _("Advice"): [wording.advice(k, audience) for k in range(5, 0, -1)],
+        }), hide_index=True, width="stretch", key="map_levels",
+            column_config={_("What it means"): st.column_config.TextColumn(width="large"),
+                           _("Advice"): st.column_config.TextColumn(width="large")})
+        st.caption(_("Scores are relative to Mexico's states (0 = the calmest on every indicator, 10 = the worst). "
+                     "Grey means no data, never no risk. Our levels are named, not numbered like the US travel "
+                     "advisory's."))
 
+KINDS = {"States": _("States"), "Corridors": _("Corridors"), "Municipalities": _("Municipalities")}
 with table_col:
-    kind = st.radio("Rank", ["States", "Corridors", "Municipalities"], horizontal=True, key="map_kind",
+    kind = st.radio(_("Rank"), list(KINDS), horizontal=True, key="map_kind", format_func=KINDS.get,
                     label_visibility="collapsed")
     if kind == "Municipalities":
         mun = (ms or data.municipal())
-        names_st = data.states().set_index("state_code")["abbr"]
         sub = mun.table.assign(region_id=mun.table["cvegeo"],
-                               name=[f"{n} ({names_st.get(s, s)})" for n, s in
+                               name=[f"{n} ({abbr.get(s, s)})" for n, s in
                                      zip(mun.table["name"], mun.table["state_code"])])
     else:
         sub = states_t.rename(columns={"state_code": "region_id"}) if kind == "States" else cors
     sub = sub.sort_values("rank")
+    # compact enough for all columns to show at 1366 px beside the map: the interval's half-width
+    # joins the score, the level is a word (colour is never the only carrier)
     show = pd.DataFrame({
-        "rank": sub["rank"].astype("Int64"), "name": sub["name"], "level": sub["level_name"],
-        "score": sub["score"], "±90%": (sub["ci_high"] - sub["ci_low"]) / 2, "change": sub["change"],
-        "rank range": [f"{int(a)}–{int(b)}" if a == a else "–" for a, b in zip(sub["rank_low"], sub["rank_high"])],
+        "#": sub["rank"].round().astype("Int64"), _("Name"): sub["name"],
+        _("Level"): [wording.level(v) for v in sub["level"]],
+        _("Score"): [f"{s:.2f} ±{(h - lo) / 2:.2f}" if not wording.missing(s) and not wording.missing(h) else wording.num(s)
+                     for s, lo, h in zip(sub["score"], sub["ci_low"], sub["ci_high"])],
+        _("Change"): [wording.num(v, sign=True) for v in sub["change"]],
+        _("Range"): [wording.rank_range(a, b) for a, b in zip(sub["rank_low"], sub["rank_high"])],
     })
     st.dataframe(show, hide_index=True, width="stretch", height=560, key="map_table",
-                 column_config={"score": st.column_config.NumberColumn(format="%.2f"),
-                                "±90%": st.column_config.NumberColumn(format="%.2f"),
-                                "change": st.column_config.NumberColumn(format="%+.2f",
-                                                                        help="against the previous quarter")})
+                 column_config={
+                     "#": st.column_config.NumberColumn(width=28, help=_("Rank, 1 = highest risk")),
+                     _("Name"): st.column_config.TextColumn(width=84),
+                     _("Level"): st.column_config.TextColumn(width=64),
+                     _("Score"): st.column_config.TextColumn(width=80, help=_("0-10, ± half the 90% interval")),
+                     _("Change"): st.column_config.TextColumn(width=54, help=_("against the previous quarter")),
+                     _("Range"): st.column_config.TextColumn(width=52, help=_("Rank range: 5-95% over weights and "
+                                                                              "methods")),
+                 })
+    # the full ranking as a plain table, shown only when printing (the grid above scrolls)
+    st.html("<div class='print-only'>" + show.to_html(index=False, na_rep="–", float_format=lambda v: f"{v:.2f}")
+            + "</div>")
     c1, c2 = st.columns(2)
     c1.download_button("CSV", lambda: exports.scores_csv(res, data.freshness()), f"risk-scores-{as_of}.csv", "text/csv", key="map_csv")
     c2.download_button("JSON", lambda: exports.scores_json(res, data.freshness()),
                        f"risk-scores-{as_of}.json", "application/json", key="map_json")
 
-st.markdown("##### Data behind this view")
+st.markdown("##### " + _("Data behind this view"))
 cov = states_t["coverage"]
-notes = res.matrix.meta["notes"]
+notes = [wording.data_note(n) for n in res.matrix.meta["notes"]]
 st.caption(
-    f"Coverage: {cov.mean():.0%} of the weighted indicators have data on average (lowest "
-    f"{cov.min():.0%}). " + (" ".join(f"{n}." for n in notes) + " " if notes else "")
-    + "Sources: SESNSP crime and victim statistics, CONAPO population, UCDP GED events (CC BY 4.0), news "
-    "events extracted by hand, imports. See Events & data for coverage and licences.")
+    _("Coverage: {mean} of the weighted indicators have data on average (lowest {low}).",
+      mean=f"{cov.mean():.0%}", low=f"{cov.min():.0%}") + " "
+    + (" ".join(f"{n}." for n in notes) + " " if notes else "")
+    + _("Sources: SESNSP crime and victim statistics, CONAPO population, UCDP GED events (CC BY 4.0), news "
+        "events extracted by hand, imports. See Events & data for coverage and licences."))

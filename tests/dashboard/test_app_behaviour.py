@@ -35,10 +35,16 @@ def app(built_db, monkeypatch) -> AppTest:
 
 
 def ranked_table(at: AppTest, columns=("rank", "name", "score")) -> pd.DataFrame:
-    """The value of the one dataframe on the page that has ``columns`` (the ranked table)."""
-    found = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+    """The value of the one dataframe on the page that has ``columns`` (the ranked table), read
+    under the internal names the page shows as "#", "Name" (or "State") and "Score"."""
+    human = {"#": "rank", "Name": "name", "State": "name", "Score": "score"}
+    found = [d.value.rename(columns=human) for d in at.dataframe
+             if set(columns) <= set(d.value.rename(columns=human).columns)]
     assert len(found) == 1, f"expected one table with {columns}, found {len(found)}"
-    return found[0][list(columns)].reset_index(drop=True)
+    out = found[0][list(columns)].reset_index(drop=True)
+    if "score" in out and not pd.api.types.is_numeric_dtype(out["score"]):   # "7.51 ±0.30", "–"
+        out["score"] = pd.to_numeric(out["score"].str.split().str[0], errors="coerce")
+    return out
 
 
 def no_exception(at: AppTest) -> None:

@@ -57,11 +57,11 @@ def test_browser_map_draws_the_32_states(browser_page):
 def test_browser_map_draws_the_corridors(browser_page):
     browser_page.open()
     lines = browser_page.page.locator(f"{MAP} .scattergeo path.js-line")
-    # Each of the 20 corridors: a dark casing under a line in its risk level's colour.
+    # Each of the 20 corridors: one line in its risk level's colour over a thin white outline.
     strokes = [lines.nth(k).evaluate("e => getComputedStyle(e).stroke") for k in range(lines.count())]
-    casings = [c for c in strokes if c == "rgb(33, 33, 33)"]
+    casings = [c for c in strokes if c == "rgb(255, 255, 255)"]
     assert len(strokes) == 40 and len(casings) == 20
-    assert len(set(strokes) - {"rgb(33, 33, 33)"}) >= 2  # corridors differ in level
+    assert len(set(strokes) - {"rgb(255, 255, 255)"}) >= 2  # corridors differ in level
 
 
 def test_browser_click_on_a_state_opens_its_profile(browser_page):

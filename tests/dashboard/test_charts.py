@@ -170,7 +170,9 @@ class TestCorridors:
     def test_corridor_traces_one_line_per_corridor_in_seq_order(self, waypoints):
         traces = charts.corridor_traces(waypoints)
         assert len(traces) == 3
-        assert all(isinstance(t, go.Scattergeo) and t.mode == "lines" for t in traces)
+        # lines, with invisible markers that make a corridor clickable
+        assert all(isinstance(t, go.Scattergeo) and t.mode == "lines+markers" for t in traces)
+        assert all(t.marker.color == "rgba(0,0,0,0)" for t in traces)
         road_a = traces[0]
         lats = list(road_a.lat)
         assert lats[0] == 19.0 and lats[-1] == 21.0 and 20.0 in lats
@@ -211,10 +213,20 @@ class TestCorridors:
         entries = sorted((t.legendrank, t.name) for t in traces if t.showlegend)
         assert [name for _, name in entries] == ["High", "Low"]
 
-    def test_state_map_corridor_levels_titles_the_legend(self, geojson, states, waypoints):
+    def test_state_map_by_level_has_one_legend_for_states_and_corridors(self, geojson, states, waypoints):
         fig = charts.state_map(geojson, states.assign(level=0), "level", scale="level", corridors=waypoints,
                                corridor_levels={"a": 3})
-        assert fig.layout.legend.title.text == "Corridor risk level"
+        assert not fig.data[0].showscale                       # no colour bar beside the legend
+        shown = [t.name for t in fig.data if t.showlegend]
+        assert shown == ["Low", "Moderate", "Medium", "High", "Extreme", "No data"]   # one entry per level
+
+    def test_corridor_lines_carry_their_id_for_a_click(self, waypoints):
+        traces = charts.corridor_traces(waypoints, levels={"a": 3})
+        lines = [t for t in traces if t.hoverinfo != "skip"]
+        assert {t.customdata[0] for t in lines} == {t.meta["corridor_id"] for t in lines} == {"a", "b", "c"}
+        event = {"selection": {"points": [{"curve_number": 4, "customdata": "b", "lat": 20.0, "lon": -100.0}]}}
+        assert charts.clicked_corridor(event) == "b"
+        assert charts.clicked_corridor({"selection": {"points": [{"location": "14"}]}}) is None
 
 
 class TestClickedLocation:

@@ -41,10 +41,11 @@ def test_contributions_bar_stacks_one_trace_per_pillar():
     fig = charts.contributions_bar(contrib, "T")
     assert fig.layout.barmode == "stack" and fig.layout.title.text == "T"
     by = {t.name: t for t in fig.data}
-    assert set(by) == {"lethal", "organised", "mobility"}
+    # pillars by their names, never their ids (issue 12)
+    assert set(by) == {"Lethal violence", "Organised-crime activity", "Threats on the move"}
     assert all(isinstance(t, go.Bar) and t.orientation == "h" for t in fig.data)
-    assert dict(zip(by["lethal"].y, by["lethal"].x)) == {"Homicide": 1.5, "Kidnap": 0.25}
-    assert by["organised"].marker.color == palette.PILLAR_COLORS["organised"]
+    assert dict(zip(by["Lethal violence"].y, by["Lethal violence"].x)) == {"Homicide": 1.5, "Kidnap": 0.25}
+    assert by["Organised-crime activity"].marker.color == palette.PILLAR_COLORS["organised"]
     assert sum(sum(t.x) for t in fig.data) == pytest.approx(2.5)
 
 
