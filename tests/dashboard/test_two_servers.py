@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from support import ROOT
-from support.browser_support import CHROMIUM, CHROMIUM_ARGS, STATE_SHAPES, browser_unavailable, streamlit_server
+from support.browser_support import STATE_SHAPES, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -25,16 +25,11 @@ def _events_file(path, n):
     return path
 
 
-def test_two_servers_and_an_import(db_copy, tmp_path):
-    reason = browser_unavailable()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
+def test_two_servers_and_an_import(chromium, db_copy, tmp_path):
+    browser = chromium          # the session's browser (one Playwright per worker)
     src = _events_file(tmp_path / "two.csv", N_EVENTS)
     with streamlit_server(db_copy, tmp_path / "a.log") as url_a, \
-            streamlit_server(db_copy, tmp_path / "b.log") as url_b, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            streamlit_server(db_copy, tmp_path / "b.log") as url_b:
         done = threading.Event()
         result: dict = {}
 
@@ -56,9 +51,9 @@ def test_two_servers_and_an_import(db_copy, tmp_path):
                 ctx.close()
 
         loads = []
+        worker = threading.Thread(target=run_import)
         try:
             before = events_count(url_a)
-            worker = threading.Thread(target=run_import)
             worker.start()
             while not done.is_set() or len(loads) < 4:
                 for url in (url_a, url_b):
@@ -83,7 +78,8 @@ def test_two_servers_and_an_import(db_copy, tmp_path):
             after = [events_count(url) for url in (url_a, url_b)]
             assert after[0] == after[1] >= N_EVENTS and after[0] != before, (before, after)
         finally:
-            browser.close()
+            if worker.is_alive():
+                worker.join(timeout=600)
     assert len(loads) >= 4
     for url, shapes, errors, alerts in loads:
         assert shapes == 32, (url, shapes)
