@@ -56,10 +56,10 @@ if by_stretch is None:
 show = wording.dashes(show, {_("Score"): "{:.2f}", _("Change"): "{:+.2f}"})
 st.dataframe(show, hide_index=True, width="stretch", key="cor_table",
              column_config={"#": st.column_config.NumberColumn(width=30),
-                            _("Corridor"): st.column_config.TextColumn(width=300),
+                            _("Corridor"): st.column_config.TextColumn(width=250),
                             _("Level"): st.column_config.TextColumn(width=66),
                             _("Level of its stretches"): st.column_config.TextColumn(width=90),
-                            _("Worst stretch"): st.column_config.TextColumn(width=260),
+                            _("Worst stretch"): st.column_config.TextColumn(width=220),
                             _("Score"): st.column_config.TextColumn(width=56),
                             _("90% interval"): st.column_config.TextColumn(width=86),
                             _("Rank range"): st.column_config.TextColumn(width=70),
