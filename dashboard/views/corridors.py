@@ -55,8 +55,17 @@ if by_stretch is None:
     show = show.drop(columns=[_("Level of its stretches"), _("Worst stretch")])
 show = wording.dashes(show, {_("Score"): "{:.2f}", _("Change"): "{:+.2f}"})
 st.dataframe(show, hide_index=True, width="stretch", key="cor_table",
-             column_config={"#": st.column_config.NumberColumn(width=34),
-                            _("Coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
+             column_config={"#": st.column_config.NumberColumn(width=30),
+                            _("Corridor"): st.column_config.TextColumn(width=250),
+                            _("Level"): st.column_config.TextColumn(width=66),
+                            _("Level of its stretches"): st.column_config.TextColumn(width=90),
+                            _("Worst stretch"): st.column_config.TextColumn(width=220),
+                            _("Score"): st.column_config.TextColumn(width=56),
+                            _("90% interval"): st.column_config.TextColumn(width=86),
+                            _("Rank range"): st.column_config.TextColumn(width=70),
+                            _("Change"): st.column_config.TextColumn(width=60),
+                            _("Coverage"): st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent",
+                                                                           width=80)})
 
 names = dict(zip(cor["region_id"], cor["name"]))
 current = settings.get("corridor") if settings.get("corridor") in names else cor["region_id"].iat[0]
