@@ -82,7 +82,10 @@ class Context:
 def slug(text: str) -> str:
     """"Benito Juárez" -> "benito-juarez"."""
     ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:60] or "region"
+    s = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")
+    if len(s) > 60:   # long corridor names and comparisons: cut at a word, never inside one
+        s = s[:61].rsplit("-", 1)[0]
+    return s or "region"
 
 
 def file_name(name: str, as_of: dt.date, lang: str, ext: str = "html") -> str:

@@ -142,6 +142,9 @@ def test_brief_file_names():
         "brief-benito-juarez-2026-07-31-es.html"
     assert brief.file_name("Tijuana – Ensenada <x>", pd.Timestamp("2026-07-31").date(), "en", "pdf") == \
         "brief-tijuana-ensenada-x-2026-07-31-en.pdf"
+    long = brief.file_name("Sinaloa coastal corridor on Fed. 15 (Mazatlán – Culiacán – Los Mochis)",
+                           pd.Timestamp("2026-07-31").date(), "en")
+    assert long == "brief-sinaloa-coastal-corridor-on-fed-15-mazatlan-culiacan-los-2026-07-31-en.html"
 
 
 @pytest.mark.skipif(brief.pdf_available() is not None, reason="no Chromium or playwright here")
