@@ -90,7 +90,7 @@ with left:
         st.write(_("No indicator adds points."))
     for d in drivers:
         own = d["kind"] == "own"
-        band = f" (90%: {d['low']:.1f}–{d['high']:.1f})" if own else ""
+        band = f" (90%: {d['low']:.1f}–{d['high']:.1f})" if own and d["high"] > d["low"] else ""
         st.markdown(f"- **{md(wording.indicator(d['indicator']))}**: {d['value']:.2f} {md(wording.unit(d['unit']))}{band}, "
                     + _("+{p} points", p=f"{d['points']:.2f}") + "  \n"
                     f"  <small>{md(d['basis'])}</small>", unsafe_allow_html=True)
