@@ -165,7 +165,9 @@ class RiskModel:
             prev = scores.score(self.prepared(prev_opts), profile, self.reg)
         t = sc.table.copy()
         t["previous_score"] = prev.table["score"].to_numpy() if prev is not None else np.nan
-        t["change"] = t["score"] - t["previous_score"]
+        # like for like: only the indicators with data at both dates (see scores.like_for_like_change)
+        t["change"] = (scores.like_for_like_change(sc.normalised, prev.normalised, self.reg, profile)
+                       if prev is not None else np.nan)
         rs = None
         if uncertainty:
             lo, hi = bootstrap_intervals(self.db, prep, profile, self.reg, draws=boot_draws)

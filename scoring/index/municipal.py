@@ -49,7 +49,7 @@ from scoring.index.matrix import (
     _month_table,
 )
 from scoring.index.registry import Registry
-from scoring.index.scores import Prepared, score_rows
+from scoring.index.scores import Prepared, like_for_like_change, score_rows
 from scoring.index.weights import Profile
 
 # the registry's homologated series that SESNSP also publishes by municipality
@@ -341,8 +341,9 @@ def score(prep: Prepared, s1: MunicipalStage1, profile: Profile, reg: Registry,
     t["rank_low"], t["rank_high"] = _rank_range(t["ci_low"].to_numpy(), t["ci_high"].to_numpy())
     t["n_in_state"] = t.groupby("state_code")["score"].transform("count")
     if previous is not None:
-        t["previous_score"] = score_rows(previous[0], previous[1].raw, profile, reg)[0]
-        t["change"] = t["score"] - t["previous_score"]
+        prev_s, _, _, prev_N = score_rows(previous[0], previous[1].raw, profile, reg)
+        t["previous_score"] = prev_s
+        t["change"] = like_for_like_change(N, prev_N, reg, profile)     # indicators with data at both dates
     else:
         t["previous_score"] = t["change"] = np.nan
     top = np.where(np.nan_to_num(contrib).max(axis=1) > 0, np.nanargmax(np.nan_to_num(contrib), axis=1), -1)

@@ -203,3 +203,14 @@ def score_rows(prepared: Prepared, raw_rows: np.ndarray, profile: Profile, reg: 
     N = normalise_rows(prepared, transform_rows(prepared, raw_rows, reg), profile.normalisation)
     P, s, contrib = aggregate_scores(N, reg, profile)
     return s, P, contrib, N
+
+
+def like_for_like_change(N_now: np.ndarray, N_then: np.ndarray, reg: Registry, profile: Profile) -> np.ndarray:
+    """Per region: the change of score from then to now over the indicators that have data at
+    both dates only. An indicator that gained or lost data between the two dates (a register
+    first published in between, a source that went stale) would otherwise read as a change in
+    risk; here it is left out of both sides."""
+    both = np.isfinite(N_now) & np.isfinite(N_then)
+    s_now = aggregate_scores(np.where(both, N_now, np.nan), reg, profile)[1]
+    s_then = aggregate_scores(np.where(both, N_then, np.nan), reg, profile)[1]
+    return s_now - s_then
