@@ -81,6 +81,23 @@ def _summary(times: list[float]) -> str:
             + (f"   ({missing} did not finish in {TIMEOUT_S} s)" if missing else ""))
 
 
+def _server_cpu(port: str) -> float:
+    """User + system CPU seconds of the Streamlit server listening on ``port`` (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"streamlit" in b" ".join(cmd) and port.encode() in cmd:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT / "tests"))
     from support import browser_support as bs
@@ -103,8 +120,12 @@ def main() -> int:
                 _open_all(browser, url, 1, bs)                     # warm the server's caches once
                 base = [_open_all(browser, url, 1, bs)[0] for _ in range(BASE)]
                 say(f"baseline, {BASE} sessions one at a time:      {_summary(base)}")
+                port = url.rsplit(":", 1)[1]
+                cpu0, wall0 = _server_cpu(port), time.perf_counter()
                 alone = _open_all(browser, url, SESSIONS, bs)
                 say(f"{SESSIONS} sessions at once:                   {_summary(alone)}")
+                say(f"   the server's own CPU time in that round: {_server_cpu(port) - cpu0:.1f} s of "
+                    f"{time.perf_counter() - wall0:.1f} s wall on 2 cores (the rest is the {SESSIONS} browsers)")
                 env = {**os.environ, "PYTHONPATH": str(ROOT)}
                 t0 = time.perf_counter()
                 imp = subprocess.Popen([sys.executable, "-m", "scoring", "ingest", str(events), "--format", "events",
