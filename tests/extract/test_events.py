@@ -108,8 +108,8 @@ def test_two_acts_in_one_sentence_are_two_candidates():
 
 def test_a_photo_caption_merges_with_the_act_it_shows():
     ex = extract("Cartels defy the state\n\nThe siege shocked the country.\n\n"
-                 "Smoke from burning cars rises in Culiacan, Mexico, Thursday, Oct. 17, 2019. An intense gunfight "
-                 "raged in the city Thursday. (AP Photo/Someone)\n\nLast October, hundreds of gunmen laid siege to "
+                 "Burning vehicles send smoke over Culiacan, Mexico, Thursday, Oct. 17, 2019. Gunmen fought "
+                 "troops across the city Thursday. (Photo/Someone)\n\nLast October, hundreds of gunmen laid siege to "
                  "the city of Culiacan, in Sinaloa.", published=dt.date(2020, 7, 13), lang="en")
     assert [(c.event_type, c.date, c.municipality_code) for c in ex.candidates] == [
         ("armed_clash", dt.date(2019, 10, 17), "25006")]
