@@ -140,6 +140,24 @@ def state_population(db, state_code: str) -> pd.Series:
     return df.set_index("year")["pop_mid_year"].astype(float)
 
 
+def _decayed_events(windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
+                    embedded_only: bool) -> tuple[str, list]:
+    """The CTEs ``win`` and ``e``: each event of the two windows of its origin, with its period
+    (0 = the window, 1 = the one before), decay weight and fatality bucket; and their parameters."""
+    th = sorted(set([0] + list(thresholds)))
+    bucket = "CASE " + " ".join(f"WHEN coalesce(fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
+    win, wparams = _windows_sql(windows)
+    sql = f"""win AS {win},
+        e AS (
+            SELECT ev.event_id, ev.origin, ev.state_code, ev.event_type, coalesce(ev.fatalities, 0) AS f,
+                   CASE WHEN ev.date > win.e - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
+                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w,
+                   {bucket} AS bucket
+            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
+            WHERE ev.date > win.e - to_days(2 * ?::INTEGER) AND ev.date <= win.e)"""
+    return sql, wparams + [window_days, half_life_days, window_days]
+
+
 def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
                  buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
     """Decayed sums of events per origin, region, event type, fatality bucket and period.
@@ -149,18 +167,9 @@ def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_da
     ``state_code``) and corridors (events within ``buffer_km``). Columns: origin, region_id,
     region_type, event_type, bucket, period, n, w, w2, wf, wf2, f.
     """
-    th = sorted(set([0] + list(thresholds)))
-    bucket = "CASE " + " ".join(f"WHEN coalesce(fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
-    win, wparams = _windows_sql(windows)
+    e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only)
     return db.query(f"""
-        WITH win AS {win},
-        e AS (
-            SELECT ev.event_id, ev.origin, ev.state_code, ev.event_type, coalesce(ev.fatalities, 0) AS f,
-                   CASE WHEN ev.date > win.e - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
-                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w,
-                   {bucket} AS bucket
-            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
-            WHERE ev.date > win.e - to_days(2 * ?::INTEGER) AND ev.date <= win.e),
+        WITH {e},
         s AS (SELECT origin, state_code AS region_id, 'state' AS region_type, event_type, bucket, period, w, f FROM e
               UNION ALL
               SELECT e.origin, c.corridor_id, 'corridor', e.event_type, e.bucket, e.period, e.w, e.f
@@ -168,8 +177,7 @@ def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_da
         SELECT origin, region_id, region_type, event_type, bucket, period,
                count(*) AS n, sum(w) AS w, sum(w * w) AS w2, sum(w * f) AS wf, sum(w * w * f * f) AS wf2,
                sum(f) AS f
-        FROM s GROUP BY ALL""",
-        wparams + [window_days, half_life_days, window_days, buffer_km])
+        FROM s GROUP BY ALL""", params + [buffer_km])
 
 
 def distinct_actors(db, windows: dict[str, dt.date], window_days: int, event_types: list[str],
@@ -285,22 +293,13 @@ def municipal_event_groups(db, windows: dict[str, dt.date], window_days: int, ha
                            thresholds: list[int], *, embedded_only: bool = False) -> pd.DataFrame:
     """As :func:`event_groups`, per municipality (``event_municipality``): origin, cvegeo,
     event_type, bucket, period, n, w, wf, f."""
-    th = sorted(set([0] + list(thresholds)))
-    bucket = "CASE " + " ".join(f"WHEN coalesce(fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
-    win, wparams = _windows_sql(windows)
+    e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only)
     return db.query(f"""
-        WITH win AS {win},
-        e AS (
-            SELECT ev.event_id, ev.origin, ev.event_type, coalesce(ev.fatalities, 0) AS f,
-                   CASE WHEN ev.date > win.e - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
-                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w,
-                   {bucket} AS bucket
-            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
-            WHERE ev.date > win.e - to_days(2 * ?::INTEGER) AND ev.date <= win.e)
+        WITH {e}
         SELECT e.origin, m.cvegeo, e.event_type, e.bucket, e.period,
                count(*) AS n, sum(e.w) AS w, sum(e.w * e.f) AS wf, sum(e.f) AS f
         FROM e JOIN event_municipality m USING (event_id)
-        GROUP BY ALL""", wparams + [window_days, half_life_days, window_days])
+        GROUP BY ALL""", params)
 
 
 def events_in_municipality(db, cvegeo: str, end: dt.date, window_days: int, limit: int = 200) -> pd.DataFrame:
