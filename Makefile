@@ -10,7 +10,10 @@ export RISK_DB
 
 # The address, upload limit and telemetry are given on the command line as well as in
 # .streamlit/config.toml: Streamlit reads that file only from the directory it starts in.
-SERVE := $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.maxUploadSize 50 \
+# dashboard.serve is `streamlit run dashboard/app.py` that loads the modules before it listens and
+# computes the default results in the background as soon as it runs (a just-started server's
+# first visitor no longer pays for them).
+SERVE := $(BIN)/python -m dashboard.serve --server.port $(PORT) --server.maxUploadSize 50 \
          --server.headless true --browser.gatherUsageStats false
 
 # This machine only (127.0.0.1).

@@ -90,7 +90,8 @@ def _server_cpu(port: str) -> float:
             continue
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if b"streamlit" in b" ".join(cmd) and port.encode() in cmd:
+            joined = b" ".join(cmd)
+            if (b"streamlit" in joined or b"dashboard.serve" in joined) and port.encode() in cmd:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 total += (int(fields[11]) + int(fields[12])) / tick
         except OSError:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -472,10 +473,14 @@ def _warm_up() -> None:
         if not path.is_file():
             return
         key = (str(path.resolve()), path.stat().st_mtime_ns)
+        t0 = time.perf_counter()
         profile_yaml = load_profile(settings.SETTINGS["profile"][0]).to_yaml()
         opts = TimeOptions()
         _run(*key, profile_yaml, opts, True, 500, True)          # the risk map's and profiles' scores
         _municipal(*key, profile_yaml, opts)                     # the municipal layer and place pages
+        state_geojson()                                          # the first map's outlines
+        # the server's console (and the launcher's test) can tell the warm-up happened
+        print(f"default results ready in {time.perf_counter() - t0:.1f} s", flush=True)
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation: a failure only costs time
         logging.getLogger(__name__).warning("warm-up skipped: %s", exc)
 

@@ -57,7 +57,8 @@ def fresh_streamlit_caches():
 
 @pytest.fixture(scope="session")
 def streamlit_server(built_db, tmp_path_factory):
-    """Base URL of ``streamlit run dashboard/app.py`` serving ``built_db`` on a free port."""
+    """Base URL of the dashboard (``python -m dashboard.serve``, as ``make run``) serving ``built_db``
+    on a free port."""
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with browser_support.streamlit_server(built_db, log) as url:
         yield url

@@ -66,7 +66,8 @@ def is_local(url: str) -> bool:
 
 @contextlib.contextmanager
 def streamlit_server(db_path: Path, log_path: Path, *, port: int | None = None) -> Iterator[str]:
-    """Run ``streamlit run dashboard/app.py`` on ``db_path``; yield its base URL once healthy.
+    """Run the dashboard as ``make run`` does (``python -m dashboard.serve``, i.e. ``streamlit run
+    dashboard/app.py`` warmed) on ``db_path``; yield its base URL once healthy.
 
     The server's output goes to ``log_path``; it is quoted in the error if the server dies
     or never answers ``/_stcore/health``. The process group is stopped on exit.
@@ -74,7 +75,7 @@ def streamlit_server(db_path: Path, log_path: Path, *, port: int | None = None) 
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        sys.executable, "-m", "dashboard.serve",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.serverAddress", "127.0.0.1", "--browser.serverPort", str(port),
         "--browser.gatherUsageStats", "false",

@@ -1,0 +1,81 @@
+"""``python -m dashboard.serve [streamlit options]``: serve the dashboard, warmed from the start.
+
+``make run`` and ``make serve-team`` start the server this way rather than with ``streamlit run``.
+It is ``streamlit run dashboard/app.py`` plus two things a plain start leaves to the first visitor:
+
+1. Before the server listens, it imports what every session needs (pandas, DuckDB, plotly,
+   scikit-learn and our own modules: about 1.6 s on a 2-core machine). Until now the first
+   visitor of a just-started server paid that inside their first page.
+2. As soon as the server runs, a background thread computes the default view's results (the
+   same cache entries the first page asks for: ``dashboard.data.warm_up_in_background``).
+   It never blocks a request: a visitor who comes first computes, or waits for, the same
+   entries.
+
+Options are Streamlit's own (``--server.port 8501 --server.address 127.0.0.1`` ...), passed through.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
+READY_TIMEOUT_S = 120.0
+
+
+def preload() -> float:
+    """Import the modules every session uses; returns the seconds it took.
+
+    Streamlit's data cache warns "No runtime found" when a cached function is defined before the
+    server exists; that is expected here (nothing is *called* before the server runs, so every
+    cache entry lands in the server's own cache), and the warning is silenced for the imports."""
+    t0 = time.perf_counter()
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import streamlit.runtime.caching.cache_data_api  # noqa: F401  (its logger exists, with Streamlit's level)
+
+    quiet = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        import dashboard.data  # noqa: F401  (pandas, duckdb, numpy, yaml, scikit-learn, scoring.*)
+        import dashboard.figures.maps  # noqa: F401  (plotly)
+        import dashboard.sidebar  # noqa: F401
+    finally:
+        quiet.setLevel(level)
+    return time.perf_counter() - t0
+
+
+def warm_when_running(timeout_s: float = READY_TIMEOUT_S) -> bool:
+    """Wait (in the calling thread) until Streamlit's runtime exists, then start the warm-up.
+    Returns False if the runtime never came up."""
+    from streamlit import runtime
+
+    deadline = time.monotonic() + timeout_s
+    while not runtime.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    from dashboard import data
+
+    data.warm_up_in_background()
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    seconds = preload()
+    print(f"modules loaded in {seconds:.1f} s; the default results are computed in the background", flush=True)
+    threading.Thread(target=warm_when_running, name="risk-warm-when-running", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(APP), *args]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
