@@ -445,6 +445,7 @@ def peers(res: Result) -> pd.DataFrame:
     return _peers(key, P, tuple(t["region_id"]))
 
 
+
 # -- warming a new server ----------------------------------------------------------------------
 
 _WARM = {"started": False}
@@ -476,9 +477,15 @@ def _warm_up() -> None:
         t0 = time.perf_counter()
         profile_yaml = load_profile(settings.SETTINGS["profile"][0]).to_yaml()
         opts = TimeOptions()
-        _run(*key, profile_yaml, opts, True, 500, True)          # the risk map's and profiles' scores
-        _municipal(*key, profile_yaml, opts)                     # the municipal layer and place pages
+        res = _run(*key, profile_yaml, opts, True, 500, True)    # the risk map's and profiles' scores
         state_geojson()                                          # the first map's outlines
+        _municipal(*key, profile_yaml, opts)                     # the municipal layer and place pages
+        _history(*key, profile_yaml, opts, 8)                    # state, corridor pages and briefs
+        peers(res)                                               # the state pages' peer groups
+        from scoring.index import stretches as stretch_index
+
+        if stretch_index.has_stretches(_store(key[0])):
+            _stretches(*key, profile_yaml, opts)                 # the Corridors page
         # the server's console (and the launcher's test) can tell the warm-up happened
         print(f"default results ready in {time.perf_counter() - t0:.1f} s", flush=True)
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation: a failure only costs time

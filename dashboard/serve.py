@@ -16,6 +16,7 @@ Options are Streamlit's own (``--server.port 8501 --server.address 127.0.0.1`` .
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import threading
@@ -25,6 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
 READY_TIMEOUT_S = 120.0
+# What the pages import (pandas, DuckDB, numpy, plotly, scikit-learn, Babel, our own modules): the
+# pages themselves are scripts Streamlit runs per visit, their imports are loaded once per process.
+PRELOAD = ("dashboard.data", "dashboard.sidebar", "dashboard.settings", "dashboard.wording", "dashboard.exports",
+           "dashboard.brief_buttons", "dashboard.article_tab", "dashboard.text", "dashboard.figures.maps",
+           "dashboard.figures.charts", "dashboard.figures.brief", "scoring.index.stretches", "scoring.index.methods",
+           "scoring.load.ingest")
 
 
 def preload() -> float:
@@ -42,9 +49,8 @@ def preload() -> float:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        import dashboard.data  # noqa: F401  (pandas, duckdb, numpy, yaml, scikit-learn, scoring.*)
-        import dashboard.figures.maps  # noqa: F401  (plotly)
-        import dashboard.sidebar  # noqa: F401
+        for name in PRELOAD:
+            importlib.import_module(name)
     finally:
         quiet.setLevel(level)
     return time.perf_counter() - t0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import importlib.util
 import math
 import re
 import unicodedata
@@ -713,9 +714,9 @@ def pdf_available() -> str | None:
     """None when a PDF can be printed; else the reason, in words."""
     if not Path(CHROMIUM).exists():
         return "PDF needs Chromium, which is not installed here; download the HTML brief and print it from a browser."
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    # find_spec, not import: the check runs on every page with a brief, and importing Playwright
+    # costs about half a second (it is imported when a PDF is actually printed)
+    if importlib.util.find_spec("playwright") is None:
         return "PDF needs the playwright package, which is not installed here; download the HTML brief instead."
     return None
 
