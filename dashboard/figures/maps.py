@@ -365,8 +365,8 @@ def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int]
             # invisible markers: a line alone is not selectable, a marker is (the click opens the corridor)
             marker={"size": 7, "color": "rgba(0,0,0,0)"}, selected={"marker": {"opacity": 0}},
             unselected={"marker": {"opacity": 0}},
-            showlegend=legend and group not in shown, text=[hover] * len(lon),
-            hovertemplate="%{text}<extra></extra>", customdata=[cid_s] * len(lon),
+            showlegend=legend and group not in shown, **_constant_hover(hover, len(lon)),
+            customdata=[cid_s] * len(lon),
             meta={"corridor_id": cid_s},
         ))
         shown.add(group)
@@ -442,10 +442,21 @@ def _centroid(ring) -> tuple[float, float]:
     return cx / (6 * a), cy / (6 * a)
 
 
+def _constant_hover(hover: str, n: int) -> dict:
+    """The same hover label on every point of a line: once in the trace's template, not n times
+    in its ``text`` (a corridor of 273 points carried 36 KB of repeated labels to the browser on
+    every rerun). A label containing "%{" (a template placeholder) stays per-point text."""
+    if "%{" in hover:
+        return {"text": [hover] * n, "hovertemplate": "%{text}<extra></extra>"}
+    return {"hovertemplate": hover + "<extra></extra>"}
+
+
 @functools.lru_cache(maxsize=256)
 def _densified(lon: tuple, lat: tuple) -> tuple[list[float], list[float]]:
-    """:func:`densify` at the corridor step, memoised (the same 15 lines on every rerun)."""
-    return densify(lon, lat, CORRIDOR_STEP_DEG)
+    """:func:`densify` at the corridor step, memoised (the same 15 lines on every rerun); rounded
+    to 4 decimals (about 10 m: the line drawn is the same, the figure sent is half the size)."""
+    x, y = densify(lon, lat, CORRIDOR_STEP_DEG)
+    return [round(v, 4) for v in x], [round(v, 4) for v in y]
 
 
 def densify(lon: Sequence[float], lat: Sequence[float], step: float) -> tuple[list[float], list[float]]:

@@ -177,7 +177,7 @@ class TestCorridors:
         lats = list(road_a.lat)
         assert lats[0] == 19.0 and lats[-1] == 21.0 and 20.0 in lats
         assert lats == sorted(lats)  # seq order: 19 -> 20 -> 21, whatever the row order
-        assert set(road_a.text) == {"Road A"}
+        assert road_a.hovertemplate == "Road A<extra></extra>" and road_a.text is None   # once, not per point
 
     def test_corridor_traces_one_legend_entry_per_kind(self, waypoints):
         traces = charts.corridor_traces(waypoints)
@@ -198,7 +198,12 @@ class TestCorridors:
         assert lines["a"].line.color == charts.LEVEL_COLORS[5]
         assert lines["b"].line.color == charts.LEVEL_COLORS[1]
         assert lines["c"].line.color == charts.NO_DATA_COLOR  # no level given
-        assert "Risk level: Extreme" in lines["a"].text[0]
+        assert "Risk level: Extreme" in lines["a"].hovertemplate
+
+    def test_corridor_hover_with_a_template_placeholder_stays_literal_text(self, waypoints):
+        wp = waypoints.assign(corridor=waypoints["corridor"].where(waypoints["corridor_id"] != "a", "A %{lat} road"))
+        line = [t for t in charts.corridor_traces(wp) if t.meta["corridor_id"] == "a"][0]
+        assert line.hovertemplate == "%{text}<extra></extra>" and set(line.text) == {"A %{lat} road"}
 
     def test_corridor_traces_by_level_draw_casings_underneath(self, waypoints):
         traces = charts.corridor_traces(waypoints, levels={"a": 2})
