@@ -6,7 +6,11 @@ It is ``streamlit run dashboard/app.py`` plus two things a plain start leaves to
 1. Before the server listens, it imports what every session needs (pandas, DuckDB, plotly,
    scikit-learn and our own modules: about 1.6 s on a 2-core machine). Until now the first
    visitor of a just-started server paid that inside their first page.
-2. As soon as the server runs, a background thread computes the default view's results (the
+2. It publishes the map outlines as static files (``dashboard/static/geo/``, served at
+   ``/app/static/geo/``): the maps then name them by URL, and the browser fetches each once per
+   page instead of receiving them inside every figure of every rerun (see
+   :func:`dashboard.data.geojson_url`).
+3. As soon as the server runs, a background thread computes the default view's results (the
    same cache entries the first page asks for: ``dashboard.data.warm_up_in_background``).
    It never blocks a request: a visitor who comes first computes, or waits for, the same
    entries.
@@ -56,6 +60,28 @@ def preload() -> float:
     return time.perf_counter() - t0
 
 
+def publish_outlines() -> list[Path]:
+    """Copy the outlines the maps draw (data/geo) into the app's static folder, where a copy is
+    missing or differs; returns the files written. Never raises: without them the maps carry
+    the outlines inline, as before."""
+    from dashboard import data
+
+    written = []
+    for name in data.STATIC_GEO:
+        src, dst = data.GEO_DIR / name, data.STATIC_GEO_DIR / name
+        try:
+            body = src.read_bytes()
+            if not dst.is_file() or dst.read_bytes() != body:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                tmp = dst.with_suffix(".tmp")
+                tmp.write_bytes(body)
+                tmp.replace(dst)
+                written.append(dst)
+        except OSError as exc:
+            print(f"the map outlines stay inline ({name}: {exc})", flush=True)
+    return written
+
+
 def warm_when_running(timeout_s: float = READY_TIMEOUT_S) -> bool:
     """Wait (in the calling thread) until Streamlit's runtime exists, then start the warm-up.
     Returns False if the runtime never came up."""
@@ -75,6 +101,7 @@ def warm_when_running(timeout_s: float = READY_TIMEOUT_S) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     seconds = preload()
+    publish_outlines()
     print(f"modules loaded in {seconds:.1f} s; the default results are computed in the background", flush=True)
     threading.Thread(target=warm_when_running, name="risk-warm-when-running", daemon=True).start()
     from streamlit.web import cli

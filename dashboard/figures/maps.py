@@ -134,6 +134,7 @@ def state_map(
     colorscale: str = "YlOrRd",
     height: int = 520,
     labels: Mapping[str, str] | None = None,
+    geojson_url: str | None = None,
 ) -> go.Figure:
     """Choropleth of Mexico's states coloured by ``df[color_col]``, corridors on top.
 
@@ -162,6 +163,10 @@ def state_map(
         INEGI code of a state to outline.
     labels : mapping of code to short text, optional
         Labels (state abbreviations) drawn at the centre of each shape large enough to hold one.
+    geojson_url : str, optional
+        Where the browser can fetch the same ``geojson`` (a static file): the figure then names
+        the outlines by URL instead of carrying them (``geojson`` still gives the codes, the
+        bounds and the label positions).
 
     Returns
     -------
@@ -182,7 +187,7 @@ def state_map(
         scale = "continuous" if pd.api.types.is_numeric_dtype(df[color_col]) else "category"
 
     fig = go.Figure()
-    common = dict(geojson=geojson, featureidkey="id", hoverinfo="text", unselected={"marker": {"opacity": 1}})
+    common = dict(geojson=geojson_url or geojson, featureidkey="id", hoverinfo="text", unselected={"marker": {"opacity": 1}})
     lines = {color_col: label, **{c: lab for c, lab in hover.items() if c != color_col}}
 
     if scale == "continuous":
@@ -399,17 +404,9 @@ def label_traces(geojson: Mapping, labels: Mapping[str, str], levels: Mapping[st
     black on the light levels, white on the dark ones. Two text traces, no hover."""
     levels = levels or {}
     pts: dict[str, list] = {"#111": [], "#fff": []}
-    for f in geojson["features"]:
-        code = str(f["id"])
+    for code, (cx, cy) in _label_positions(geojson).items():
         if code not in labels:
             continue
-        ring = _largest_ring(f["geometry"])
-        if not ring:
-            continue
-        xs, ys = [p[0] for p in ring], [p[1] for p in ring]
-        if max(xs) - min(xs) < LABEL_MIN_DEG[0] or max(ys) - min(ys) < LABEL_MIN_DEG[1]:
-            continue
-        cx, cy = _centroid(ring)
         colour = "#fff" if _as_level(levels.get(code)) >= 4 else "#111"
         pts[colour].append((cx, cy, labels[code]))
     out = []
@@ -418,6 +415,31 @@ def label_traces(geojson: Mapping, labels: Mapping[str, str], levels: Mapping[st
             out.append(go.Scattergeo(lon=[p[0] for p in items], lat=[p[1] for p in items],
                                      text=[p[2] for p in items], mode="text", hoverinfo="skip", showlegend=False,
                                      textfont={"size": 10, "color": colour}, name="labels"))
+    return out
+
+
+_LABEL_POSITIONS: dict[int, tuple[Mapping, dict]] = {}
+
+
+def _label_positions(geojson: Mapping) -> dict[str, tuple[float, float]]:
+    """Code -> label position (its largest ring's centroid) of every shape big enough to hold a
+    label. Memoised per GeoJSON object (the pages share one, read-only): it was a fifth of
+    building the map on every rerun. The object is kept with its entry, so its id is not reused."""
+    hit = _LABEL_POSITIONS.get(id(geojson))
+    if hit is not None and hit[0] is geojson:
+        return hit[1]
+    out = {}
+    for f in geojson["features"]:
+        ring = _largest_ring(f["geometry"])
+        if not ring:
+            continue
+        xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+        if max(xs) - min(xs) < LABEL_MIN_DEG[0] or max(ys) - min(ys) < LABEL_MIN_DEG[1]:
+            continue
+        out[str(f["id"])] = _centroid(ring)
+    if len(_LABEL_POSITIONS) > 16:
+        _LABEL_POSITIONS.clear()
+    _LABEL_POSITIONS[id(geojson)] = (geojson, out)
     return out
 
 

@@ -25,7 +25,8 @@ st.caption(_("Events within {km} km of each corridor's line, plus the official f
 states_lv = t[t["region_type"] == "state"].rename(columns={"region_id": "state_code"})
 abbr = data.states().set_index("state_code")["abbr"].to_dict()
 fig = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label=_("State level"), name_col="name",
-                     corridors=data.corridor_paths(), corridor_levels=levels, labels=abbr)
+                     corridors=data.corridor_paths(), corridor_levels=levels, labels=abbr,
+                     geojson_url=data.geojson_url("mx_states.geojson"))
 st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map", on_select="rerun",
                 selection_mode="points")
 hit = maps.clicked_corridor(st.session_state.get("cor_map"))
@@ -92,7 +93,7 @@ if stretch_t is not None:
     smap = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label=_("State level"),
                           name_col="name", corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
                           corridor_levels={f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}, height=420,
-                          labels=abbr)
+                          labels=abbr, geojson_url=data.geojson_url("mx_states.geojson"))
     st.plotly_chart(smap, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_stretch_map")
     st.dataframe(pd.DataFrame({_("From"): [wording.stretch_end(x) for x in mine["from_name"]],
                                _("To"): [wording.stretch_end(x) for x in mine["to_name"]],

@@ -80,10 +80,12 @@ with map_col:
                              iv=[wording.interval(a, b) for a, b in zip(ms.table["ci_low"], ms.table["ci_high"])])
         fig = maps.state_map(data.municipal_geojson(None), mt, "level", scale="level", label=_("Risk level"),
                              code_col="cvegeo", name_col="name",
+                             geojson_url=data.geojson_url("mx_municipalities_national.geojson"),
                              hover={"sc": _("Score"), "iv": _("90% interval")}, **corridor_args)
     else:
         fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label=_("Risk level"),
-                             name_col="name", hover=hover, labels=abbr.to_dict(), height=460, **corridor_args)
+                             name_col="name", hover=hover, labels=abbr.to_dict(), height=460,
+                             geojson_url=data.geojson_url("mx_states.geojson"), **corridor_args)
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
                     key="map", width="stretch")
     with st.expander(_("What the levels mean")):

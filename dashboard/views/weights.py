@@ -105,7 +105,8 @@ with left:
     sn = sn.assign(sc=[wording.num(v) for v in sn["score"]], rk=[wording.rank(v) for v in sn["rank"]])
     fig = maps.state_map(data.state_geojson(), sn, "level", scale="level", label=_("Risk level"), name_col="name",
                          hover={"sc": _("Score"), "rk": _("Rank of 32")},
-                         labels=data.states().set_index("state_code")["abbr"].to_dict())
+                         labels=data.states().set_index("state_code")["abbr"].to_dict(),
+                         geojson_url=data.geojson_url("mx_states.geojson"))
     st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="w_map")
 with right:
     st.dataframe(pd.DataFrame({"#": moves["rank"].round().astype("Int64"),
