@@ -65,17 +65,18 @@ def is_local(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(db_path: Path, log_path: Path, *, port: int | None = None) -> Iterator[str]:
+def streamlit_server(db_path: Path, log_path: Path, *, port: int | None = None, plain: bool = False) -> Iterator[str]:
     """Run the dashboard as ``make run`` does (``python -m dashboard.serve``, i.e. ``streamlit run
     dashboard/app.py`` warmed) on ``db_path``; yield its base URL once healthy.
 
-    The server's output goes to ``log_path``; it is quoted in the error if the server dies
+    ``plain=True`` starts a bare ``streamlit run dashboard/app.py`` instead (no preloading, no
+    warm-up, outlines inline): the benchmarks' naive baseline. The server's output goes to ``log_path``; it is quoted in the error if the server dies
     or never answers ``/_stcore/health``. The process group is stopped on exit.
     """
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [
-        sys.executable, "-m", "dashboard.serve",
+        sys.executable, "-m", *(("streamlit", "run", "dashboard/app.py") if plain else ("dashboard.serve",)),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.serverAddress", "127.0.0.1", "--browser.serverPort", str(port),
         "--browser.gatherUsageStats", "false",
