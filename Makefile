@@ -6,7 +6,7 @@ PORT    ?= 8501
 RISK_DB ?= data/risk.duckdb
 export RISK_DB
 
-.PHONY: run serve-team test lint setup setup-dev db rebuild derive bench clean
+.PHONY: run serve-team test lint setup setup-dev db prepare rebuild derive bench clean
 
 # The address, upload limit and telemetry are given on the command line as well as in
 # .streamlit/config.toml: Streamlit reads that file only from the directory it starts in.
@@ -17,13 +17,13 @@ SERVE := $(BIN)/python -m dashboard.serve --server.port $(PORT) --server.maxUplo
          --server.headless true --browser.gatherUsageStats false
 
 # This machine only (127.0.0.1).
-run: setup db
+run: setup prepare
 	@echo "Risk dashboard: http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(SERVE) --server.address 127.0.0.1
 
 # Every interface, for a team: set RISK_ANALYST_KEY (or analyst_key in .streamlit/secrets.toml)
 # so that importing and removing batches needs the key (see README, "Serving to a team").
-serve-team: setup db
+serve-team: setup prepare
 	@test -n "$$RISK_ANALYST_KEY" || test -f .streamlit/secrets.toml || \
 		echo "warning: no RISK_ANALYST_KEY or .streamlit/secrets.toml: anyone who reaches the server can import and remove batches"
 	@echo "Risk dashboard for the team: http://$$(hostname):$(PORT)  (Ctrl-C to stop)"
@@ -55,6 +55,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 # Build the database when it is missing (`make rebuild` forces it).
 db: setup
 	@test -f $(RISK_DB) || $(BIN)/python -m scoring build --db $(RISK_DB)
+
+# The default view's results, computed once per database and code version and saved beside the
+# database (dashboard/saved.py), so that a just-started server has them at once.
+prepare: db
+	@$(BIN)/python -m dashboard.serve --prepare
 
 rebuild: setup
 	$(BIN)/python -m scoring build --db $(RISK_DB)

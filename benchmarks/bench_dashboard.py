@@ -17,7 +17,9 @@ visitor sees first, and what the server warms). On each database:
     run`` starts it (``python -m dashboard.serve``: modules preloaded, default results computed
     in the background, outlines as static files), ``page.goto`` and wait for the 32
     ``.choroplethlocation`` paths; "cold" is the first session of a fresh server (empty caches)
-    in a new browser context, right after the server answers its health check; "new visitor"
+    in a new browser context, right after the server answers its health check, the default
+    results saved beside the database first (``dashboard.serve --prepare``, as ``make run``
+    does; the same without them is shown too); "new visitor"
     the median of three later sessions, each in a new context (empty HTTP cache: the 5 MB of
     Streamlit and plotly.js bundles load and compile again); "returning visitor" the median
     of three reloads in one context whose HTTP cache is filled (each reload is a new session).
@@ -38,6 +40,7 @@ import logging
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +50,7 @@ import duckdb
 import numpy as np
 
 from benchmarks.bench_scoring import SEED, add_synthetic_events
+from dashboard import saved
 from scoring.load import build as build_mod
 from scoring.load import proximity
 
@@ -209,6 +213,13 @@ def time_map_loads(db: Path, log: Path, as_of: str | None) -> dict:
             with bs.streamlit_server(db, log.with_suffix(".plain.log"), plain=True) as url:
                 out["cold_plain"] = new_visitor(browser, url)
                 out["warm_plain"] = [new_visitor(browser, url) for _ in range(WARM_LOADS)]
+            # the launcher with nothing saved: the default results are computed at start
+            saved.file_for(db).unlink(missing_ok=True)
+            with bs.streamlit_server(db, log.with_suffix(".unprepared.log")) as url:
+                out["cold_unprepared"] = new_visitor(browser, url)
+            # as `make run` starts it: the default results saved beside the database first
+            subprocess.run([sys.executable, "-m", "dashboard.serve", "--prepare"], cwd=ROOT, check=True,
+                           env={**os.environ, "RISK_DB": str(db)}, stdout=subprocess.DEVNULL)
             with bs.streamlit_server(db, log) as url:
                 out["cold"] = new_visitor(browser, url)
                 out["warm"] = [new_visitor(browser, url) for _ in range(WARM_LOADS)]
@@ -258,6 +269,8 @@ def main() -> int:
                 else:
                     rows.append((f"(b) map drawn, {label}, cold (fresh server, first visitor)", m["cold"],
                                  m["cold_plain"], "< 3 s"))
+                    rows.append(("    the same, nothing saved beside the database (computed at start)",
+                                 m["cold_unprepared"], m["cold_plain"], ""))
                     rows.append((f"    map drawn, {label}, warm server, new visitor (median of {len(m['warm'])})",
                                  statistics.median(m["warm"]), statistics.median(m["warm_plain"]), "< 2 s"))
                     rows.append((f"    map drawn, {label}, warm server, returning visitor (median of "

@@ -31,7 +31,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard import settings
+from dashboard import saved, settings
 from dashboard.i18n import _
 from scoring import paths
 from scoring.db.store import Store
@@ -110,6 +110,17 @@ BUILD_HINT = "Build it with `make run` (which builds it when missing) or `python
 
 # The model's stage-1 cache is shared by every session of this process.
 _LOCK = threading.Lock()
+
+# The default view's results read from the file beside the database (:mod:`dashboard.saved`) by
+# the warm-up: {"key": (path, mtime_ns), "items": {(name, *args): result}}. The cached functions
+# below return an item from here instead of computing it, for that database version only.
+_SAVED: dict = {"key": None, "items": {}}
+
+
+def _saved(name: str, path: str, mtime: int, *args):
+    if _SAVED["key"] != (path, mtime):
+        return None
+    return _SAVED["items"].get((name, *args))
 
 
 # -- the database -----------------------------------------------------------------------------
@@ -405,6 +416,9 @@ def _profile(profile_yaml: str) -> Profile:
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _run(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, uncertainty: bool, mc_draws: int,
          explain: bool = True) -> Result:
+    hit = _saved("run", path, mtime, profile_yaml, opts, uncertainty, mc_draws, explain)
+    if hit is not None:
+        return hit
     with _LOCK:
         return _model(path, mtime).run(_profile(profile_yaml), opts, uncertainty=uncertainty, mc_draws=mc_draws,
                                        boot_draws=100, explain=explain)
@@ -443,6 +457,9 @@ def _freshness(path: str, mtime: int) -> list[report.Freshness]:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _history(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, quarters: int) -> pd.DataFrame:
+    hit = _saved("history", path, mtime, profile_yaml, opts, quarters)
+    if hit is not None:
+        return hit
     with _LOCK:
         return report.score_history(_model(path, mtime), _profile(profile_yaml), opts, quarters)
 
@@ -504,35 +521,57 @@ def warm_up_in_background() -> None:
 def _warm_up() -> None:
     import logging
 
-    from scoring.index.weights import load_profile
-
     try:
-        path = db_file()
-        if not path.is_file():
-            return
-        key = (str(path.resolve()), path.stat().st_mtime_ns)
-        t0 = time.perf_counter()
-        profile_yaml = load_profile(settings.SETTINGS["profile"][0]).to_yaml()
-        opts = TimeOptions()
-        res = _run(*key, profile_yaml, opts, True, 500, True)    # the risk map's and profiles' scores
-        state_geojson()                                          # the first map's outlines
-        _municipal(*key, profile_yaml, opts)                     # the municipal layer and place pages
-        _history(*key, profile_yaml, opts, 8)                    # state, corridor pages and briefs
-        peers(res)                                               # the state pages' peer groups
-        from scoring.index import stretches as stretch_index
-
-        if stretch_index.has_stretches(_store(key[0])):
-            _stretches(*key, profile_yaml, opts)                 # the Corridors page
-        # the server's console (and the launcher's test) can tell the warm-up happened
-        print(f"default results ready in {time.perf_counter() - t0:.1f} s", flush=True)
+        ready = prepare()
+        if ready is not None:
+            # the server's console (and the launcher's test) can tell the warm-up happened
+            print(f"default results ready in {ready[0]:.1f} s ({ready[1]})", flush=True)
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation: a failure only costs time
         logging.getLogger(__name__).warning("warm-up skipped: %s", exc)
+
+
+def prepare() -> tuple[float, str] | None:
+    """The default view's results (the analyst profile, the default time options: exactly the
+    cache keys the first page asks for) in this process's caches: read from the file beside the
+    database when it matches (:mod:`dashboard.saved`), else computed and the file written.
+    Returns (seconds, "read" or "computed"), or None without a database."""
+    from scoring.index.weights import load_profile
+
+    path = db_file()
+    if not path.is_file():
+        return None
+    t0 = time.perf_counter()
+    stamp = saved.stamp(path)
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    items = saved.load(path)
+    _SAVED.update(key=key, items=items)
+    profile_yaml = load_profile(settings.SETTINGS["profile"][0]).to_yaml()
+    opts = TimeOptions()
+    run_key = ("run", profile_yaml, opts, True, 500, True)
+    res = _run(*key, *run_key[1:])                                # the risk map's and profiles' scores
+    state_geojson()                                               # the first map's outlines
+    out = {run_key: res}
+    ms = _municipal(*key, profile_yaml, opts)                     # the municipal layer and place pages
+    out[("municipal", profile_yaml, opts)] = ms
+    out[("history", profile_yaml, opts, 8)] = _history(*key, profile_yaml, opts, 8)   # state pages, briefs
+    peers(res)                                                    # the state pages' peer groups
+    from scoring.index import stretches as stretch_index
+
+    if ms is not None and stretch_index.has_stretches(_store(key[0])):
+        out[("stretches", profile_yaml, opts)] = _stretches(*key, profile_yaml, opts)   # the Corridors page
+    if items.keys() >= out.keys():
+        return time.perf_counter() - t0, "read"
+    saved.save(path, out, stamp)
+    return time.perf_counter() - t0, "computed"
 
 
 # -- municipalities ----------------------------------------------------------------------------
 
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _municipal(path: str, mtime: int, profile_yaml: str, opts: TimeOptions):
+    hit = _saved("municipal", path, mtime, profile_yaml, opts)
+    if hit is not None:
+        return hit
     with _LOCK:
         return _model(path, mtime).municipalities(_profile(profile_yaml), opts)
 
@@ -597,6 +636,9 @@ def stretch_scores(profile: Profile | None = None, opts: TimeOptions | None = No
 def _stretches(path: str, mtime: int, profile_yaml: str, opts: TimeOptions):
     from scoring.index import stretches as stretch_index
 
+    hit = _saved("stretches", path, mtime, profile_yaml, opts)
+    if hit is not None:
+        return hit
     prof = _profile(profile_yaml)
     ms = _municipal(path, mtime, profile_yaml, opts)
     st_ = stretch_index.score_stretches(_store(path), ms.table, prof.thresholds)

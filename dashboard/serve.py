@@ -13,7 +13,13 @@ It is ``streamlit run dashboard/app.py`` plus two things a plain start leaves to
 3. As soon as the server runs, a background thread computes the default view's results (the
    same cache entries the first page asks for: ``dashboard.data.warm_up_in_background``).
    It never blocks a request: a visitor who comes first computes, or waits for, the same
-   entries.
+   entries. When ``--prepare`` (below) has saved them beside the database, the warm-up reads
+   them in milliseconds instead.
+
+``python -m dashboard.serve --prepare`` computes the default results and saves them beside the
+database (:mod:`dashboard.saved`), then exits; ``make run`` runs it after the build, so a
+just-started server has them from its first second. It does nothing when the saved file already
+matches the database and the code.
 
 Options are Streamlit's own (``--server.port 8501 --server.address 127.0.0.1`` ...), passed through.
 """
@@ -98,8 +104,38 @@ def warm_when_running(timeout_s: float = READY_TIMEOUT_S) -> bool:
     return True
 
 
+def prepare() -> int:
+    """``--prepare``: the default results computed (or found current) and saved; exit code."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from dashboard import saved
+    from scoring import paths
+
+    db = paths.db_path()
+    if saved.is_current(db):
+        print(f"default results up to date ({saved.file_for(db)})", flush=True)
+        return 0
+    seconds = preload()
+    from dashboard import data
+
+    quiet = logging.getLogger("streamlit")
+    quiet.setLevel(logging.ERROR)  # "No runtime found": expected, this process serves nothing
+    try:
+        ready = data.prepare()
+    except Exception as exc:  # noqa: BLE001 - the server computes them itself if this fails
+        print(f"default results not saved ({type(exc).__name__}: {exc}); the server will compute them", flush=True)
+        return 0
+    if ready is None:
+        print(f"no database at {data.db_file()}: nothing to prepare", flush=True)
+        return 0
+    print(f"default results computed and saved in {seconds + ready[0]:.1f} s ({saved.file_for(db)})", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--prepare"]:
+        return prepare()
     seconds = preload()
     publish_outlines()
     print(f"modules loaded in {seconds:.1f} s; the default results are computed in the background", flush=True)
