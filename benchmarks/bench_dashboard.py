@@ -71,9 +71,15 @@ PAGES = ("", "state?state=25", "place?place=25006", "compare", "corridors", "cha
 def with_as_of(path: str, as_of: str | None) -> str:
     return path if not as_of else f"{path}{'&' if '?' in path else '?'}as_of={as_of}"
 # The script has finished and every plotly chart on the page has drawn its SVG.
+# Settled: the script has ended, no element is still a loading skeleton (Streamlit shows one while
+# a chart's code is fetched: plotly.js is loaded only when the first chart comes), every visible
+# plotly chart has drawn its SVG and every visible data grid its canvas (those in closed
+# expanders and other tabs draw when opened).
 SETTLED_JS = """() => { const a = document.querySelector('.stApp');
   if (!a || a.getAttribute('data-test-script-state') !== 'notRunning' || !document.querySelector('h1')) return false;
-  for (const p of document.querySelectorAll('.js-plotly-plot')) { if (!p.querySelector('.main-svg')) return false; }
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  for (const p of document.querySelectorAll('[data-testid="stPlotlyChart"]')) { if (p.checkVisibility() && !p.querySelector('.main-svg')) return false; }
+  for (const d of document.querySelectorAll('[data-testid="stDataFrame"]')) { if (d.checkVisibility() && !d.querySelector('canvas')) return false; }
   return true; }"""
 
 
