@@ -276,6 +276,9 @@ def trend(state_code: str, months: int = 60) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _trend(path, mtime, state_code, months):
+    hit = _saved("trend", path, mtime, state_code, months)
+    if hit is not None:
+        return hit
     return report.trend(_store(path), state_code, months)
 
 
@@ -287,7 +290,17 @@ def spikes(as_of: dt.date, state_code: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _spikes(path, mtime, as_of, state_code):
-    return report.spikes(_store(path), as_of, state_code)
+    every = _all_spikes(path, mtime, as_of)
+    return every[every["state_code"] == state_code].reset_index(drop=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _all_spikes(path, mtime, as_of) -> pd.DataFrame:
+    """Every state's spikes at once (one query; a state's own is the same rows, 6x dearer)."""
+    hit = _saved("spikes", path, mtime, as_of)
+    if hit is not None:
+        return hit
+    return report.spikes(_store(path), as_of)
 
 
 def coverage_matrix(dataset: str, start_year: int = 2015) -> pd.DataFrame:
@@ -312,12 +325,15 @@ def batches() -> pd.DataFrame:
 def death_certificate_line(state_code: str) -> str | None:
     """How much of the death-certificate homicide count the police files cover, in words."""
     path, mtime = _db_key()
-    return _guarded(lambda: _dc_line(path, mtime, state_code), path)
+    return _guarded(lambda: _dc_lines(path, mtime).get(state_code), path)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _dc_line(path: str, mtime: int, state_code: str) -> str | None:
-    return report.death_certificate_line(_store(path), state_code)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _dc_lines(path: str, mtime: int) -> dict[str, str]:
+    hit = _saved("dc_lines", path, mtime)
+    if hit is not None:
+        return hit
+    return report.death_certificate_lines(_store(path))
 
 
 def death_certificate_table() -> pd.DataFrame:
@@ -474,6 +490,9 @@ def score_history(region_id: str | None = None, quarters: int = 8) -> pd.DataFra
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _mc(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, draws: int):
+    hit = _saved("mc", path, mtime, profile_yaml, opts, draws)
+    if hit is not None:
+        return hit
     with _LOCK:
         model = _model(path, mtime)
         prep = model.prepared(opts if opts.as_of else dataclasses.replace(opts, as_of=model.default_as_of()))
@@ -559,6 +578,16 @@ def prepare() -> tuple[float, str] | None:
 
     if ms is not None and stretch_index.has_stretches(_store(key[0])):
         out[("stretches", profile_yaml, opts)] = _stretches(*key, profile_yaml, opts)   # the Corridors page
+    live_key = ("run", profile_yaml, opts, False, 500, False)
+    out[live_key] = _run(*key, *live_key[1:])                     # Weights & methods, What changed
+    out[("mc", profile_yaml, opts, 500)] = _mc(*key, profile_yaml, opts, 500)        # rank ranges
+    as_of = res.options.as_of
+    since = month_ends(as_of)[DEFAULT_SINCE]
+    out[("changes", profile_yaml, opts, since)] = _changes(*key, profile_yaml, opts, since)
+    out[("spikes", as_of)] = _all_spikes(*key, as_of)            # state pages, briefs
+    out[("dc_lines",)] = _dc_lines(*key)
+    for code in _query(*key, "states")["state_code"]:                 # every state page's trend chart
+        out[("trend", code, 60)] = _trend(*key, code, 60)
     if items.keys() >= out.keys():
         return time.perf_counter() - t0, "read"
     saved.save(path, out, stamp)
@@ -718,8 +747,23 @@ def import_article(payload: bytes, sources: dict, say=lambda m: None):
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _changes(path: str, mtime: int, profile_yaml: str, opts: TimeOptions, since: dt.date):
+    hit = _saved("changes", path, mtime, profile_yaml, opts, since)
+    if hit is not None:
+        return hit
     with _LOCK:
         return changes_index.changes(_model(path, mtime), _profile(profile_yaml), opts, since)
+
+
+def month_ends(as_of: dt.date, n: int = 24) -> list[dt.date]:
+    """The ends of the ``n`` months before ``as_of``'s month, newest first (What changed's choices)."""
+    ends, d = [], as_of.replace(day=1) - dt.timedelta(days=1)
+    for _k in range(n):
+        ends.append(d)
+        d = d.replace(day=1) - dt.timedelta(days=1)
+    return ends
+
+
+DEFAULT_SINCE = 2   # What changed opens on the third month end back (index into month_ends)
 
 
 def changes(since: dt.date):

@@ -118,8 +118,8 @@ def prepare() -> int:
     seconds = preload()
     from dashboard import data
 
-    quiet = logging.getLogger("streamlit")
-    quiet.setLevel(logging.ERROR)  # "No runtime found": expected, this process serves nothing
+    # "No runtime found, using MemoryCacheStorageManager": expected, this process serves nothing
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
     try:
         ready = data.prepare()
     except Exception as exc:  # noqa: BLE001 - the server computes them itself if this fails

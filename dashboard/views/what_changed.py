@@ -3,8 +3,6 @@ spikes, each with its reason in words (:func:`scoring.index.changes.changes`).""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -17,12 +15,8 @@ res = data.run(uncertainty=False, explain=False)
 as_of = res.options.as_of
 
 # month ends going back two years, the as-of month excluded
-ends = []
-d = as_of.replace(day=1) - dt.timedelta(days=1)
-for _k in range(24):
-    ends.append(d)
-    d = d.replace(day=1) - dt.timedelta(days=1)
-since = st.selectbox(_("Since the end of"), ends, index=2, key="chg_since", format_func=wording.month,
+ends = data.month_ends(as_of)
+since = st.selectbox(_("Since the end of"), ends, index=data.DEFAULT_SINCE, key="chg_since", format_func=wording.month,
                      help=_("Scores at that date (same profile, window and half-life) against the scores now."))
 ch = data.changes(since)
 KINDS = {"state": _("States"), "corridor": _("Corridors"), "municipality": _("Municipalities")}

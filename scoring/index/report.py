@@ -63,17 +63,22 @@ def indicator_table(res: Result, region_id: str) -> pd.DataFrame:
 
 def death_certificate_line(db, state_code: str) -> str | None:
     """"Police files record 67% of the 13,085 homicides on death certificates (INEGI, 2020-2022)"."""
+    return death_certificate_lines(db).get(state_code)
+
+
+def death_certificate_lines(db) -> dict[str, str]:
+    """:func:`death_certificate_line` of every state with the data (two queries for all states)."""
     files = queries.death_certificate_coverage(db, "homologated")
-    victims = queries.death_certificate_coverage(db, "victims")
-    if files.empty or state_code not in set(files["state_code"]):
-        return None
-    f = files.set_index("state_code").loc[state_code]
-    text = (f"Police files record {f['police'] / f['deaths']:.0%} of the {f['deaths']:,.0f} homicides on death "
-            f"certificates (INEGI, {int(f['first_year'])}-{int(f['last_year'])})")
-    if state_code in set(victims["state_code"]):
-        v = victims.set_index("state_code").loc[state_code]
-        text += f"; victims in the police files, {v['police'] / v['deaths']:.0%}"
-    return text + "."
+    victims = queries.death_certificate_coverage(db, "victims").set_index("state_code")
+    out = {}
+    for f in files.itertuples(index=False):
+        text = (f"Police files record {f.police / f.deaths:.0%} of the {f.deaths:,.0f} homicides on death "
+                f"certificates (INEGI, {int(f.first_year)}-{int(f.last_year)})")
+        if f.state_code in victims.index:
+            v = victims.loc[f.state_code]
+            text += f"; victims in the police files, {v['police'] / v['deaths']:.0%}"
+        out[f.state_code] = text + "."
+    return out
 
 
 def missing_indicators(res: Result, region_id: str) -> list[str]:

@@ -67,11 +67,18 @@ def test_prepare_saves_once_and_the_saved_scores_equal_a_fresh_run(db_copy):
     items = saved.load(db_copy)
     names = {k[0] for k in items}
     assert {"run", "municipal", "history"} <= names
-    (run_key,) = [k for k in items if k[0] == "run"]
+    # two runs are saved: the full one (intervals, explanations) and the live one a slider move reuses
+    runs = {k[3]: k for k in items if k[0] == "run"}
+    assert set(runs) == {True, False}
+    run_key = runs[True]
     profile = load_profile("analyst")
     assert run_key[1] == profile.to_yaml() and run_key[2] == TimeOptions()
+    assert runs[False][1:3] == run_key[1:3]
     fresh = RiskModel(Store(db_copy)).run(profile, TimeOptions(), uncertainty=True, mc_draws=500, boot_draws=100)
     pd.testing.assert_frame_equal(items[run_key].table.reset_index(drop=True), fresh.table.reset_index(drop=True))
+    live = RiskModel(Store(db_copy)).run(profile, TimeOptions(), uncertainty=False, boot_draws=100, explain=False)
+    pd.testing.assert_series_equal(items[runs[False]].table["score"].reset_index(drop=True),
+                                   live.table["score"].reset_index(drop=True))
 
 
 @pytest.mark.browser
