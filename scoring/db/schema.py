@@ -179,7 +179,9 @@ TABLES: dict[str, str] = {
         )""",
     "event_municipality": """
         CREATE TABLE event_municipality (
-            event_id VARCHAR PRIMARY KEY,
+            -- one row per event, by construction (scoring/load/municipal.py); no key index: keeping an ART
+            -- index over millions of string ids made placing a batch several times slower (docs/SCALE.md)
+            event_id VARCHAR NOT NULL,
             cvegeo VARCHAR NOT NULL,
             method VARCHAR NOT NULL              -- stated (the event names it) | point (its coordinates)
         )""",
@@ -206,8 +208,9 @@ TABLES: dict[str, str] = {
         CREATE TABLE event_corridor (
             event_id VARCHAR NOT NULL,
             corridor_id VARCHAR NOT NULL,
-            distance_km DOUBLE NOT NULL,         -- to the nearest segment; kept up to MAX_BUFFER_KM
-            PRIMARY KEY (event_id, corridor_id)
+            distance_km DOUBLE NOT NULL          -- to the nearest segment; kept up to MAX_BUFFER_KM
+            -- one row per (event, corridor), by construction (scoring/load/proximity.py); no key index, for the
+            -- reason given at event_municipality: re-placing 2M events took 49 s with it, 4.9 s without
         )""",
     "facts": """
         CREATE TABLE facts (

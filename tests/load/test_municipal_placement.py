@@ -86,3 +86,19 @@ def test_derive_reads_the_tidy_file_and_keeps_zeros_implied():
     assert (d.months["value"] > 0).all()
     assert set(d.months["series"]) == set(municipal.SERIES.values())
     assert len(d.coverage) >= 20
+
+
+def test_each_event_is_placed_once_however_often_placement_runs():
+    # event_municipality has no key index (scoring/db/schema.py): one row per event rests on the placement itself
+    from support.datahelpers import add_event, fresh_con
+
+    con = fresh_con()
+    con.execute("INSERT INTO municipalities (cvegeo, state_code, name) SELECT '25006', '25', 'Culiacán'")
+    for k, (lat, lon, _) in enumerate(KNOWN):
+        add_event(con, f"P{k}", "2023-06-01", latitude=lat, longitude=lon, batch_id="b1" if k % 2 else "b2")
+        add_event(con, f"Q{k}", "2023-06-01", latitude=lat, longitude=lon, batch_id="b1")   # the same place twice
+    for batch in (None, "b1", "b2", None, "b1"):
+        municipal.refresh_placement(con, batch)
+    rows = con.execute("SELECT event_id, count(*) FROM event_municipality GROUP BY ALL").fetchall()
+    assert len(rows) == 2 * len(KNOWN) and all(n == 1 for _, n in rows)
+    con.close()

@@ -75,3 +75,18 @@ def test_refresh_of_one_batch_leaves_the_other_distances_alone(con):
     assert d["OLD"] == 7.0 and d["NEW"] == pytest.approx(10.0, abs=0.05)
     proximity.refresh(con)                                                              # all again
     assert _distances(con)["OLD"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_each_event_has_at_most_one_row_per_corridor_however_often_it_is_placed(con):
+    # the table has no key index (scoring/db/schema.py): uniqueness rests on the placement itself
+    con.execute("INSERT INTO corridor_waypoints VALUES ('C2', 1, 'a', 19.9, -100.0), ('C2', 2, 'b', 20.1, -99.0)")
+    for k in range(3):                                       # three events at one place, one elsewhere
+        add_event(con, f"SAME{k}", DAY, latitude=20.01, longitude=-99.5, batch_id="b1")
+    add_event(con, "OTHER", DAY, latitude=20.0, longitude=-99.25, batch_id="b2")
+    proximity.refresh(con)
+    proximity.refresh(con, "b1")
+    proximity.refresh(con, "b2")
+    proximity.refresh(con)
+    rows = con.execute("SELECT event_id, corridor_id, count(*) FROM event_corridor GROUP BY ALL").fetchall()
+    assert {(e, c) for e, c, _ in rows} == {(e, c) for e in ("SAME0", "SAME1", "SAME2", "OTHER") for c in ("C1", "C2")}
+    assert all(n == 1 for _, _, n in rows)
