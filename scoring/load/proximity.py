@@ -6,9 +6,9 @@ equirectangular projection per segment (error under 0.5 % at this scale). Scorin
 filters on the buffer the user picks (default 25 km) with a plain join.
 
 The distances are computed in numpy on the distinct coordinates (events share places), with
-the points sorted by longitude so that each segment takes only the points inside its
-buffered bounding box (two binary searches and a latitude mask); the (place, corridor,
-distance) rows are then joined back to the events in DuckDB. Time grows with the number of
+the points bucketed in a grid one buffer wide so that each segment takes only the points of
+the cells its buffered bounding box covers; the (place, corridor code, distance) rows are
+then joined back to the events in DuckDB. Time grows with the number of
 distinct places near the corridors, not with events x segments.
 """
 
@@ -28,45 +28,79 @@ def _segments(con) -> pd.DataFrame:
         ORDER BY a.corridor_id, a.seq""").df()
 
 
-def distances(lat: np.ndarray, lon: np.ndarray, segments: pd.DataFrame,
-              max_km: float = MAX_BUFFER_KM) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(point index, corridor id, km) for every point within ``max_km`` of a corridor: the
-    distance to that corridor's nearest segment."""
-    order = np.argsort(lon, kind="stable")
-    sx, sy = lon[order], lat[order]
+def _coded_distances(lat: np.ndarray, lon: np.ndarray, segments: pd.DataFrame,
+                     max_km: float = MAX_BUFFER_KM) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(point index, corridor code, km, corridor ids) for every point within ``max_km`` of a
+    corridor, the code indexing the ids: integers, so that millions of rows cost no strings.
+
+    The points are bucketed in a grid of cells one buffer wide and sorted by cell (row-major),
+    so the points of one row of cells form one contiguous run: each segment gathers the few
+    runs its buffered bounding box covers (two binary searches per row of cells) and measures
+    only the points inside that box."""
+    ids = sorted(segments["corridor_id"].unique().tolist()) if len(segments) else []
+    empty = (np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, float), ids)
+    if not len(lat) or not len(segments):
+        return empty
     pad = max_km / KM_PER_DEG
+    cell = pad
+    lat_min, lon_min = float(lat.min()), float(lon.min())
+    ncol = int((float(lon.max()) - lon_min) / cell) + 1
+    key = (np.floor((lat - lat_min) / cell).astype(np.int64) * ncol
+           + np.floor((lon - lon_min) / cell).astype(np.int64))
+    order = np.argsort(key, kind="stable")
+    skey, sx, sy = key[order], lon[order], lat[order]
+    nrow = int(skey[-1] // ncol) + 1
     out_i, out_c, out_d = [], [], []
-    for cid, segs in segments.groupby("corridor_id", sort=True):
-        got_i, got_d = [], []
+    best = np.empty(len(order))                          # per sorted point: km to this corridor's nearest segment
+    for code, cid in enumerate(ids):
+        segs = segments[segments["corridor_id"] == cid]
+        best.fill(np.inf)
+        measured = False
         for s in segs.itertuples(index=False):
             k = np.cos(np.radians((s.alat + s.blat) / 2))
             lat0, lat1 = min(s.alat, s.blat) - pad, max(s.alat, s.blat) + pad
             lon0, lon1 = min(s.alon, s.blon) - pad / k, max(s.alon, s.blon) + pad / k
-            a, b = np.searchsorted(sx, lon0, "left"), np.searchsorted(sx, lon1, "right")
-            if a == b:
+            r0, r1 = max(int(np.floor((lat0 - lat_min) / cell)), 0), min(int(np.floor((lat1 - lat_min) / cell)), nrow - 1)
+            c0, c1 = max(int(np.floor((lon0 - lon_min) / cell)), 0), min(int(np.floor((lon1 - lon_min) / cell)), ncol - 1)
+            if r0 > r1 or c0 > c1:
                 continue
-            idx = a + np.flatnonzero((sy[a:b] >= lat0) & (sy[a:b] <= lat1))
+            rows = np.arange(r0, r1 + 1, dtype=np.int64) * ncol
+            a = np.searchsorted(skey, rows + c0, "left")
+            b = np.searchsorted(skey, rows + c1, "right")
+            runs = [np.arange(x, y) for x, y in zip(a, b) if y > x]
+            if not runs:
+                continue
+            idx = np.concatenate(runs) if len(runs) > 1 else runs[0]
+            px, py = sx[idx], sy[idx]
+            inside = (py >= lat0) & (py <= lat1) & (px >= lon0) & (px <= lon1)
+            idx, px, py = idx[inside], (px[inside] - s.alon) * k, py[inside] - s.alat
             if not len(idx):
                 continue
-            px, py = (sx[idx] - s.alon) * k, sy[idx] - s.alat
             dx, dy = (s.blon - s.alon) * k, s.blat - s.alat
             ll = dx * dx + dy * dy
             t = np.clip((px * dx + py * dy) / ll, 0.0, 1.0) if ll > 0 else np.zeros(len(idx))
             d = np.sqrt((px - t * dx) ** 2 + (py - t * dy) ** 2) * KM_PER_DEG
-            keep = d <= max_km
-            got_i.append(idx[keep])
-            got_d.append(d[keep])
-        if got_i and sum(len(x) for x in got_i):
-            ii, dd = np.concatenate(got_i), np.concatenate(got_d)
-            o = np.lexsort((dd, ii))                   # by point, nearest first
-            ii, dd = ii[o], dd[o]
-            first = np.r_[True, ii[1:] != ii[:-1]]      # each point's nearest segment of this corridor
-            out_i.append(order[ii[first]])
-            out_c.append(np.full(int(first.sum()), cid, dtype=object))
-            out_d.append(dd[first])
+            closer = d < best[idx]                       # idx holds each point once per segment
+            best[idx[closer]] = d[closer]
+            measured = True
+        if not measured:
+            continue
+        hit = np.flatnonzero(best <= max_km)             # in sorted order, as before
+        if len(hit):
+            out_i.append(order[hit])
+            out_c.append(np.full(len(hit), code, dtype=np.int32))
+            out_d.append(best[hit])
     if not out_i:
-        return np.empty(0, np.int64), np.empty(0, object), np.empty(0, float)
-    return np.concatenate(out_i), np.concatenate(out_c), np.concatenate(out_d)
+        return empty
+    return np.concatenate(out_i), np.concatenate(out_c), np.concatenate(out_d), ids
+
+
+def distances(lat: np.ndarray, lon: np.ndarray, segments: pd.DataFrame,
+              max_km: float = MAX_BUFFER_KM) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(point index, corridor id, km) for every point within ``max_km`` of a corridor: the
+    distance to that corridor's nearest segment."""
+    i, code, d, ids = _coded_distances(np.asarray(lat, float), np.asarray(lon, float), segments, max_km)
+    return i, np.asarray(ids, dtype=object)[code] if len(ids) else np.empty(0, object), d
 
 
 def refresh(con, batch_id: str | None = None) -> int:
@@ -83,15 +117,20 @@ def refresh(con, batch_id: str | None = None) -> int:
     if len(places["latitude"]) and len(segs):
         lat = np.asarray(places["latitude"], float)
         lon = np.asarray(places["longitude"], float)
-        i, c, d = distances(lat, lon, segs)
+        i, code, d, ids = _coded_distances(lat, lon, segs)
         if len(i):
-            near = pd.DataFrame({"lat": lat[i], "lon": lon[i], "corridor_id": c.astype(str), "d": d})
+            # numbers only cross into DuckDB (no Python strings per row); the codes become ids in the join
+            near = pd.DataFrame({"lat": lat[i], "lon": lon[i], "code": code, "d": d})
+            names = pd.DataFrame({"code": np.arange(len(ids), dtype=np.int32), "corridor_id": ids})
             con.register("_near", near)
+            con.register("_names", names)
             try:
                 con.execute(f"""INSERT INTO event_corridor
-                    SELECT e.event_id, n.corridor_id, n.d FROM events e
+                    SELECT e.event_id, m.corridor_id, n.d FROM events e
                     JOIN _near n ON e.latitude = n.lat AND e.longitude = n.lon
+                    JOIN _names m ON m.code = n.code
                     WHERE true {where.replace('batch_id', 'e.batch_id')}""", params)
             finally:
                 con.unregister("_near")
+                con.unregister("_names")
     return con.execute("SELECT count(*) FROM event_corridor").fetchall()[0][0]
