@@ -90,12 +90,15 @@ _WATCH = """() => {
   const app = document.querySelector('.stApp');
   window.__sawRun = false; window.__settled = null; window.__t0 = performance.now();
   if (window.__obs) window.__obs.disconnect();
-  window.__obs = new MutationObserver(() => {
+  // a busy renderer may deliver 'running' and 'notRunning' in one batch of records: the old
+  // values say a run happened even when the attribute already reads 'notRunning'
+  window.__obs = new MutationObserver((records) => {
     const s = app.getAttribute('data-test-script-state');
-    if (s === 'running') { window.__sawRun = true; window.__settled = null; }
-    else if (window.__sawRun && s === 'notRunning') window.__settled = performance.now();
+    if (s === 'running' || records.some(r => r.oldValue === 'running')) window.__sawRun = true;
+    if (s === 'running') window.__settled = null;
+    else if (window.__sawRun && s === 'notRunning' && window.__settled === null) window.__settled = performance.now();
   });
-  window.__obs.observe(app, {attributes: true});
+  window.__obs.observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
 }"""
 # a pillar weight on the Weights & methods page: a visually hidden <input type="range">
 SLIDER = '.st-key-wsl_p_lethal [data-testid="stSlider"] input[type="range"]'
@@ -121,6 +124,7 @@ def _move_sliders(pages: list, keys=("ArrowLeft", "ArrowRight", "Home", "End")) 
     from its key press to its page settled (the rerun ended and the page drew)."""
     for page in pages:
         page.evaluate(_WATCH)
+    before = [page.locator(SLIDER).input_value() for page in pages]
     for i, page in enumerate(pages):
         page.evaluate("window.__t0 = performance.now()")
         page.locator(SLIDER).focus()
@@ -134,6 +138,12 @@ def _move_sliders(pages: list, keys=("ArrowLeft", "ArrowRight", "Home", "End")) 
                 if got is not None:
                     done[i] = got
         time.sleep(0.05)
+    for i, page in enumerate(pages):
+        if i not in done:    # say why a session never settled, so a lost key press is not read as a slow server
+            state = page.evaluate("document.querySelector('.stApp').getAttribute('data-test-script-state')")
+            value = page.locator(SLIDER).input_value()
+            say(f"   session {i} ({keys[i % len(keys)]}) never settled: slider {before[i]} -> {value}, script "
+                f"{state}, saw a run: {page.evaluate('window.__sawRun')}")
     return [done.get(i, float("nan")) for i in range(len(pages))]
 
 
