@@ -17,6 +17,8 @@ import pandas as pd
 
 from dashboard import i18n
 from dashboard.i18n import N_, _
+from scoring.index.registry import load_registry
+from scoring.index.scores import like_for_like
 
 # -- levels ------------------------------------------------------------------------------------
 
@@ -264,12 +266,13 @@ def change_text(res, i: int, top: int = 2) -> str:
     before = res.previous
     if before is None:
         return ""
-    s1, s0 = res.scores.table["score"].iat[i], before.table["score"].iat[i]
-    if not (np.isfinite(s1) and np.isfinite(s0)):
+    # like for like, as the table's change column (scores.like_for_like): an indicator with data at
+    # only one of the two dates is no part of the change, so it cannot be named as its cause
+    change, parts_all = like_for_like(res.scores.normalised, before.normalised, load_registry(), res.profile)
+    d, delta = change[i], parts_all[i]
+    if not np.isfinite(d):
         return _("No comparison: the previous period lacks data.")
-    d = s1 - s0
-    delta = res.scores.contributions[i] - before.contributions[i]
-    order = np.argsort(-np.abs(delta))
+    order = np.argsort(-np.abs(np.nan_to_num(delta)))
     ids = res.scores.ids
     parts = [f"{indicator(ids[j])} {delta[j]:+.2f}" for j in order[:top] if abs(delta[j]) >= 0.05]
     if abs(d) < 0.05:

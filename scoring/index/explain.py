@@ -76,16 +76,12 @@ def drivers(i: int, scores, matrix, reg: Registry, top: int = 3) -> list[str]:
     return [str(d) for d in driver_list(i, scores, matrix, reg, top)]
 
 
-def changes(i: int, now, before, reg: Registry, top: int = 2) -> str:
-    """What moved region ``i``'s score since the previous period."""
-    if before is None:
-        return ""
-    s1, s0 = now.table["score"].iat[i], before.table["score"].iat[i]
-    if not (np.isfinite(s1) and np.isfinite(s0)):
+def changes(d: float, delta: np.ndarray, reg: Registry, top: int = 2) -> str:
+    """What moved a region's score since the previous period: ``d`` and ``delta`` are its row of
+    :func:`scoring.index.scores.like_for_like` (the change and each indicator's part in it)."""
+    if not np.isfinite(d):
         return "No comparison: the previous period lacks data."
-    d = s1 - s0
-    delta = now.contributions[i] - before.contributions[i]
-    order = np.argsort(-np.abs(delta))
+    order = np.argsort(-np.abs(np.nan_to_num(delta)))
     parts = [f"{reg.indicators[j].name} {delta[j]:+.2f}" for j in order[:top] if abs(delta[j]) >= 0.05]
     if abs(d) < 0.05:
         head = f"Little change ({d:+.2f})"

@@ -165,9 +165,10 @@ class RiskModel:
             prev = scores.score(self.prepared(prev_opts), profile, self.reg)
         t = sc.table.copy()
         t["previous_score"] = prev.table["score"].to_numpy() if prev is not None else np.nan
-        # like for like: only the indicators with data at both dates (see scores.like_for_like_change)
-        t["change"] = (scores.like_for_like_change(sc.normalised, prev.normalised, self.reg, profile)
-                       if prev is not None else np.nan)
+        # like for like: only the indicators with data at both dates (see scores.like_for_like)
+        change, change_parts = (scores.like_for_like(sc.normalised, prev.normalised, self.reg, profile)
+                                if prev is not None else (None, None))
+        t["change"] = change if prev is not None else np.nan
         rs = None
         if uncertainty:
             lo, hi = bootstrap_intervals(self.db, prep, profile, self.reg, draws=boot_draws)
@@ -182,7 +183,7 @@ class RiskModel:
         n_states = int(m.is_state.sum())
         for i in range(len(t) if explain else 0):
             d = explain_mod.driver_list(i, sc, m, self.reg)
-            ch = explain_mod.changes(i, sc, prev, self.reg)
+            ch = explain_mod.changes(change[i], change_parts[i], self.reg) if prev is not None else ""
             peers = n_states if m.is_state[i] else len(t) - n_states
             records[t["region_id"].iat[i]] = d
             drv.append([str(x) for x in d])

@@ -205,12 +205,19 @@ def score_rows(prepared: Prepared, raw_rows: np.ndarray, profile: Profile, reg: 
     return s, P, contrib, N
 
 
-def like_for_like_change(N_now: np.ndarray, N_then: np.ndarray, reg: Registry, profile: Profile) -> np.ndarray:
+def like_for_like(N_now: np.ndarray, N_then: np.ndarray, reg: Registry, profile: Profile
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Per region: the change of score from then to now over the indicators that have data at
-    both dates only. An indicator that gained or lost data between the two dates (a register
-    first published in between, a source that went stale) would otherwise read as a change in
-    risk; here it is left out of both sides."""
+    both dates only, and each indicator's change of contribution on the same footing (regions ×
+    indicators). An indicator that gained or lost data between the two dates (a register first
+    published in between, a source that went stale) would otherwise read as a change in risk;
+    here it is left out of both sides."""
     both = np.isfinite(N_now) & np.isfinite(N_then)
-    s_now = aggregate_scores(np.where(both, N_now, np.nan), reg, profile)[1]
-    s_then = aggregate_scores(np.where(both, N_then, np.nan), reg, profile)[1]
-    return s_now - s_then
+    _, s_now, c_now = aggregate_scores(np.where(both, N_now, np.nan), reg, profile)
+    _, s_then, c_then = aggregate_scores(np.where(both, N_then, np.nan), reg, profile)
+    return s_now - s_then, c_now - c_then
+
+
+def like_for_like_change(N_now: np.ndarray, N_then: np.ndarray, reg: Registry, profile: Profile) -> np.ndarray:
+    """The score part of :func:`like_for_like`."""
+    return like_for_like(N_now, N_then, reg, profile)[0]
