@@ -46,7 +46,10 @@ with tab_ev:
                                    placeholder=_("All"))
     types = c2.multiselect(_("Event types"), list(schema.EVENT_TYPES), key="ev_types", format_func=wording.event_type,
                           placeholder=_("All"))
-    default_start = max(first, last - dt.timedelta(days=730)) if first else dt.date(2020, 1, 1)
+    # two years to the last event, from the first of a month (a period starting on the 31st drew a
+    # one-day first month as a collapse in the monthly timeline)
+    two_years = (last - dt.timedelta(days=730)).replace(day=1) + dt.timedelta(days=32) if first else None
+    default_start = max(first, two_years.replace(day=1)) if first else dt.date(2020, 1, 1)
     period = c3.date_input(_("Period"), value=(default_start, last) if last else None, key="ev_period",
                            format="YYYY-MM-DD")
     c4, c5 = st.columns([2, 3])
