@@ -38,6 +38,7 @@ import pandas as pd
 
 from scoring import paths
 from scoring.errors import FormatError
+from scoring.load.grid import PointGrid
 
 # the source's crime keys -> our series names (the registry's homologated series)
 SERIES = {"hd": "homicide", "feminicidio": "feminicide", "extorsion": "extortion", "secuestro": "kidnapping",
@@ -292,40 +293,22 @@ GRID_DEG = 0.2   # the cell of the grid place_points buckets points in (municipa
 def _place_index(lat: np.ndarray, lon: np.ndarray, o: Outlines) -> np.ndarray:
     """For finite, distinct points: the index (into ``o``) of the outline containing each, -1 for none.
 
-    The points are bucketed in a grid and sorted by cell (row-major), so the points of one row of
-    cells form one contiguous run: each municipality gathers the runs its bounding box covers (two
-    binary searches per row of cells) and tests only the points inside its box, all at once,
-    against its prepared outline."""
+    Each municipality takes the points inside its bounding box from a :class:`PointGrid` and tests
+    them all at once against its prepared outline."""
     import shapely
 
     found = np.full(len(lat), -1, dtype=np.int64)
     if not len(lat):
         return found
-    lat_min, lon_min = float(lat.min()), float(lon.min())
-    ncol = int((float(lon.max()) - lon_min) / GRID_DEG) + 1
-    key = (np.floor((lat - lat_min) / GRID_DEG).astype(np.int64) * ncol
-           + np.floor((lon - lon_min) / GRID_DEG).astype(np.int64))
-    order = np.argsort(key, kind="stable")
-    skey, sx, sy = key[order], lon[order], lat[order]
-    nrow = int(skey[-1] // ncol) + 1
-    hit = np.full(len(lat), -1, dtype=np.int64)          # in sorted order
+    grid = PointGrid(lat, lon, GRID_DEG)
+    hit = np.full(len(lat), -1, dtype=np.int64)          # in grid order
     for g, (x0, y0, x1, y1) in enumerate(o.bounds):
-        r0, r1 = max(int(np.floor((y0 - lat_min) / GRID_DEG)), 0), min(int(np.floor((y1 - lat_min) / GRID_DEG)), nrow - 1)
-        c0, c1 = max(int(np.floor((x0 - lon_min) / GRID_DEG)), 0), min(int(np.floor((x1 - lon_min) / GRID_DEG)), ncol - 1)
-        if r0 > r1 or c0 > c1:
-            continue
-        rows = np.arange(r0, r1 + 1, dtype=np.int64) * ncol
-        a, b = np.searchsorted(skey, rows + c0, "left"), np.searchsorted(skey, rows + c1, "right")
-        runs = [np.arange(x, y) for x, y in zip(a, b) if y > x]
-        if not runs:
-            continue
-        idx = np.concatenate(runs) if len(runs) > 1 else runs[0]
-        px, py = sx[idx], sy[idx]
-        idx = idx[(px >= x0) & (px <= x1) & (py >= y0) & (py <= y1) & (hit[idx] < 0)]
+        idx = grid.in_box(x0, y0, x1, y1)
+        idx = idx[hit[idx] < 0]
         if len(idx):
-            inside = shapely.contains_xy(o.geoms[g], sx[idx], sy[idx])
+            inside = shapely.contains_xy(o.geoms[g], grid.sx[idx], grid.sy[idx])
             hit[idx[inside]] = g
-    found[order] = hit
+    found[grid.order] = hit
     return found
 
 

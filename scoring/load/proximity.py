@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scoring.load.grid import PointGrid
+
 MAX_BUFFER_KM = 50.0
 KM_PER_DEG = 111.195
 
@@ -33,25 +35,16 @@ def _coded_distances(lat: np.ndarray, lon: np.ndarray, segments: pd.DataFrame,
     """(point index, corridor code, km, corridor ids) for every point within ``max_km`` of a
     corridor, the code indexing the ids: integers, so that millions of rows cost no strings.
 
-    The points are bucketed in a grid of cells one buffer wide and sorted by cell (row-major),
-    so the points of one row of cells form one contiguous run: each segment gathers the few
-    runs its buffered bounding box covers (two binary searches per row of cells) and measures
-    only the points inside that box."""
+    Each segment measures only the points inside its buffered bounding box, taken from a
+    :class:`PointGrid` with cells one buffer wide."""
     ids = sorted(segments["corridor_id"].unique().tolist()) if len(segments) else []
     empty = (np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, float), ids)
     if not len(lat) or not len(segments):
         return empty
     pad = max_km / KM_PER_DEG
-    cell = pad
-    lat_min, lon_min = float(lat.min()), float(lon.min())
-    ncol = int((float(lon.max()) - lon_min) / cell) + 1
-    key = (np.floor((lat - lat_min) / cell).astype(np.int64) * ncol
-           + np.floor((lon - lon_min) / cell).astype(np.int64))
-    order = np.argsort(key, kind="stable")
-    skey, sx, sy = key[order], lon[order], lat[order]
-    nrow = int(skey[-1] // ncol) + 1
+    grid = PointGrid(lat, lon, pad)                      # cells one buffer wide
     out_i, out_c, out_d = [], [], []
-    best = np.empty(len(order))                          # per sorted point: km to this corridor's nearest segment
+    best = np.empty(len(lat))                            # per point in grid order: km to this corridor's nearest segment
     for code, cid in enumerate(ids):
         segs = segments[segments["corridor_id"] == cid]
         best.fill(np.inf)
@@ -60,22 +53,10 @@ def _coded_distances(lat: np.ndarray, lon: np.ndarray, segments: pd.DataFrame,
             k = np.cos(np.radians((s.alat + s.blat) / 2))
             lat0, lat1 = min(s.alat, s.blat) - pad, max(s.alat, s.blat) + pad
             lon0, lon1 = min(s.alon, s.blon) - pad / k, max(s.alon, s.blon) + pad / k
-            r0, r1 = max(int(np.floor((lat0 - lat_min) / cell)), 0), min(int(np.floor((lat1 - lat_min) / cell)), nrow - 1)
-            c0, c1 = max(int(np.floor((lon0 - lon_min) / cell)), 0), min(int(np.floor((lon1 - lon_min) / cell)), ncol - 1)
-            if r0 > r1 or c0 > c1:
-                continue
-            rows = np.arange(r0, r1 + 1, dtype=np.int64) * ncol
-            a = np.searchsorted(skey, rows + c0, "left")
-            b = np.searchsorted(skey, rows + c1, "right")
-            runs = [np.arange(x, y) for x, y in zip(a, b) if y > x]
-            if not runs:
-                continue
-            idx = np.concatenate(runs) if len(runs) > 1 else runs[0]
-            px, py = sx[idx], sy[idx]
-            inside = (py >= lat0) & (py <= lat1) & (px >= lon0) & (px <= lon1)
-            idx, px, py = idx[inside], (px[inside] - s.alon) * k, py[inside] - s.alat
+            idx = grid.in_box(lon0, lat0, lon1, lat1)
             if not len(idx):
                 continue
+            px, py = (grid.sx[idx] - s.alon) * k, grid.sy[idx] - s.alat
             dx, dy = (s.blon - s.alon) * k, s.blat - s.alat
             ll = dx * dx + dy * dy
             t = np.clip((px * dx + py * dy) / ll, 0.0, 1.0) if ll > 0 else np.zeros(len(idx))
@@ -85,9 +66,9 @@ def _coded_distances(lat: np.ndarray, lon: np.ndarray, segments: pd.DataFrame,
             measured = True
         if not measured:
             continue
-        hit = np.flatnonzero(best <= max_km)             # in sorted order, as before
+        hit = np.flatnonzero(best <= max_km)             # in grid order
         if len(hit):
-            out_i.append(order[hit])
+            out_i.append(grid.order[hit])
             out_c.append(np.full(len(hit), code, dtype=np.int32))
             out_d.append(best[hit])
     if not out_i:
