@@ -64,3 +64,18 @@ def test_an_indicator_that_gained_data_is_not_named_as_a_mover(golden):
     assert abs(s.table["score"].iat[0] - s0.table["score"].iat[0]) >= 0.05     # the raw scores did move
     text = _change_text(s, s0)
     assert "Z " not in text and text.startswith("Little change")
+
+
+def test_summary_reads_well():
+    text = explain.summary("Colima", 5.64, "Extreme", 1.0, 32, ["Homicide victims: 98 (+1.2 points)"],
+                           "Score up 0.30.", 0.8)
+    assert text.startswith("Colima is at level Extreme (5.6/10), ranked 1st of 32.")
+    assert "The main driver is homicide victims." in text
+    assert "Data cover 80% of the weighted indicators." in text
+    assert explain.summary("X", float("nan"), "No data", float("nan"), 32, [], "", 0.0).endswith("too little data for this period.")
+
+
+@pytest.mark.parametrize("n, word", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+                                     (13, "13th"), (21, "21st"), (22, "22nd"), (32, "32nd")])
+def test_ordinals(n, word):
+    assert explain._ordinal(n) == word
