@@ -393,15 +393,12 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
     opts, regions, is_state, n = fr.opts, fr.regions, fr.is_state, len(fr.regions)
     windows = {o: v.end for o, v in origins.items()}
     thresholds = sorted({ind.min_fatalities for _, ind in ev_inds})
-    groups = queries.event_groups(db, windows, opts.window_days, opts.half_life_days, thresholds, opts.buffer_km,
-                                  embedded_only=opts.embedded_only)
+    actor_types = sorted({t for _, ind in ev_inds if ind.measure == "distinct_actors" for t in ind.event_types})
+    groups, actors = queries.event_sums(db, windows, opts.window_days, opts.half_life_days, thresholds,
+                                        opts.buffer_km, actor_types, embedded_only=opts.embedded_only)
     # per 100,000 people (states, the population of the as-of year) or per 100 km (corridors)
     denom = np.where(is_state, pop.reindex(regions["region_id"]).to_numpy() / 1e5,
                      regions["length_km"].fillna(0).to_numpy() / 100)
-    actor_types = sorted({t for _, ind in ev_inds if ind.measure == "distinct_actors" for t in ind.event_types})
-    actors = queries.distinct_actors(db, windows, opts.window_days, actor_types, opts.buffer_km,
-                                     embedded_only=opts.embedded_only) \
-        if actor_types else pd.DataFrame(columns=["region_id", "region_type", "groups", "names"])
     key = ["region_id", "region_type"]
     ridx = pd.MultiIndex.from_arrays([regions["region_id"], regions["region_type"]])
     reported = {o for o, v in origins.items() if not v.systematic}

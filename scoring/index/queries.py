@@ -73,6 +73,18 @@ def _windows_sql(windows: dict[str, dt.date]) -> tuple[str, list]:
             [list(windows), [windows[k] for k in windows]])
 
 
+def _events_with_window_end(windows: dict[str, dt.date], embedded_only: bool) -> tuple[str, list]:
+    """The events relation with ``win_e``, the end of its origin's window (NULL for an origin
+    without one), as a ``CASE`` on bound parameters rather than a join: joined, the few-row
+    relation of windows made DuckDB misjudge the size of the events side and build its hash
+    table on 10M events instead of the 2.3M event-corridor pairs (1.9 s against 0.7 s)."""
+    if not windows:
+        return f"(SELECT *, NULL::DATE AS win_e FROM {rows_of('events', embedded_only)})", []
+    case = "CASE origin " + " ".join("WHEN ? THEN ?::DATE" for _ in windows) + " END"
+    params = [x for k in windows for x in (k, windows[k])]
+    return f"(SELECT *, {case} AS win_e FROM {rows_of('events', embedded_only)})", params
+
+
 def regions(db) -> pd.DataFrame:
     states = db.query("""SELECT state_code AS region_id, 'state' AS region_type, name_common AS name,
                                 pop_2020, NULL::DOUBLE AS length_km FROM states ORDER BY state_code""")
@@ -141,21 +153,85 @@ def state_population(db, state_code: str) -> pd.Series:
 
 
 def _decayed_events(windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
-                    embedded_only: bool) -> tuple[str, list]:
-    """The CTEs ``win`` and ``e``: each event of the two windows of its origin, with its period
-    (0 = the window, 1 = the one before), decay weight and fatality bucket; and their parameters."""
-    th = sorted(set([0] + list(thresholds)))
-    bucket = "CASE " + " ".join(f"WHEN coalesce(fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
-    win, wparams = _windows_sql(windows)
-    sql = f"""win AS {win},
-        e AS (
-            SELECT ev.event_id, ev.origin, ev.state_code, ev.event_type, coalesce(ev.fatalities, 0) AS f,
-                   CASE WHEN ev.date > win.e - to_days(?::INTEGER) THEN 0 ELSE 1 END AS period,
-                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w,
-                   {bucket} AS bucket
-            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
-            WHERE ev.date > win.e - to_days(2 * ?::INTEGER) AND ev.date <= win.e)"""
-    return sql, wparams + [window_days, half_life_days, window_days]
+                    embedded_only: bool, region: str = "ev.state_code", join: str = "",
+                    extra: str = "", with_actors: bool = False) -> tuple[str, list]:
+    """A query: one row per event of the two windows of its origin (joined to ``join``'s regions
+    when given), with its region (the SQL expression ``region``), period (0 = the window, 1 = the
+    one before), decay weight ``w`` and fatality bucket; and its parameters (the windows).
+
+    Each caller runs it once per kind of region (rather than one query over a UNION of states and
+    corridors): DuckDB then neither materialises the 10M-row relation of events nor builds its
+    hash table on the larger side of the join (2.1 s -> see docs/SCALE.md at 10M events). The
+    window length and half-life are numbers checked by :class:`TimeOptions`, written into the SQL
+    as literals (int and float only) so the date conditions are constants for the scan.
+    """
+    th = sorted(set([0] + [int(t) for t in thresholds]))
+    bucket = "CASE " + " ".join(f"WHEN coalesce(ev.fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
+    wd, hl = int(window_days), float(half_life_days)
+    evs, wparams = _events_with_window_end(windows, embedded_only)
+    sql = f"""SELECT {region} AS region_id, ev.origin, ev.event_type, coalesce(ev.fatalities, 0) AS f,
+                   (ev.date <= ev.win_e - {wd})::INTEGER AS period,
+                   pow(0.5, (ev.win_e - ev.date) / {hl!r}) AS w,
+                   {bucket} AS bucket{", ev.actors" if with_actors else ""}
+            FROM {evs} ev {join}
+            WHERE ev.date > ev.win_e - {2 * wd} AND ev.date <= ev.win_e {extra}"""
+    return sql, wparams
+
+
+_REGION_KINDS = (("state", "ev.state_code", ""), ("corridor", "c.corridor_id", "JOIN event_corridor c USING (event_id)"))
+
+
+def event_sums(db, windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
+               buffer_km: float, actor_types: list[str], *,
+               embedded_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the event indicators need, in one scan of the events per kind of region: the
+    decayed sums (:func:`event_groups`) and the named armed groups (:func:`distinct_actors`).
+
+    Per kind of region two queries (sums, then the distinct lists of actors of the window), each
+    over the events with their window's end as a column (:func:`_events_with_window_end`): one
+    UNION of states and corridors over a shared relation of events took 4.5 s at 10M events, this
+    2.4-3.1 s (GROUPING SETS doing both in one scan, 2.9-3.5 s). The actor lists are split and
+    filtered in Python: a few thousand distinct (region, list) pairs.
+    """
+    out, pairs = [], []
+    for rtype, region, join in _REGION_KINDS:
+        extra = f"AND c.distance_km <= {float(buffer_km)!r}" if join else ""
+        e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only,
+                                    region, join, extra)
+        out.append(db.query(f"""
+            SELECT origin, region_id, '{rtype}' AS region_type, event_type, bucket, period,
+                   count(*) AS n, sum(w) AS w, sum(w * w) AS w2, sum(w * f) AS wf, sum(w * w * f * f) AS wf2,
+                   sum(f) AS f
+            FROM ({e}) GROUP BY ALL""", params))
+        if actor_types:
+            e, params = _decayed_events(windows, window_days, half_life_days, [], embedded_only, region, join, extra,
+                                        with_actors=True)
+            pairs.append(db.query(f"""
+                SELECT DISTINCT region_id, '{rtype}' AS region_type, actors FROM ({e})
+                WHERE period = 0 AND actors IS NOT NULL AND list_contains(?::VARCHAR[], event_type)""",
+                                  params + [list(actor_types)]))
+    groups = pd.concat(out, ignore_index=True)
+    pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["region_id", "region_type",
+                                                                                   "actors"])
+    return groups, _named_groups(pairs)
+
+
+def _named_groups(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Distinct named armed groups per region from its (region, actors list) pairs: each list
+    split on ';', names trimmed, the non-group names (:data:`NON_GROUP_PATTERNS`, unidentified,
+    unknown) left out; ``groups`` counts them and ``names`` lists them sorted."""
+    contains = [p.strip("%") for p in NON_GROUP_PATTERNS]
+    found: dict[tuple[str, str], set[str]] = {}
+    for rid, rtype, actors in pairs.itertuples(index=False):
+        for a in str(actors).split(";"):
+            a = a.strip(" ")
+            low = a.lower()
+            if (not a or any(c in low for c in contains) or low.startswith("unidentified")
+                    or low.startswith("unknown")):
+                continue
+            found.setdefault((rid, rtype), set()).add(a)
+    rows = [(rid, rtype, len(v), "; ".join(sorted(v))) for (rid, rtype), v in found.items()]
+    return pd.DataFrame(rows, columns=["region_id", "region_type", "groups", "names"])
 
 
 def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
@@ -167,59 +243,27 @@ def event_groups(db, windows: dict[str, dt.date], window_days: int, half_life_da
     ``state_code``) and corridors (events within ``buffer_km``). Columns: origin, region_id,
     region_type, event_type, bucket, period, n, w, w2, wf, wf2, f.
     """
-    e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only)
-    return db.query(f"""
-        WITH {e},
-        s AS (SELECT origin, state_code AS region_id, 'state' AS region_type, event_type, bucket, period, w, f FROM e
-              UNION ALL
-              SELECT e.origin, c.corridor_id, 'corridor', e.event_type, e.bucket, e.period, e.w, e.f
-              FROM e JOIN event_corridor c USING (event_id) WHERE c.distance_km <= ?)
-        SELECT origin, region_id, region_type, event_type, bucket, period,
-               count(*) AS n, sum(w) AS w, sum(w * w) AS w2, sum(w * f) AS wf, sum(w * w * f * f) AS wf2,
-               sum(f) AS f
-        FROM s GROUP BY ALL""", params + [buffer_km])
+    return event_sums(db, windows, window_days, half_life_days, thresholds, buffer_km, [],
+                      embedded_only=embedded_only)[0]
 
 
 def distinct_actors(db, windows: dict[str, dt.date], window_days: int, event_types: list[str],
                     buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
-    """Number of distinct named armed groups per region in the windows (names sorted)."""
-    not_like = " AND ".join(f"lower(actor) NOT LIKE '{p}'" for p in NON_GROUP_PATTERNS)
-    win, wparams = _windows_sql(windows)
-    # Distinct (region, actors list) pairs first: a few thousand rows to split and filter,
-    # rather than one row per event and actor (9 s -> 0.6 s at a million events).
-    return db.query(f"""
-        WITH win AS {win},
-        e AS (
-            SELECT ev.event_id, ev.state_code, ev.actors FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
-            WHERE ev.date > win.e - to_days(?::INTEGER) AND ev.date <= win.e
-              AND ev.actors IS NOT NULL AND list_contains(?::VARCHAR[], ev.event_type)),
-        r AS (SELECT DISTINCT state_code AS region_id, 'state' AS region_type, actors FROM e
-              UNION
-              SELECT DISTINCT c.corridor_id, 'corridor', e.actors
-              FROM e JOIN event_corridor c USING (event_id) WHERE c.distance_km <= ?),
-        a AS (SELECT DISTINCT region_id, region_type, trim(unnest(string_split(actors, ';'))) AS actor FROM r)
-        SELECT region_id, region_type, count(*) AS groups, string_agg(actor, '; ' ORDER BY actor) AS names
-        FROM a
-        WHERE actor <> '' AND {not_like} AND lower(actor) NOT LIKE 'unidentified%' AND lower(actor) NOT LIKE 'unknown%'
-        GROUP BY ALL""",
-        wparams + [window_days, event_types, buffer_km])
+    """Number of distinct named armed groups per region in the window (names sorted): region_id,
+    region_type, groups, names."""
+    return event_sums(db, windows, window_days, 1.0, [], buffer_km, event_types, embedded_only=embedded_only)[1]
 
 
 def event_contributions(db, windows: dict[str, dt.date], window_days: int, half_life_days: float,
                         buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
     """One row per (region, event) in the windows, with its decay weight: for the bootstrap."""
-    win, wparams = _windows_sql(windows)
-    return db.query(f"""
-        WITH win AS {win},
-        e AS (
-            SELECT ev.event_id, ev.state_code, ev.event_type, coalesce(ev.fatalities, 0) AS f,
-                   pow(0.5, date_diff('day', ev.date, win.e) / ?::DOUBLE) AS w
-            FROM {rows_of("events", embedded_only)} ev JOIN win USING (origin)
-            WHERE ev.date > win.e - to_days(?::INTEGER) AND ev.date <= win.e)
-        SELECT state_code AS region_id, event_type, f, w FROM e
-        UNION ALL
-        SELECT c.corridor_id, e.event_type, e.f, e.w FROM e JOIN event_corridor c USING (event_id)
-        WHERE c.distance_km <= ?""", wparams + [half_life_days, window_days, buffer_km])
+    out = []
+    for region, join, extra, more in (("ev.state_code", "", "", []),
+                                      ("c.corridor_id", "JOIN event_corridor c USING (event_id)",
+                                       f"AND c.distance_km <= {float(buffer_km)!r}", [])):
+        e, params = _decayed_events(windows, window_days, half_life_days, [], embedded_only, region, join, extra)
+        out.append(db.query(f"SELECT region_id, event_type, f, w FROM ({e}) WHERE period = 0", params + more))
+    return pd.concat(out, ignore_index=True)
 
 
 def events_for_region(db, region_id: str, region_type: str, end: dt.date, window_days: int,
@@ -293,13 +337,12 @@ def municipal_event_groups(db, windows: dict[str, dt.date], window_days: int, ha
                            thresholds: list[int], *, embedded_only: bool = False) -> pd.DataFrame:
     """As :func:`event_groups`, per municipality (``event_municipality``): origin, cvegeo,
     event_type, bucket, period, n, w, wf, f."""
-    e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only)
+    e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only,
+                                "m.cvegeo", "JOIN event_municipality m USING (event_id)")
     return db.query(f"""
-        WITH {e}
-        SELECT e.origin, m.cvegeo, e.event_type, e.bucket, e.period,
-               count(*) AS n, sum(e.w) AS w, sum(e.w * e.f) AS wf, sum(e.f) AS f
-        FROM e JOIN event_municipality m USING (event_id)
-        GROUP BY ALL""", params)
+        SELECT origin, region_id AS cvegeo, event_type, bucket, period,
+               count(*) AS n, sum(w) AS w, sum(w * f) AS wf, sum(f) AS f
+        FROM ({e}) GROUP BY ALL""", params)
 
 
 def events_in_municipality(db, cvegeo: str, end: dt.date, window_days: int, limit: int = 200) -> pd.DataFrame:
