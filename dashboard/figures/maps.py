@@ -20,6 +20,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -371,7 +372,7 @@ def corridor_traces(waypoints: pd.DataFrame | None, *, levels: Mapping[str, int]
             marker={"size": 7, "color": "rgba(0,0,0,0)"}, selected={"marker": {"opacity": 0}},
             unselected={"marker": {"opacity": 0}},
             showlegend=legend and group not in shown, **_constant_hover(hover, len(lon)),
-            customdata=[cid_s] * len(lon),
+            customdata=np.full(len(lon), cid_s),
             meta={"corridor_id": cid_s},
         ))
         shown.add(group)
@@ -474,11 +475,18 @@ def _constant_hover(hover: str, n: int) -> dict:
 
 
 @functools.lru_cache(maxsize=256)
-def _densified(lon: tuple, lat: tuple) -> tuple[list[float], list[float]]:
+def _densified(lon: tuple, lat: tuple) -> tuple[np.ndarray, np.ndarray]:
     """:func:`densify` at the corridor step, memoised (the same 15 lines on every rerun); rounded
-    to 4 decimals (about 10 m: the line drawn is the same, the figure sent is half the size)."""
+    to 4 decimals (about 10 m: the line drawn is the same, the figure sent is half the size).
+
+    Read-only numpy arrays, not lists: plotly deep-copies a trace's data when it is added and
+    again when the figure is serialised, one Python object at a time for a list (about 40,000
+    calls per rerun of a page with the corridor map) and in one block for an array; it also
+    sends an array as a typed array rather than as text."""
     x, y = densify(lon, lat, CORRIDOR_STEP_DEG)
-    return [round(v, 4) for v in x], [round(v, 4) for v in y]
+    ax, ay = np.round(np.asarray(x, float), 4), np.round(np.asarray(y, float), 4)
+    ax.flags.writeable = ay.flags.writeable = False
+    return ax, ay
 
 
 def densify(lon: Sequence[float], lat: Sequence[float], step: float) -> tuple[list[float], list[float]]:

@@ -9,6 +9,7 @@ an analyst's change makes a new profile (:meth:`Profile.replace`), never edits a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -49,10 +50,17 @@ class Profile:
         return out
 
     def to_yaml(self) -> str:
+        # memoised on the instance (frozen: the text cannot change); the pages key their caches
+        # on it several times per rerun
+        cached = self.__dict__.get("_yaml")
+        if cached is not None:
+            return cached
         doc = {"name": self.name, "description": self.description, "pillars": self.pillar_weights,
                "indicators": self.indicator_weights, "normalisation": self.normalisation,
                "aggregation": self.aggregation, "thresholds": list(self.thresholds)}
-        return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        object.__setattr__(self, "_yaml", text)
+        return text
 
 
 def _check_weights(raw, what: str, allowed: list[str], where: str) -> dict[str, float]:
@@ -118,14 +126,39 @@ def check_thresholds(th, where="thresholds") -> None:
 
 
 def profile_names() -> list[str]:
-    return sorted(p.stem for p in (paths.CONFIG / "profiles").glob("*.yml"))
+    folder = paths.CONFIG / "profiles"
+    try:
+        stamp = folder.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return list(_profile_names(str(folder), stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _profile_names(folder: str, stamp: int | None) -> tuple[str, ...]:
+    """The profiles in ``folder``, listed again only when the folder changes (``stamp``, its
+    modification time): the pages ask on every rerun, and listing was a tenth of a rerun."""
+    return tuple(sorted(p.stem for p in Path(folder).glob("*.yml")))
 
 
 def load_profile(name: str = "analyst", reg: Registry | None = None) -> Profile:
     names = profile_names()
     if name not in names:
         raise OptionError(f"unknown profile {name!r}; choose one of: {', '.join(names)}")
-    return load_weights_file(paths.CONFIG / "profiles" / f"{name}.yml", reg)
+    path = paths.CONFIG / "profiles" / f"{name}.yml"
+    try:
+        st = path.stat()
+    except OSError:
+        return load_weights_file(path, reg)
+    if reg is not None:
+        return load_weights_file(path, reg)
+    return _shipped_profile(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _shipped_profile(path: str, mtime_ns: int, size: int) -> Profile:
+    """A shipped profile, read again only when its file changes (a Profile is frozen)."""
+    return load_weights_file(path)
 
 
 def load_weights_file(path, reg: Registry | None = None) -> Profile:
