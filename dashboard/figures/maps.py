@@ -284,8 +284,25 @@ def event_points(events: pd.DataFrame) -> go.Scattergeo:
                          text=text, hoverinfo="text", showlegend=True)
 
 
+_BOUNDS: dict[int, tuple[Mapping, tuple]] = {}
+
+
 def geojson_bounds(geojson: Mapping, pad: float = 0.0) -> tuple[tuple[float, float], tuple[float, float]]:
-    """((lon_min, lon_max), (lat_min, lat_max)) of every coordinate, widened by ``pad`` degrees."""
+    """((lon_min, lon_max), (lat_min, lat_max)) of every coordinate, widened by ``pad`` degrees.
+
+    Memoised per GeoJSON object as :func:`_label_positions` is (walking every vertex of the
+    states was 3-4 % of a rerun of a page with the map)."""
+    hit = _BOUNDS.get(id(geojson))
+    if hit is None or hit[0] is not geojson:
+        hit = (geojson, _coordinate_bounds(geojson))
+        if len(_BOUNDS) > 16:
+            _BOUNDS.clear()
+        _BOUNDS[id(geojson)] = hit
+    (x0, x1), (y0, y1) = hit[1]
+    return (x0 - pad, x1 + pad), (y0 - pad, y1 + pad)
+
+
+def _coordinate_bounds(geojson: Mapping) -> tuple[tuple[float, float], tuple[float, float]]:
     lons: list[float] = []
     lats: list[float] = []
 
@@ -301,7 +318,7 @@ def geojson_bounds(geojson: Mapping, pad: float = 0.0) -> tuple[tuple[float, flo
         walk(feature["geometry"]["coordinates"])
     if not lons:
         raise ValueError("geojson_bounds: the GeoJSON has no coordinates.")
-    return (min(lons) - pad, max(lons) + pad), (min(lats) - pad, max(lats) + pad)
+    return (min(lons), max(lons)), (min(lats), max(lats))
 
 
 def _colorbar(title: str, *, tickvals=None, ticktext=None) -> dict:
