@@ -19,6 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# A file's cells: pandas' default string dtype with Arrow storage, named rather than left to the
+# global option (the dashboard stores its own small frames' strings as Python objects, which
+# would cost several times the memory for a large upload parsed in the server).
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
 from scoring.errors import DataError, FormatError
 
 
@@ -194,7 +199,7 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
 
     def flush():
         if chunk:
-            f = pd.DataFrame(chunk, columns=header, dtype="str")
+            f = pd.DataFrame(chunk, columns=header, dtype=TEXT)
             f["_line"] = np.asarray(chunk_lines, dtype="int64")
             frames.append(f)
             chunk.clear()
@@ -253,7 +258,7 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
     if frames:
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     else:
-        df = pd.DataFrame(columns=header, dtype="str")
+        df = pd.DataFrame(columns=header, dtype=TEXT)
         df["_line"] = np.asarray([], dtype="int64")
     df.attrs["ragged"] = sorted(broken + ragged, key=lambda r: r.line)
     return df
