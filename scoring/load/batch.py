@@ -17,24 +17,28 @@ from scoring.errors import FormatError
 from scoring.load import rules
 from scoring.load.parse.common import Parsed
 
+# Events are written this many at a time: the source lists of a million events as Python lists
+# and tuples at once were the largest share of a 200 MB import's peak memory.
+EVENT_CHUNK = 100_000
+
 
 def insert_events(con, df: pd.DataFrame, *, origin: str, batch_id: str) -> int:
     """Write validated event rows and their source links."""
     if df.empty:
         return 0
-    ev = df.drop(columns=[c for c in ("_line",) if c in df.columns]).copy()
-    src_lists = ev.pop("source_ids").map(rules.split_ids)
-    ev["source_id"] = src_lists.map(lambda xs: xs[0])
-    ev["origin"] = origin
-    ev["batch_id"] = batch_id
-    cols = [c for c in ev.columns if c in rules.EVENT_COLUMNS]
-    store.insert_df(con, "events", ev[cols])
-    links = pd.DataFrame(
-        [(e, s) for e, xs in zip(ev["event_id"], src_lists) for s in dict.fromkeys(xs)],
-        columns=["event_id", "source_id"],
-    )
-    store.insert_df(con, "event_sources", links)
-    return len(ev)
+    cols = [c for c in df.columns if c in rules.EVENT_COLUMNS and c != "source_id"]
+    for at in range(0, len(df), EVENT_CHUNK):
+        part = df.iloc[at:at + EVENT_CHUNK]
+        src_lists = part["source_ids"].map(rules.split_ids)
+        ev = part[cols].assign(source_id=src_lists.map(lambda xs: xs[0]).to_numpy(), origin=origin,
+                               batch_id=batch_id)
+        store.insert_df(con, "events", ev)
+        links = pd.DataFrame(
+            [(e, s) for e, xs in zip(part["event_id"], src_lists) for s in dict.fromkeys(xs)],
+            columns=["event_id", "source_id"],
+        )
+        store.insert_df(con, "event_sources", links)
+    return len(df)
 
 
 def _release_rank(release) -> str:
@@ -109,8 +113,12 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
             con.unregister("_stage")
         return len(df) - newer, newer
     # events: a newer release of the same event id replaces the older one
-    old = con.execute("SELECT e.event_id, b.release FROM events e LEFT JOIN ingest_batches b USING (batch_id) "
-                      "WHERE e.event_id IN (SELECT unnest(?))", [list(df["event_id"])]).df()
+    con.register("_ids", df[["event_id"]])      # a relation, not a million-item parameter list
+    try:
+        old = con.execute("SELECT e.event_id, b.release FROM events e LEFT JOIN ingest_batches b USING (batch_id) "
+                          "WHERE e.event_id IN (SELECT event_id FROM _ids)").df()
+    finally:
+        con.unregister("_ids")
     newer_ids = set(old.loc[old["release"].map(_release_rank) > _release_rank(release), "event_id"])
     replace = list(set(old["event_id"]) - newer_ids)
     if replace:

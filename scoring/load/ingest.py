@@ -47,7 +47,7 @@ from scoring.load.parse.rnpdno import parse_rnpdno
 from scoring.load.parse.sesnsp import parse_sesnsp
 from scoring.load.parse.ucdp import parse_ucdp
 from scoring.load.reference import read_crime_map
-from scoring.load.validate import Reject, current_month, decode_bytes, parse_text_csv
+from scoring.load.validate import Reject, _utf16, current_month, parse_csv_bytes, release_memory
 
 
 @dataclass
@@ -105,14 +105,15 @@ def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
     except OSError as exc:
         raise FormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     checksum = hashlib.sha256(raw).hexdigest()
-    text = decode_bytes(raw, path)
-    del raw                      # the bytes are not needed once decoded (a 200 MB file: 200 MB back)
-    sample = text[:2000]
+    enc = _utf16(raw)
+    sample = raw[:4000].decode(enc, "replace")[:2000] if enc else raw[:2000].decode("utf-8", "replace")
     if sample.count(";") > sample.count(",") and sample.count(",") < 2:
         raise FormatError(f"{path}: uses ';' as the delimiter; export it as comma-separated CSV")
     if "\t" in sample.split("\n", 1)[0] and "," not in sample.split("\n", 1)[0]:
         raise FormatError(f"{path}: is tab-separated; export it as comma-separated CSV")
-    df = parse_text_csv(text, path)
+    df = parse_csv_bytes(raw, path)
+    del raw
+    release_memory()
     if len(df.columns) < 3:
         raise FormatError(f"{path}: has {len(df.columns) - 1} column(s); this is not a CSV export of the expected kind")
     return df, checksum
@@ -149,6 +150,8 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
             parsed = parse_population(df, names=names, say=say)
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
+    del df
+    release_memory()
     parsed.rejects = _one_per_line(sorted(unreadable + parsed.rejects, key=lambda r: r.line))
     parsed.rows_read += len(unreadable)
     if fmt in WHOLE_FILE_FORMATS and parsed.rejects:
@@ -207,6 +210,8 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         return BatchResult(batch_id, safe_name(path), fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
     with store.transaction(con):
         loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
+        parsed.rows = parsed.rows.iloc[:0]    # written: its memory back before the events are placed
+        release_memory()
         if parsed.table == "official_stats":
             quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
         if parsed.table == "events" and store.has_table(con, "corridor_waypoints"):

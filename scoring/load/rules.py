@@ -84,20 +84,25 @@ def outside_claimed_state(lat: pd.Series, lon: pd.Series, codes: pd.Series, poly
 
     la = pd.to_numeric(lat, errors="coerce").to_numpy("float64", na_value=np.nan)
     lo = pd.to_numeric(lon, errors="coerce").to_numpy("float64", na_value=np.nan)
-    code = codes.astype("object").where(codes.notna(), "").to_numpy(object)
-    out = np.full(len(code), "", dtype=object)
-    check = np.isfinite(la) & np.isfinite(lo) & (code != "")
-    idx = np.nonzero(check)[0]
-    if len(idx):
-        shapes = _state_shapes(polygons)
-        claimed = np.array([shapes.get(c) for c in code[idx]], dtype=object)
-        known = np.array([g is not None for g in claimed])
-        inside = np.zeros(len(idx), dtype=bool)
-        if known.any():
-            inside[known] = shapely.covers(claimed[known], shapely.points(lo[idx[known]], la[idx[known]]))
-        memo: dict[tuple, str] = {}
-        for i in idx[known & ~inside]:          # outside the outline: how far, and where it falls
-            key = (float(la[i]), float(lo[i]), code[i])
+    # one state at a time, by integer code, with contains_xy on its prepared outline: no Python
+    # string per row and no point geometry per row (a million of each took ~400 MB). A point on
+    # the outline itself (contains_xy says no, covers said yes) is measured below at 0 km: kept.
+    fcodes, names = pd.factorize(codes, use_na_sentinel=True)
+    out = np.full(len(fcodes), "", dtype=object)
+    finite = np.isfinite(la) & np.isfinite(lo)
+    shapes = _state_shapes(polygons)
+    memo: dict[tuple, str] = {}
+    for k, c in enumerate(names):
+        shape = shapes.get(c) if c != "" else None
+        if shape is None:
+            continue
+        sel = np.flatnonzero(finite & (fcodes == k))
+        if not len(sel):
+            continue
+        shapely.prepare(shape)
+        inside = shapely.contains_xy(shape, lo[sel], la[sel])
+        for i in sel[~inside]:          # outside the outline: how far, and where it falls
+            key = (float(la[i]), float(lo[i]), c)
             if key not in memo:
                 d = km_outside_state(polygons, *key)
                 if not (d > tolerance_km):
@@ -179,28 +184,32 @@ def event_cross_checks(known_sources: set[str] | None, places: pd.DataFrame | No
         reason = pd.Series("", index=out.index, dtype="str")
 
         def flag(mask, fname, text):
+            """``text``: a reason, or a function giving the reasons of the flagged rows (called on
+            their index only: a reason string for each of a million good rows cost the most memory)."""
             nonlocal bad, field, reason
             new = mask & ~bad
+            if not new.any():
+                return
             field = field.mask(new, fname)
-            reason = reason.mask(new, text)
+            reason = reason.mask(new, text if isinstance(text, str) else text(new))
             bad = bad | new
 
         no_source = raw["source_ids"].ne("") & raw["source_ids"].map(lambda c: not split_ids(c)).astype(bool)
-        flag(no_source, "source_ids", "names no source (only separators: " + raw["source_ids"].map(repr) + ")")
+        flag(no_source, "source_ids", lambda m: "names no source (only separators: " + raw["source_ids"][m].map(repr) + ")")
         if known_sources is not None:
             unknown = raw["source_ids"].map(lambda s: ";".join(x for x in split_ids(s) if x not in known_sources))
-            flag(unknown.ne(""), "source_ids", "names source(s) not in the manifest: " + unknown)
+            flag(unknown.ne(""), "source_ids", lambda m: "names source(s) not in the manifest: " + unknown[m])
         none = pd.Series(np.nan, index=out.index)  # both columns are optional in a user's file
         half = out.get("latitude", none).isna() != out.get("longitude", none).isna()
-        flag(half, "longitude", pd.Series("latitude and longitude must both be given or both be blank", index=out.index))
+        flag(half, "longitude", "latitude and longitude must both be given or both be blank")
         if muni_state is not None and "municipality_code" in raw:
             mstate = raw["municipality_code"].map(muni_state)
             wrong = raw["municipality_code"].ne("") & (mstate.isna() | (mstate != raw["state_code"]))
-            flag(wrong, "municipality_code",
-                 "municipality " + raw["municipality_code"] + " is unknown or not in state " + raw["state_code"])
+            flag(wrong, "municipality_code", lambda m: "municipality " + raw["municipality_code"][m]
+                 + " is unknown or not in state " + raw["state_code"][m])
         if polygons is not None and {"latitude", "longitude"} <= set(out.columns):
             off = outside_claimed_state(out["latitude"].where(~bad), out["longitude"], raw["state_code"], polygons)
-            flag(off.ne(""), "latitude", off)
+            flag(off.ne(""), "latitude", lambda m: off[m])
         return bad, field, reason
 
     return extra

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scoring.errors import DataError, FormatError
+
 # A file's cells: pandas' default string dtype with Arrow storage, named rather than left to the
 # global option (the dashboard stores its own small frames' strings as Python objects, which
 # would cost several times the memory for a large upload parsed in the server).
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
-
-from scoring.errors import DataError, FormatError
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def _csv_problem(exc: csv.Error) -> str:
 
 # Rows are turned into string columns this many at a time, so a file's cells never all live as
 # Python strings at once (a 200 MB file would take about 2 GB that way).
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 10_000
 
 
 def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> pd.DataFrame:
@@ -165,20 +165,69 @@ def parse_text_csv(text: str, path, *, required_columns: Sequence[str] = ()) -> 
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise FormatError(f"{path}: is empty")
-    # csv.reader yields logical rows; a quoted field may span several physical lines, so
-    # record the physical line each row starts on. A row the reader cannot parse (a quote
-    # never closed, a field over the size limit), or a row spanning several lines whose width
-    # is wrong (a stray quote that swallowed the lines after it), is rejected on its first
-    # line and reading goes on from the next physical line: one bad row never costs the file.
     # Lines are slices of the text by offset (no list of every line is kept).
     offsets = [0] + [m.end() for m in re.finditer("\n", text)]
     if offsets[-1] < len(text):
         offsets.append(len(text))
-    n = len(offsets) - 1
 
     def line(k: int) -> str:
         return text[offsets[k]:offsets[k + 1]]
 
+    return _parse_lines(line, len(offsets) - 1, path, required_columns)
+
+
+def parse_csv_bytes(raw: bytes, path, *, required_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """:func:`parse_text_csv` of a file's bytes, decoding one line at a time.
+
+    The same reading as ``parse_text_csv(decode_bytes(raw))`` (UTF-16 with or without BOM;
+    UTF-8 with or without BOM; a line that is not UTF-8 read as Windows-1252), without ever
+    holding the decoded text of the whole file: a 220 MB UTF-8 file with one accented letter is
+    440 MB of Python text (two bytes a character), which with the bytes and the parsed columns
+    made most of an import's peak memory. Line offsets are kept in a numpy array.
+    """
+    if _utf16(raw):                       # rare: decoded whole, then read as UTF-8 lines
+        raw = decode_bytes(raw, path).encode("utf-8")
+    elif b"\x00" in raw[:4096]:
+        raise FormatError(f"{path}: is a binary file, not CSV text")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not raw.strip():
+        raise FormatError(f"{path}: is empty")
+    ends = [np.zeros(1, dtype=np.int64)]
+    view = np.frombuffer(raw, dtype=np.uint8)
+    block = 1 << 24
+    for at in range(0, len(view), block):    # by block: a boolean mask of the whole file is its size again
+        ends.append(np.flatnonzero(view[at:at + block] == 10).astype(np.int64) + at + 1)
+    offsets = np.concatenate(ends)
+    if offsets[-1] < len(raw):
+        offsets = np.append(offsets, len(raw))
+    checked = [False]
+
+    def line(k: int) -> str:
+        b = raw[offsets[k]:offsets[k + 1]]
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            if not checked[0]:
+                checked[0] = True
+                if not _mostly_text(raw):
+                    _bad_encoding(path)
+            return b.decode("cp1252", errors="replace")
+
+    return _parse_lines(line, len(offsets) - 1, path, required_columns)
+
+
+def _parse_lines(line: Callable[[int], str], n: int, path, required_columns: Sequence[str]) -> pd.DataFrame:
+    """The CSV reader over ``n`` physical lines given by ``line(k)`` (each with its newline).
+
+    csv.reader yields logical rows; a quoted field may span several physical lines, so
+    record the physical line each row starts on. A row the reader cannot parse (a quote
+    never closed, a field over the size limit), or a row spanning several lines whose width
+    is wrong (a stray quote that swallowed the lines after it), is rejected on its first
+    line and reading goes on from the next physical line: one bad row never costs the file.
+    """
     first = line(0) if n else ""
     if '"' not in first and first.count(",") >= MAX_COLUMNS:   # refused before splitting it
         raise FormatError(f"{path}: has {first.count(',') + 1:,} columns in its header; at most "
@@ -300,13 +349,25 @@ def date_out_of_range(parsed: pd.Series, raw: pd.Series) -> pd.Series:
     early = parsed.notna() & (parsed < pd.Timestamp(DATE_MIN))
     late = parsed.notna() & (parsed > pd.Timestamp(date_max()))
     reason = pd.Series("", index=parsed.index, dtype="str")
-    reason = reason.mask(early, "date " + raw.map(repr) + " is before 1900")
-    reason = reason.mask(late, "date " + raw.map(repr) + f" is in the future (after {date_max()})")
+    if early.any():
+        reason = reason.mask(early, "date " + raw[early].map(repr) + " is before 1900")
+    if late.any():
+        reason = reason.mask(late, "date " + raw[late].map(repr) + f" is in the future (after {date_max()})")
     return reason
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+def repeated(s: pd.Series) -> np.ndarray:
+    """True for each value that an earlier row already holds (``Series.duplicated``), through
+    integer codes: on a million Arrow-backed ids ``duplicated`` built a Python object per cell
+    and a hash table of them (+200 MB), ``factorize`` hashes in Arrow (+50 MB)."""
+    codes, _ = pd.factorize(s, use_na_sentinel=False)
+    first = np.zeros(len(codes), dtype=bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    return ~first
 
 
 def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -316,9 +377,14 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
     reason = pd.Series("", index=s.index, dtype="str")
 
     def flag(mask, text):
+        """Mark ``mask``'s rows not yet bad with ``text``: a string, or a function of the rows'
+        raw values giving one reason each, called on those rows only (building a reason for
+        every row of a million-row file, most of them good, was most of the check's memory)."""
         nonlocal bad, reason
         new = mask & ~bad
-        reason = reason.mask(new, text if isinstance(text, str) else text[new])
+        if not new.any():
+            return
+        reason = reason.mask(new, text if isinstance(text, str) else text(s[new]))
         bad = bad | new
 
     if f.required:
@@ -328,20 +394,20 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         num = pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
         # 'inf', 'nan' and '1e999' parse as floats but are not numbers a file can mean
         num = num.where(np.isfinite(num.astype("float64")))
-        flag(~blank & num.isna(), "is not a number: " + s.map(repr))
+        flag(~blank & num.isna(), lambda v: "is not a number: " + v.map(repr))
         if f.kind == "int":
             # '2030.5', '2e3' and '1e300' are not whole numbers as written, whatever they round to
             shaped = s.str.replace(",", "", regex=False).str.fullmatch(WHOLE_NUMBER)
             frac = ~blank & num.notna() & (~shaped | (num != np.floor(num.fillna(0))))
-            flag(frac, "is not a whole number: " + s.map(repr))
+            flag(frac, lambda v: "is not a whole number: " + v.map(repr))
             num = num.where(~frac)  # a fraction cannot become Int64 (the row is rejected anyway)
             huge = num.notna() & (num.abs() > 2**53)
-            flag(huge, "is too large: " + s.map(repr))
+            flag(huge, lambda v: "is too large: " + v.map(repr))
             num = num.where(~huge)
         if f.min is not None:
-            flag(num.notna() & (num < f.min), f"must be >= {f.min:g}, got " + s)
+            flag(num.notna() & (num < f.min), lambda v: f"must be >= {f.min:g}, got " + v)
         if f.max is not None:
-            flag(num.notna() & (num > f.max), f"must be <= {f.max:g}, got " + s)
+            flag(num.notna() & (num > f.max), lambda v: f"must be <= {f.max:g}, got " + v)
         value = num.astype("Int64") if f.kind == "int" else num.astype("float64")
     elif f.kind in ("date", "month"):
         rx = _DATE_RE if f.kind == "date" else _MONTH_RE
@@ -351,22 +417,37 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         # pandas 3 parses year 0 (microsecond resolution), which no Python date can hold
         parsed = parsed.where(parsed.dt.year >= 1)
         want = "YYYY-MM-DD" if f.kind == "date" else "YYYY-MM"
-        flag(~blank & parsed.isna(), f"is not a valid date ({want}): " + s.map(repr))
+        flag(~blank & parsed.isna(), lambda v: f"is not a valid date ({want}): " + v.map(repr))
         out_of_range = date_out_of_range(parsed, s)
-        flag(out_of_range.ne(""), out_of_range)
+        flag(out_of_range.ne(""), lambda v: out_of_range[v.index])
         value = parsed.dt.date if f.kind == "date" else s
     if f.choices is not None:
         allowed = set(f.choices)
         listed = ", ".join(sorted(allowed)) if len(allowed) <= 16 else f"{len(allowed)} known values"
-        flag(~blank & ~s.isin(allowed), s.map(repr) + f" is not one of: {listed}")
+        flag(~blank & ~s.isin(allowed), lambda v: v.map(repr) + f" is not one of: {listed}")
     if f.pattern is not None:
-        flag(~blank & ~s.str.fullmatch(f.pattern), s.map(repr) + f" does not match {f.pattern}")
+        flag(~blank & ~s.str.fullmatch(f.pattern), lambda v: v.map(repr) + f" does not match {f.pattern}")
     if f.unique:
-        dup = ~blank & s.duplicated(keep="first")
-        flag(dup, "repeats the id " + s.map(repr) + " of an earlier row")
+        dup = ~blank & pd.Series(repeated(s), index=s.index)
+        flag(dup, lambda v: "repeats the id " + v.map(repr) + " of an earlier row")
     if f.kind == "str":
-        value = s.where(~blank, None)
+        # blanks become missing; a column without any stays the same array (no copy)
+        value = s.where(~blank, None) if blank.any() else s
     return bad, reason, value
+
+
+def release_memory() -> None:
+    """Return freed memory to the system: Arrow's allocator and glibc's keep freed pages for
+    reuse, so the peak of one step of a large import stayed resident through the next ones."""
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):      # not glibc: nothing to trim
+        pass
 
 
 def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | None = None) -> Checked:
@@ -389,7 +470,10 @@ def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | 
         first_reason = first_reason.mask(new, reason)
         first_bad = first_bad | bad
         columns[f.name] = value
-    out = pd.DataFrame(columns, index=df.index)
+    # no copy of the checked columns (a million rows: hundreds of MB each time), and the rows
+    # filtered only when some are bad
+    out = pd.DataFrame(columns, index=df.index, copy=False)
+    columns.clear()
     out["_line"] = df["_line"]
     if extra is not None:
         mask, fname, reason = extra(out, df)
@@ -405,7 +489,16 @@ def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | 
         ):
             rejects.append(Reject(int(line), fname or None, reason, r))
     rejects.sort(key=lambda r: r.line)
-    return Checked(out.loc[~first_bad].reset_index(drop=True), rejects)
+    if first_bad.any():
+        # filtered one column at a time, each dropped once copied: never two copies of the rows
+        keep = ~first_bad.to_numpy()
+        release_memory()
+        parts = {}
+        for c in list(out.columns):
+            parts[c] = out[c].array[keep]
+            del out[c]
+        out = pd.DataFrame(parts, copy=False)
+    return Checked(out.reset_index(drop=True), rejects)
 
 
 def strict(checked: Checked, file) -> pd.DataFrame:

@@ -56,11 +56,28 @@ def test_a_killed_writers_temporary_copy_is_cleaned_by_the_next_writer(db_copy, 
     dead.wait()
     stale = db_copy.with_name(f".{db_copy.name}.import-{dead.pid}-1234")
     stale.write_bytes(b"half a copy")
+    spill = db_copy.with_name(f".{db_copy.name}.import-{dead.pid}-1234.tmp")   # DuckDB's spill folder
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
     mine = db_copy.with_name(f".{db_copy.name}.import-{os.getpid()}-1")   # a live writer's: kept
     mine.write_bytes(b"in progress")
     ingest.ingest(_events(tmp_path, "K", 3), "events", db_copy)
-    assert not stale.exists() and mine.exists()
+    assert not stale.exists() and not spill.exists() and mine.exists()
     mine.unlink()
+
+
+def test_a_write_on_a_copy_runs_under_a_memory_limit(db_copy, monkeypatch):
+    """Imports and removals cap DuckDB's memory (it spills beyond it), configurable."""
+    seen = []
+    store.apply_to_copy(db_copy, lambda con: seen.append(con.execute("SELECT current_setting('memory_limit')")
+                                                         .fetchone()[0]))
+    monkeypatch.setenv(store.WRITE_MEMORY_ENV, "1GB")
+    store.apply_to_copy(db_copy, lambda con: seen.append(con.execute("SELECT current_setting('memory_limit')")
+                                                         .fetchone()[0]))
+    monkeypatch.setenv(store.WRITE_MEMORY_ENV, "1; DROP TABLE events")     # not a size: ignored
+    store.apply_to_copy(db_copy, lambda con: seen.append(con.execute("SELECT count(*) FROM events").fetchone()[0]))
+    assert seen[0].startswith(("381", "400")) and seen[1].startswith(("953", "1000", "1.0")), seen
+    assert seen[2] > 0
 
 
 def test_a_writer_killed_at_any_point_leaves_the_database_before_or_after(db_copy, tmp_path):

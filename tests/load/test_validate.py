@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from scoring.load.validate import (
     Field,
     check_frame,
     decode_bytes,
+    parse_csv_bytes,
     parse_text_csv,
     read_text_csv,
     strict,
@@ -20,6 +22,37 @@ from scoring.load.validate import (
 
 def frame(text: str) -> pd.DataFrame:
     return parse_text_csv(text, "t.csv")
+
+
+HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
+BYTE_CASES = [
+    b"a,b,c\n1,2,3\n",
+    "\ufeffEstado,Año,n\r\nSinaloa,2024,1\r\nCuliacán,2024,\r\n".encode(),
+    b"a,b,c\rx,y,z\r",
+    b"a,b,c\n1,\"two\nlines\",3\n4,5,6\n",
+    b"a,b,c\n1,\"never closed,3\n4,5,6\n7,8,9\n",
+    b"a,b,c\n1,2\n1,2,3,4\n,,\n5,6,7",
+    "Estado,Municipio,n\nSinaloa,Culiacán,1\n".encode() + "Sinaloa,Culiacán,2\n".encode("latin-1"),
+    "Estado,Año,n\nMichoacán,2024,3\n".encode("utf-16"),
+    "Estado,Año,n\nMichoacán,2024,3\n".encode("utf-16-be"),
+    *[f.read_bytes() for f in sorted(HOSTILE.glob("*.csv"))],
+]
+
+
+@pytest.mark.parametrize("raw", BYTE_CASES, ids=range(len(BYTE_CASES)))
+def test_bytes_read_line_by_line_as_the_decoded_text(raw):
+    """The import reads a file's bytes one line at a time (never the whole decoded text): the
+    rows, lines and rejects are those of decoding the whole file first."""
+    def read(fn):
+        try:
+            df = fn()
+        except FormatError as exc:
+            return ("error", str(exc))
+        return (df.to_dict("list"), [(r.line, r.field, r.reason, r.raw) for r in df.attrs["ragged"]])
+
+    whole = read(lambda: parse_text_csv(decode_bytes(raw, "t.csv"), "t.csv"))
+    by_line = read(lambda: parse_csv_bytes(raw, "t.csv"))
+    assert by_line == whole
 
 
 # --- decoding --------------------------------------------------------------------------------

@@ -38,7 +38,10 @@ def rejects_from(df: pd.DataFrame, mask: pd.Series, field_name: str, reason) -> 
     if not mask.any():
         return []
     sub = df.loc[mask]
-    reasons = reason[mask] if isinstance(reason, pd.Series) else [reason] * len(sub)
+    if callable(reason):         # the reasons of the rejected rows only, built from them
+        reason = reason(sub)
+    reasons = reason[mask] if isinstance(reason, pd.Series) and len(reason) == len(mask) else (
+        list(reason) if isinstance(reason, pd.Series) else [reason] * len(sub))
     cells = sub.drop(columns=[c for c in sub.columns if c.startswith("_")]).astype(object)
     # pandas 3 keeps missing values missing through astype(str): blank them first
     raw = cells.where(cells.notna(), "").astype(str).agg(",".join, axis=1)

@@ -24,9 +24,9 @@ def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
                           extra=rules.event_cross_checks(None, places, polygons=state_polygons()))
     rows = checked.rows
     taken = rows["event_id"].isin(seeds)
-    rejects = checked.rejects + rejects_from(rows, taken, "event_id",
-                                              "id " + rows["event_id"].map(repr) + " belongs to a built-in event; choose another")
-    rows = rows.loc[~taken].drop(columns="_line")
+    rejects = checked.rejects + rejects_from(
+        rows, taken, "event_id", lambda sub: "id " + sub["event_id"].map(repr) + " belongs to a built-in event; choose another")
+    rows = (rows.loc[~taken] if taken.any() else rows).drop(columns="_line")
     # User sources that are not yet known become user_file sources of this batch.
     rows["source_ids"] = rows["source_ids"].fillna("")
     say(f"read {len(df):,} event rows")
