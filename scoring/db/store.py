@@ -71,11 +71,12 @@ def _remove(p: Path) -> None:
         p.unlink()
 
 
-# DuckDB's memory for a write on a copy (an import, a removal); beyond it DuckDB spills to disk
-# beside the copy. Without a limit DuckDB may take most of the machine's memory, and a 200 MB
-# import held its whole batch in memory until the commit (peak 1.24 GB; 1.07 GB with 400 MB).
+# DuckDB's memory for an import on a copy; beyond it DuckDB spills to disk beside the copy (not
+# every operation can: a removal from ten million events ran out at 300 MB, so removals run
+# uncapped, and an import that runs out starts again uncapped). Without a limit DuckDB may take most of the machine's memory, and a 200 MB
+# import held its whole batch in memory until the commit (peak 1.24 GB; 1,018 MiB with 300 MB).
 WRITE_MEMORY_ENV = "RISK_WRITE_MEMORY"
-WRITE_MEMORY_DEFAULT = "400MB"
+WRITE_MEMORY_DEFAULT = "300MB"
 
 
 def _limit_memory(con) -> None:
@@ -212,36 +213,50 @@ def _alive(pid: int) -> bool:
 
 
 def apply_to_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object], *,
-                  on_wait: Callable[[str], object] | None = None):
+                  on_wait: Callable[[str], object] | None = None, limit_memory: bool = False):
     """Run a write on a copy of the database, then swap the copy in (for a live server).
 
     A serving process keeps its read-only connection (DuckDB 2 allows no writer beside it);
     readers keep the old file until they reopen, so an import never breaks other users'
     pages. Writers are serialised by a lock file; if ``fn`` raises, nothing changes.
+
+    ``limit_memory`` caps DuckDB's memory (:data:`WRITE_MEMORY_ENV`) for a write that mostly
+    appends (an import); should DuckDB run out under the cap, the write starts again on a fresh
+    copy without it (nothing of the first try is kept).
     """
     import shutil
 
     path = Path(path)
     with _file_lock(path, on_wait):
         clean_stale(path)
-        tmp = path.with_name(f".{path.name}.import-{os.getpid()}-{threading.get_ident()}")
-        shutil.copyfile(path, tmp)
-        con = connect(tmp)
-        try:
-            _limit_memory(con)
-            out = fn(con)
-            con.execute("CHECKPOINT")
-            con.close()
-            os.replace(tmp, path)
-            return out
-        except BaseException:
-            with contextlib.suppress(Exception):
+        for capped in ((True, False) if limit_memory else (False,)):
+            tmp = path.with_name(f".{path.name}.import-{os.getpid()}-{threading.get_ident()}")
+            shutil.copyfile(path, tmp)
+            con = connect(tmp)
+            try:
+                if capped:
+                    _limit_memory(con)
+                out = fn(con)
+                con.execute("CHECKPOINT")
                 con.close()
-            raise
-        finally:
-            _remove(tmp)
-            _remove(Path(str(tmp) + ".wal"))
-            _remove(Path(str(tmp) + ".tmp"))       # DuckDB's spill folder
+                os.replace(tmp, path)
+                return out
+            except duckdb.OutOfMemoryException:
+                with contextlib.suppress(Exception):
+                    con.close()
+                if not capped:
+                    raise
+                if on_wait is not None:
+                    on_wait("the write needed more memory than its cap; starting it again without the cap")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.close()
+                raise
+            finally:
+                _remove(tmp)
+                _remove(Path(str(tmp) + ".wal"))
+                _remove(Path(str(tmp) + ".tmp"))       # DuckDB's spill folder
+    raise AssertionError("unreachable")      # the last try returns or raises
 
 
 def try_on_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object]):

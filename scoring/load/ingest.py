@@ -193,7 +193,7 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         target = paths.db_path(db)
         _check_database(target)
         return store.apply_to_copy(target, lambda c: ingest(path, fmt, release=release, say=say, con=c,
-                                                            sources=sources), on_wait=say)
+                                                            sources=sources), on_wait=say, limit_memory=True)
     parsed, checksum = parse(path, fmt, con=con, say=say)
     if parsed.release is not None and parsed.release > this_month:
         # rows may run a few days ahead (a date within the next month); a release cannot

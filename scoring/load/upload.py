@@ -72,6 +72,6 @@ def import_upload(db, file_name: str, payload: bytes, fmt: str, *, release: str 
         path.write_bytes(payload)
 
         try:
-            return store.apply_to_copy(db, lambda con: _run(con, path, fmt, release, say, sources))
+            return store.apply_to_copy(db, lambda con: _run(con, path, fmt, release, say, sources), limit_memory=True)
         except RiskError as exc:
             raise RiskError(str(exc).replace(str(path), file_name)) from exc

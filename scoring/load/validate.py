@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scoring.errors import DataError, FormatError
 
@@ -25,6 +26,7 @@ from scoring.errors import DataError, FormatError
 # global option (the dashboard stores its own small frames' strings as Python objects, which
 # would cost several times the memory for a large upload parsed in the server).
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+DATES = pd.ArrowDtype(pa.date32())
 
 
 @dataclass(frozen=True)
@@ -420,7 +422,8 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         flag(~blank & parsed.isna(), lambda v: f"is not a valid date ({want}): " + v.map(repr))
         out_of_range = date_out_of_range(parsed, s)
         flag(out_of_range.ne(""), lambda v: out_of_range[v.index])
-        value = parsed.dt.date if f.kind == "date" else s
+        # Arrow dates (4 bytes each, read back as datetime.date), not a Python object per row
+        value = parsed.astype(DATES) if f.kind == "date" else s
     if f.choices is not None:
         allowed = set(f.choices)
         listed = ", ".join(sorted(allowed)) if len(allowed) <= 16 else f"{len(allowed)} known values"

@@ -66,18 +66,43 @@ def test_a_killed_writers_temporary_copy_is_cleaned_by_the_next_writer(db_copy, 
     mine.unlink()
 
 
-def test_a_write_on_a_copy_runs_under_a_memory_limit(db_copy, monkeypatch):
-    """Imports and removals cap DuckDB's memory (it spills beyond it), configurable."""
-    seen = []
-    store.apply_to_copy(db_copy, lambda con: seen.append(con.execute("SELECT current_setting('memory_limit')")
-                                                         .fetchone()[0]))
+def test_an_import_on_a_copy_runs_under_a_memory_limit(db_copy, monkeypatch):
+    """Imports cap DuckDB's memory (it spills beyond it), configurable; removals do not."""
+    def limit(con):
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    seen = [store.apply_to_copy(db_copy, limit, limit_memory=True)]
     monkeypatch.setenv(store.WRITE_MEMORY_ENV, "1GB")
-    store.apply_to_copy(db_copy, lambda con: seen.append(con.execute("SELECT current_setting('memory_limit')")
-                                                         .fetchone()[0]))
+    seen.append(store.apply_to_copy(db_copy, limit, limit_memory=True))
+    seen.append(store.apply_to_copy(db_copy, limit))
     monkeypatch.setenv(store.WRITE_MEMORY_ENV, "1; DROP TABLE events")     # not a size: ignored
-    store.apply_to_copy(db_copy, lambda con: seen.append(con.execute("SELECT count(*) FROM events").fetchone()[0]))
-    assert seen[0].startswith(("381", "400")) and seen[1].startswith(("953", "1000", "1.0")), seen
-    assert seen[2] > 0
+    assert store.apply_to_copy(db_copy, lambda con: con.execute("SELECT count(*) FROM events").fetchone()[0],
+                               limit_memory=True) > 0
+    assert seen[0].startswith(("286", "300")) and seen[1].startswith(("953", "1000", "1.0")), seen
+    assert seen[2] != seen[0] and seen[2] != seen[1], seen
+
+
+def test_an_import_that_runs_out_under_the_cap_starts_again_without_it(db_copy):
+    import duckdb
+
+    tries = []
+
+    def write(con):
+        tries.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        con.execute("INSERT INTO sources (source_id, kind, title) VALUES (?, 'dataset', 'x')", [f"S{len(tries)}"])
+        if len(tries) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block")
+        return "done"
+
+    notes = []
+    assert store.apply_to_copy(db_copy, write, limit_memory=True, on_wait=notes.append) == "done"
+    assert len(tries) == 2 and tries[0] != tries[1] and notes
+    con = store.connect(db_copy, read_only=True)
+    try:        # the first try's row is not kept: the second ran on a fresh copy
+        got = [r[0] for r in con.execute("SELECT source_id FROM sources WHERE source_id IN ('S1', 'S2')").fetchall()]
+    finally:
+        con.close()
+    assert got == ["S2"]
 
 
 def test_a_writer_killed_at_any_point_leaves_the_database_before_or_after(db_copy, tmp_path):

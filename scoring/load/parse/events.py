@@ -18,11 +18,18 @@ def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
     codes = {r[0] for r in con.execute("SELECT state_code FROM states").fetchall()}
     corridors = {r[0] for r in con.execute("SELECT corridor_id FROM corridors").fetchall()}
     known = {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
-    seeds = {r[0] for r in con.execute("SELECT event_id FROM events WHERE origin <> 'user'").fetchall()}
     places = con.execute("SELECT place_id, kind, state_code, cvegeo FROM places WHERE kind='municipality'").df()
     checked = check_frame(df, rules.event_fields(codes, corridors),
                           extra=rules.event_cross_checks(None, places, polygons=state_polygons()))
     rows = checked.rows
+    # ids of built-in events, asked of the database for this file's ids (not every built-in id
+    # as a Python set: ten million strings in a large database)
+    con.register("_file_ids", rows[["event_id"]])
+    try:
+        seeds = {r[0] for r in con.execute("""SELECT DISTINCT e.event_id FROM events e JOIN _file_ids f USING (event_id)
+                                              WHERE e.origin <> 'user'""").fetchall()}
+    finally:
+        con.unregister("_file_ids")
     taken = rows["event_id"].isin(seeds)
     rejects = checked.rejects + rejects_from(
         rows, taken, "event_id", lambda sub: "id " + sub["event_id"].map(repr) + " belongs to a built-in event; choose another")
