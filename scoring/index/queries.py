@@ -266,6 +266,22 @@ def event_contributions(db, windows: dict[str, dt.date], window_days: int, half_
     return pd.concat(out, ignore_index=True)
 
 
+def event_contribution_sums(db, windows: dict[str, dt.date], window_days: int, half_life_days: float,
+                            buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
+    """:func:`event_contributions` summed per region, event type and toll: region_id, event_type,
+    f, n (events), w (sum of decay weights), w2 (sum of their squares). Everything the
+    bootstrap's normal approximation needs, in thousands of rows whatever the number of events
+    (the rows per event of ten million events took the scoring process to 6.9 GB)."""
+    out = []
+    for region, join, extra in (("ev.state_code", "", ""),
+                                ("c.corridor_id", "JOIN event_corridor c USING (event_id)",
+                                 f"AND c.distance_km <= {float(buffer_km)!r}")):
+        e, params = _decayed_events(windows, window_days, half_life_days, [], embedded_only, region, join, extra)
+        out.append(db.query(f"""SELECT region_id, event_type, f, count(*) AS n, sum(w) AS w, sum(w * w) AS w2
+                                FROM ({e}) WHERE period = 0 GROUP BY ALL""", params))
+    return pd.concat(out, ignore_index=True)
+
+
 def events_for_region(db, region_id: str, region_type: str, end: dt.date, window_days: int,
                       buffer_km: float, limit: int = 500) -> pd.DataFrame:
     """The events behind a region's event indicators, newest first, with their sources."""

@@ -67,15 +67,20 @@ def _bootstrap_draws(db, prepared, method, reg, ev, rse, draws, seed) -> np.ndar
     n = len(m.regions)
     rng = np.random.default_rng(seed)
     if not ev:
-        contrib = pd.DataFrame({"region_id": [], "event_type": [], "f": [], "w": []})
+        contrib = pd.DataFrame({"region_id": [], "event_type": [], "f": [], "w": [], "w2": []})
     else:
         opts = m.meta["options"]
         windows = m.meta.get("event_windows")
         if windows is None:  # a matrix made by hand: every origin's window ends at the events' data end
             end = pd.Timestamp(max(m.detail.loc[m.detail["source"] == "events", "data_end"])).date()
             windows = {o: end for o in queries.SYSTEMATIC_ORIGINS + queries.REPORT_ORIGINS}
-        contrib = queries.event_contributions(db, windows, opts.window_days, opts.half_life_days, opts.buffer_km,
-                                              embedded_only=opts.embedded_only)
+        args = (windows, opts.window_days, opts.half_life_days, opts.buffer_km)
+        # sums per region, type and toll first; the rows per event only when few enough to resample
+        contrib = queries.event_contribution_sums(db, *args, embedded_only=opts.embedded_only)
+        if contrib["n"].sum() <= EXACT_LIMIT:
+            contrib = queries.event_contributions(db, *args, embedded_only=opts.embedded_only)
+            contrib["w2"] = contrib["w"] ** 2
+    exact = "n" not in contrib
     pos = {r: i for i, r in enumerate(m.regions["region_id"])}
     ridx = contrib["region_id"].map(pos).to_numpy()
     ok = ~pd.isna(ridx)
@@ -83,21 +88,24 @@ def _bootstrap_draws(db, prepared, method, reg, ev, rse, draws, seed) -> np.ndar
     etype = contrib["event_type"].to_numpy()[ok]
     f = contrib["f"].to_numpy(float)[ok]
     w = contrib["w"].to_numpy(float)[ok]
-    # per indicator: each event's contribution to the raw sum, and the scale from sum to raw value
-    cols, per_event, scale = [], [], []
+    w2 = contrib["w2"].to_numpy(float)[ok]
+    # per indicator: each event's (or group's) contribution to the raw sum and to its variance,
+    # and the scale from sum to raw value
+    cols, per_event, means, sds, scale = [], [], [], [], []
     for j, ind in ev:
         mask = np.isin(etype, ind.event_types) & (f >= ind.min_fatalities)
-        c = np.where(mask, w * (f if ind.measure == "fatalities" else 1.0), 0.0)
+        by = f if ind.measure == "fatalities" else 1.0
+        c = np.where(mask, w * by, 0.0)
+        c2 = np.where(mask, w2 * by * by, 0.0)
         s = np.bincount(ridx, weights=c, minlength=n)
         with np.errstate(divide="ignore", invalid="ignore"):
             sc = np.where(s > 0, m.raw[:, j] / s, 0.0)
         cols.append(j)
         per_event.append(c)
+        means.append(s)
+        sds.append(np.sqrt(np.bincount(ridx, weights=c2, minlength=n)))
         scale.append(np.nan_to_num(sc))
     out = np.empty((draws, n, len(m.ids)))
-    exact = len(ridx) <= EXACT_LIMIT
-    means = [np.bincount(ridx, weights=c, minlength=n) for c in per_event]
-    sds = [np.sqrt(np.bincount(ridx, weights=c * c, minlength=n)) for c in per_event]
     from scoring.index.scores import transform
 
     for b in range(draws):

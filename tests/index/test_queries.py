@@ -181,3 +181,25 @@ def test_event_groups_give_each_origin_its_own_window(con):
     # with one common window at END, the UCDP event would fall outside it
     only_end = queries.event_groups(ConQuery(con), {"ucdp": END, "user": END}, 90, 30.0, [], 25.0)
     assert set(only_end["origin"]) == {"user"}
+
+
+def test_event_contribution_sums_hold_the_moments_of_the_rows_per_event(built_db):
+    """The bootstrap's large-data path reads sums per region, type and toll: they must equal the
+    per-event rows summed (count, sum of weights, sum of squared weights), states and corridors."""
+    import duckdb
+
+    c = duckdb.connect(str(built_db), read_only=True)
+    try:
+        db = ConQuery(c)
+        windows = {"ucdp": END, "seed": END}
+        rows = queries.event_contributions(db, windows, 365, 180.0, 10.0)
+        sums = queries.event_contribution_sums(db, windows, 365, 180.0, 10.0)
+    finally:
+        c.close()
+    key = ["region_id", "event_type", "f"]
+    want = rows.assign(w2=rows["w"] ** 2).groupby(key).agg(n=("w", "size"), w=("w", "sum"), w2=("w2", "sum"))
+    got = sums.set_index(key).sort_index()
+    assert len(rows) > 1000 and got.index.is_unique
+    assert got.index.equals(want.sort_index().index)
+    pd.testing.assert_frame_equal(got[["n", "w", "w2"]], want.sort_index()[["n", "w", "w2"]], check_dtype=False,
+                                  rtol=1e-9)
