@@ -394,12 +394,12 @@ def events_frame(ev: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def beside(res, ratings: pd.DataFrame, region_id: str) -> list[str]:
     """Our level beside each reference assessment's, one line each (as :func:`report.beside`)."""
     row = res.table.set_index("region_id").loc[region_id]
-    ours = _("we: {level}", level=level_title(row["level"]))
+    ours = _("ours: {level}", level=level_title(row["level"]))
     out = []
     for r in ratings[ratings["state_code"] == region_id].itertuples(index=False):
         name = f"{r.level_name}, " if isinstance(r.level_name, str) and r.level_name else ""
-        out.append(f"{ours}; {r.assessor} ({day(r.as_of)}): {name}" + _("{k} of {n}", k=rank(r.level),
-                                                                          n=rank(r.level_max)))
+        out.append(f"{r.assessor} ({day(r.as_of)}): {name}" + _("{k} of {n}", k=rank(r.level), n=rank(r.level_max))
+                   + f"; {ours}")
     return out
 
 

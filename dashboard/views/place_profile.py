@@ -80,7 +80,7 @@ if st.button(_("Open the profile of {state}", state=state_name), key="place_stat
     st.switch_page("views/state_profile.py")
 beside = report.beside(res, data.assessments(), state_code)   # English, for the brief
 for line in wording.beside(res, data.assessments(), state_code):
-    st.caption(_("Beside ours (for the state): {line} (a reference, never part of the score)", line=md(line)))
+    st.caption(_("Another assessment of the state: {line}. A reference, never part of the score.", line=md(line)))
 
 drivers = municipal.drivers(ms, i, data.registry())
 left, right = st.columns([1, 1], gap="large")

@@ -49,7 +49,7 @@ if not lvl:
     st.warning(_("No score: none of the indicators has data for this state in the window."))
 st.write(wording.summary(res, choice))
 for line in wording.beside(res, data.assessments(), choice):
-    st.caption(_("Beside ours: {line} (a reference, never part of the score)", line=md(line)))
+    st.caption(_("Another assessment: {line}. A reference, never part of the score.", line=md(line)))
 dc = data.death_certificate_line(choice)
 if dc:
     st.caption(_("Data quality: {line}", line=wording.data_note(dc)))

@@ -306,8 +306,9 @@ def test_profile_shows_the_reference_beside_ours_and_the_missing_indicators(app)
     app.switch_page("views/state_profile.py").run()
     no_exception(app)
     captions = [c.value for c in app.caption]
-    beside = [c for c in captions if c.startswith("Beside ours:")]
+    beside = [c for c in captions if c.startswith("Another assessment:")]
     assert beside and "US Department of State travel advisory" in beside[0] and "Do Not Travel, 4 of 4" in beside[0]
+    assert "; ours" in beside[0] and "Extreme, 5 of 5" in beside[0] and beside[0].endswith("never part of the score.")
     missing = [c for c in captions if c.startswith("No data here for:")]
     assert missing and "Organised-crime deaths" in missing[0]        # no event source is current at 2026-07
 
