@@ -6,7 +6,7 @@ Run with ``python -m benchmarks`` (every bench_*.py) or ``python -m benchmarks.b
 * importing the full tidy SESNSP carpetas file (167,552 rows) and the UCDP GED file
   (18,957 rows) from ``../shared/data`` through ``scoring.ingest.ingest`` into a fresh copy of
   the built database, in rows per second (read, check, write and commit; also the parse step
-  alone). The import is given ``--release 2099-12`` so every row is really written: with the
+  alone). The import is given the current month as ``--release`` so every row is really written: with the
   release inferred from the file, the embedded newer release would win and nothing be written;
 * against a naive baseline in the same run: ``csv`` module parsing and one
   ``con.execute("INSERT ... VALUES (?, ...)")`` per row, in one transaction, into an empty
@@ -33,13 +33,16 @@ from scoring.db import store
 from scoring.load import build as build_mod
 from scoring.load import ingest
 from scoring.load.names import StateNames
+from scoring.load.validate import current_month
 
 SHARED = paths.SHARED_DATA
 CARPETAS = SHARED / "sesnsp_carpetas_state_month_2015-01_2024-11.csv"
 UCDP = SHARED / "ucdp_ged_mexico_events_1989-2023.csv"
 NAIVE_ROWS = 20_000
 BUILD_RUNS = int(os.environ.get("BENCH_BUILD_RUNS", "2"))
-RELEASE = "2099-12"  # newer than anything embedded: every row is written
+# the current month: newer than anything embedded, so every row is written (a release in the
+# future is refused since the import checks releases)
+RELEASE = "{:04d}-{:02d}".format(*current_month())
 
 
 def line_count(path: Path) -> int:
