@@ -67,12 +67,6 @@ def rows_of(table: str, embedded_only: bool = False) -> str:
             f"AND NOT (replaced_by LIKE 'derived:%' OR replaced_by LIKE 'build:%'))")
 
 
-def _windows_sql(windows: dict[str, dt.date]) -> tuple[str, list]:
-    """A relation (origin, e) of each origin's window end, as bound parameters."""
-    return ("(SELECT unnest(?::VARCHAR[]) AS origin, unnest(?::DATE[]) AS e)",
-            [list(windows), [windows[k] for k in windows]])
-
-
 def _events_with_window_end(windows: dict[str, dt.date], embedded_only: bool) -> tuple[str, list]:
     """The events relation with ``win_e``, the end of its origin's window (NULL for an origin
     without one), as a ``CASE`` on bound parameters rather than a join: joined, the few-row
