@@ -53,6 +53,9 @@ def test_an_assessment_is_loaded_compared_and_never_scored(db_copy, tmp_path):
     ("Sinaloa,X,2026-01-01,3.5,4,\n", "level '3.5'"),
     ("Sinaloa,X,2026-13-01,3,4,\n", "is not YYYY-MM-DD"),
     ("Sinaloa,X,2026-01-01,3,1,\n", "level_max '1' is not a whole number from 2 to 10"),
+    ("Sinaloa,X,0000-01-01,3,4,\n", "date '0000-01-01' is not YYYY-MM-DD"),   # was an internal error
+    ("Sinaloa,X,1850-01-01,3,4,\n", "date '1850-01-01' is before 1900"),
+    ("Sinaloa,X,2099-01-01,3,4,\n", "date '2099-01-01' is in the future"),
 ])
 def test_a_bad_assessment_is_refused_whole_with_exit_2(db_copy, tmp_path, capsys, body, words):
     before = table_digest(db_copy)

@@ -12,6 +12,7 @@ import pandas as pd
 from scoring.errors import FormatError
 from scoring.load.names import StateNames
 from scoring.load.parse.common import Parsed, header_key, rejects_from, resolve_states
+from scoring.load.validate import date_out_of_range
 
 COLUMNS = ["state_code", "assessor", "as_of", "level", "level_max", "level_name"]
 
@@ -34,8 +35,13 @@ def parse_assessment(df: pd.DataFrame, *, names: StateNames, say) -> Parsed:
     rejects = rejects_from(df, state.eq(""), state_col, why)
     bad = state.eq("")
     when = pd.to_datetime(df[keys["as of"]], format="%Y-%m-%d", errors="coerce")
+    when = when.where(when.dt.year >= 1)      # pandas 3 reads year 0, which no Python date holds
     m = ~bad & when.isna()
     rejects += rejects_from(df, m, keys["as of"], "date " + df[keys["as of"]].map(repr) + " is not YYYY-MM-DD")
+    bad |= m
+    span = date_out_of_range(when, df[keys["as of"]])       # before 1900 or more than a month ahead
+    m = ~bad & span.ne("")
+    rejects += rejects_from(df, m, keys["as of"], span)
     bad |= m
     assessor = df[keys["assessor"]].str.strip()
     m = ~bad & assessor.eq("")
