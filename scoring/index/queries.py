@@ -67,16 +67,32 @@ def rows_of(table: str, embedded_only: bool = False) -> str:
             f"AND NOT (replaced_by LIKE 'derived:%' OR replaced_by LIKE 'build:%'))")
 
 
-def _events_with_window_end(windows: dict[str, dt.date], embedded_only: bool) -> tuple[str, list]:
-    """The events relation with ``win_e``, the end of its origin's window (NULL for an origin
-    without one), as a ``CASE`` on bound parameters rather than a join: joined, the few-row
-    relation of windows made DuckDB misjudge the size of the events side and build its hash
-    table on 10M events instead of the 2.3M event-corridor pairs (1.9 s against 0.7 s)."""
+def _events_with_window_end(windows: dict[str, dt.date], relation: str) -> tuple[str, list]:
+    """``relation`` (the events, or event-corridor rows with their events' columns) with ``win_e``,
+    the end of its origin's window (NULL for an origin without one), as a ``CASE`` on bound
+    parameters rather than a join: joined, the few-row relation of windows made DuckDB misjudge
+    the size of the events side and build its hash table on 10M events instead of the 2.3M
+    event-corridor pairs (1.9 s against 0.7 s)."""
     if not windows:
-        return f"(SELECT *, NULL::DATE AS win_e FROM {rows_of('events', embedded_only)})", []
+        return f"(SELECT *, NULL::DATE AS win_e FROM {relation})", []
     case = "CASE origin " + " ".join("WHEN ? THEN ?::DATE" for _ in windows) + " END"
     params = [x for k in windows for x in (k, windows[k])]
-    return f"(SELECT *, {case} AS win_e FROM {rows_of('events', embedded_only)})", params
+    return f"(SELECT *, {case} AS win_e FROM {relation})", params
+
+
+def _region_kinds(db, buffer_km: float, embedded_only: bool) -> list[tuple[str, str, str, str, str]]:
+    """Per kind of region: (region_type, SQL of its region id, relation of its events, join, extra
+    condition). Corridors read ``event_corridor`` alone, which holds the columns of its events
+    (:data:`scoring.load.proximity.COPIED`); a database written before those columns, or the
+    embedded-only view (which must see the rows an import replaced), joins it to the events."""
+    from scoring.load import proximity
+
+    buffer = f"{float(buffer_km)!r}"
+    state = ("state", "ev.state_code", rows_of("events", embedded_only), "", "")
+    if not embedded_only and proximity.has_copied_columns(db):
+        return [state, ("corridor", "ev.corridor_id", "event_corridor", "", f"AND ev.distance_km <= {buffer}")]
+    return [state, ("corridor", "c.corridor_id", rows_of("events", embedded_only),
+                    "JOIN event_corridor c USING (event_id)", f"AND c.distance_km <= {buffer}")]
 
 
 def regions(db) -> pd.DataFrame:
@@ -147,11 +163,10 @@ def state_population(db, state_code: str) -> pd.Series:
 
 
 def _decayed_events(windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
-                    embedded_only: bool, region: str = "ev.state_code", join: str = "",
-                    extra: str = "", with_actors: bool = False) -> tuple[str, list]:
-    """A query: one row per event of the two windows of its origin (joined to ``join``'s regions
-    when given), with its region (the SQL expression ``region``), period (0 = the window, 1 = the
-    one before), decay weight ``w`` and fatality bucket; and its parameters (the windows).
+                    kind: tuple[str, str, str, str, str], with_actors: bool = False) -> tuple[str, list]:
+    """A query: one row per event of the two windows of its origin in the regions of ``kind`` (one
+    of :func:`_region_kinds`), with its region, period (0 = the window, 1 = the one before), decay
+    weight ``w`` and fatality bucket; and its parameters (the windows).
 
     Each caller runs it once per kind of region (rather than one query over a UNION of states and
     corridors): DuckDB then neither materialises the 10M-row relation of events nor builds its
@@ -159,10 +174,15 @@ def _decayed_events(windows: dict[str, dt.date], window_days: int, half_life_day
     window length and half-life are numbers checked by :class:`TimeOptions`, written into the SQL
     as literals (int and float only) so the date conditions are constants for the scan.
     """
+    _, region, relation, join, extra = kind
     th = sorted(set([0] + [int(t) for t in thresholds]))
     bucket = "CASE " + " ".join(f"WHEN coalesce(ev.fatalities, 0) >= {t} THEN {t}" for t in reversed(th)) + " END"
     wd, hl = int(window_days), float(half_life_days)
-    evs, wparams = _events_with_window_end(windows, embedded_only)
+    evs, wparams = _events_with_window_end(windows, relation)
+    if windows:   # the same bounds as constants, which DuckDB checks against each row group's dates
+        ends = [pd.Timestamp(v).date() for v in windows.values()]
+        lo, hi = min(ends) - dt.timedelta(days=2 * wd), max(ends)
+        extra = f"AND ev.date > DATE '{lo.isoformat()}' AND ev.date <= DATE '{hi.isoformat()}' {extra}"
     sql = f"""SELECT {region} AS region_id, ev.origin, ev.event_type, coalesce(ev.fatalities, 0) AS f,
                    (ev.date <= ev.win_e - {wd})::INTEGER AS period,
                    pow(0.5, (ev.win_e - ev.date) / {hl!r}) AS w,
@@ -172,58 +192,53 @@ def _decayed_events(windows: dict[str, dt.date], window_days: int, half_life_day
     return sql, wparams
 
 
-_REGION_KINDS = (("state", "ev.state_code", ""), ("corridor", "c.corridor_id", "JOIN event_corridor c USING (event_id)"))
-
-
 def event_sums(db, windows: dict[str, dt.date], window_days: int, half_life_days: float, thresholds: list[int],
                buffer_km: float, actor_types: list[str], *,
                embedded_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the event indicators need, in one scan of the events per kind of region: the
     decayed sums (:func:`event_groups`) and the named armed groups (:func:`distinct_actors`).
 
-    Per kind of region two queries (sums, then the distinct lists of actors of the window), each
+    Per kind of region two queries (sums, then the distinct actor names of the window), each
     over the events with their window's end as a column (:func:`_events_with_window_end`): one
     UNION of states and corridors over a shared relation of events took 4.5 s at 10M events, this
-    2.4-3.1 s (GROUPING SETS doing both in one scan, 2.9-3.5 s). The actor lists are split and
-    filtered in Python: a few thousand distinct (region, list) pairs.
+    2.4-3.1 s (GROUPING SETS doing both in one scan, 2.9-3.5 s). The lists of actors are split
+    after DISTINCT (a few thousand distinct lists per kind of region, not one per event).
     """
-    out, pairs = [], []
-    for rtype, region, join in _REGION_KINDS:
-        extra = f"AND c.distance_km <= {float(buffer_km)!r}" if join else ""
-        e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only,
-                                    region, join, extra)
+    out, names = [], []
+    for kind in _region_kinds(db, buffer_km, embedded_only):
+        rtype = kind[0]
+        e, params = _decayed_events(windows, window_days, half_life_days, thresholds, kind)
         out.append(db.query(f"""
             SELECT origin, region_id, '{rtype}' AS region_type, event_type, bucket, period,
                    count(*) AS n, sum(w) AS w, sum(w * w) AS w2, sum(w * f) AS wf, sum(w * w * f * f) AS wf2,
                    sum(f) AS f
             FROM ({e}) GROUP BY ALL""", params))
         if actor_types:
-            e, params = _decayed_events(windows, window_days, half_life_days, [], embedded_only, region, join, extra,
-                                        with_actors=True)
-            pairs.append(db.query(f"""
-                SELECT DISTINCT region_id, '{rtype}' AS region_type, actors FROM ({e})
-                WHERE period = 0 AND actors IS NOT NULL AND list_contains(?::VARCHAR[], event_type)""",
-                                  params + [list(actor_types)]))
+            e, params = _decayed_events(windows, window_days, half_life_days, [], kind, with_actors=True)
+            names.append(db.query(f"""
+                WITH lists AS (SELECT DISTINCT region_id, actors FROM ({e})
+                               WHERE period = 0 AND actors IS NOT NULL
+                                     AND list_contains(?::VARCHAR[], event_type))
+                SELECT DISTINCT region_id, '{rtype}' AS region_type, trim(unnest(string_split(actors, ';')), ' ') AS name
+                FROM lists""", params + [list(actor_types)]))
     groups = pd.concat(out, ignore_index=True)
-    pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["region_id", "region_type",
-                                                                                   "actors"])
-    return groups, _named_groups(pairs)
+    names = pd.concat(names, ignore_index=True) if names else pd.DataFrame(columns=["region_id", "region_type",
+                                                                                   "name"])
+    return groups, _named_groups(names)
 
 
-def _named_groups(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Distinct named armed groups per region from its (region, actors list) pairs: each list
-    split on ';', names trimmed, the non-group names (:data:`NON_GROUP_PATTERNS`, unidentified,
-    unknown) left out; ``groups`` counts them and ``names`` lists them sorted."""
+def _named_groups(names: pd.DataFrame) -> pd.DataFrame:
+    """Distinct named armed groups per region from its distinct (region, actor name) rows: the
+    non-group names (:data:`NON_GROUP_PATTERNS`, unidentified, unknown) and empty names left out;
+    ``groups`` counts them and ``names`` lists them sorted."""
     contains = [p.strip("%") for p in NON_GROUP_PATTERNS]
     found: dict[tuple[str, str], set[str]] = {}
-    for rid, rtype, actors in pairs.itertuples(index=False):
-        for a in str(actors).split(";"):
-            a = a.strip(" ")
-            low = a.lower()
-            if (not a or any(c in low for c in contains) or low.startswith("unidentified")
-                    or low.startswith("unknown")):
-                continue
-            found.setdefault((rid, rtype), set()).add(a)
+    for rid, rtype, a in names.itertuples(index=False):
+        low = a.lower()
+        if (not a or any(c in low for c in contains) or low.startswith("unidentified")
+                or low.startswith("unknown")):
+            continue
+        found.setdefault((rid, rtype), set()).add(a)
     rows = [(rid, rtype, len(v), "; ".join(sorted(v))) for (rid, rtype), v in found.items()]
     return pd.DataFrame(rows, columns=["region_id", "region_type", "groups", "names"])
 
@@ -252,11 +267,9 @@ def event_contributions(db, windows: dict[str, dt.date], window_days: int, half_
                         buffer_km: float, *, embedded_only: bool = False) -> pd.DataFrame:
     """One row per (region, event) in the windows, with its decay weight: for the bootstrap."""
     out = []
-    for region, join, extra, more in (("ev.state_code", "", "", []),
-                                      ("c.corridor_id", "JOIN event_corridor c USING (event_id)",
-                                       f"AND c.distance_km <= {float(buffer_km)!r}", [])):
-        e, params = _decayed_events(windows, window_days, half_life_days, [], embedded_only, region, join, extra)
-        out.append(db.query(f"SELECT region_id, event_type, f, w FROM ({e}) WHERE period = 0", params + more))
+    for kind in _region_kinds(db, buffer_km, embedded_only):
+        e, params = _decayed_events(windows, window_days, half_life_days, [], kind)
+        out.append(db.query(f"SELECT region_id, event_type, f, w FROM ({e}) WHERE period = 0", params))
     return pd.concat(out, ignore_index=True)
 
 
@@ -267,10 +280,8 @@ def event_contribution_sums(db, windows: dict[str, dt.date], window_days: int, h
     bootstrap's normal approximation needs, in thousands of rows whatever the number of events
     (the rows per event of ten million events took the scoring process to 6.9 GB)."""
     out = []
-    for region, join, extra in (("ev.state_code", "", ""),
-                                ("c.corridor_id", "JOIN event_corridor c USING (event_id)",
-                                 f"AND c.distance_km <= {float(buffer_km)!r}")):
-        e, params = _decayed_events(windows, window_days, half_life_days, [], embedded_only, region, join, extra)
+    for kind in _region_kinds(db, buffer_km, embedded_only):
+        e, params = _decayed_events(windows, window_days, half_life_days, [], kind)
         out.append(db.query(f"""SELECT region_id, event_type, f, count(*) AS n, sum(w) AS w, sum(w * w) AS w2
                                 FROM ({e}) WHERE period = 0 GROUP BY ALL""", params))
     return pd.concat(out, ignore_index=True)
@@ -347,8 +358,8 @@ def municipal_event_groups(db, windows: dict[str, dt.date], window_days: int, ha
                            thresholds: list[int], *, embedded_only: bool = False) -> pd.DataFrame:
     """As :func:`event_groups`, per municipality (``event_municipality``): origin, cvegeo,
     event_type, bucket, period, n, w, wf, f."""
-    e, params = _decayed_events(windows, window_days, half_life_days, thresholds, embedded_only,
-                                "m.cvegeo", "JOIN event_municipality m USING (event_id)")
+    kind = ("municipality", "m.cvegeo", rows_of("events", embedded_only), "JOIN event_municipality m USING (event_id)", "")
+    e, params = _decayed_events(windows, window_days, half_life_days, thresholds, kind)
     return db.query(f"""
         SELECT origin, region_id AS cvegeo, event_type, bucket, period,
                count(*) AS n, sum(w) AS w, sum(w * f) AS wf, sum(f) AS f

@@ -11,6 +11,7 @@ from support.datahelpers import add_event, add_stat, fresh_con
 
 from scoring.index import queries
 from scoring.index.queries import ConQuery
+from scoring.load import proximity
 
 END = dt.date(2023, 12, 31)
 
@@ -147,13 +148,56 @@ def test_event_groups_sum_decay_weights_by_hand(con):
 def test_event_groups_count_corridor_events_within_the_buffer_only(con):
     add_event(con, "A", END, fatalities=1)
     add_event(con, "B", END, fatalities=2)
-    con.execute("INSERT INTO event_corridor VALUES ('A', 'C1', 10.0), ('B', 'C1', 40.0), ('B', 'C2', 0.5)")
+    add_corridor_rows(con, [("A", "C1", 10.0), ("B", "C1", 40.0), ("B", "C2", 0.5)])
     df = queries.event_groups(ConQuery(con), {"ucdp": END}, 90, 30.0, [], 25.0)
     cors = df[df["region_type"] == "corridor"].set_index("region_id")
     assert cors["n"].to_dict() == {"C1": 1, "C2": 1}
     assert cors["f"].to_dict() == {"C1": 1, "C2": 2}
     wide = queries.event_groups(ConQuery(con), {"ucdp": END}, 90, 30.0, [], 50.0)
     assert wide.loc[wide["region_id"] == "C1", "n"].item() == 2
+
+
+def add_corridor_rows(con, rows):
+    """event_corridor rows as proximity.refresh writes them: with their events' copied columns."""
+    cols = ", ".join(proximity.COPIED)
+    for event_id, corridor_id, km in rows:
+        con.execute(f"""INSERT INTO event_corridor (event_id, corridor_id, distance_km, {cols})
+                        SELECT event_id, ?, ?, {cols} FROM events WHERE event_id = ?""", [corridor_id, km, event_id])
+
+
+def test_corridor_sums_are_the_same_from_the_copied_columns_as_from_a_join_and_an_old_table_is_upgraded(con):
+    """A database written before event_corridor held its events' columns is read through a join;
+    its next write adds and fills them; the sums and actor lists do not change."""
+    add_event(con, "A", END, fatalities=1, actors="CJNG")
+    add_event(con, "B", END - dt.timedelta(days=100), fatalities=2, actors="Sinaloa Cartel; Police")
+    add_event(con, "C", END - dt.timedelta(days=10), event_type="armed_clash", actors="Los Viagras")
+    add_corridor_rows(con, [("A", "C1", 10.0), ("B", "C1", 4.0), ("B", "C2", 0.5), ("C", "C2", 1.0)])
+    db = ConQuery(con)
+
+    def corridors():
+        sums, names = queries.event_sums(db, {"ucdp": END}, 90, 30.0, [1], 25.0, ["killing", "armed_clash"])
+        key = ["region_id", "event_type", "bucket", "period"]
+        sums = sums[sums["region_type"] == "corridor"].sort_values(key).reset_index(drop=True)
+        return sums, names[names["region_type"] == "corridor"].sort_values("region_id").reset_index(drop=True)
+
+    assert proximity.has_copied_columns(db)
+    new_sums, new_names = corridors()
+    con.execute("DROP TABLE event_corridor")
+    con.execute("CREATE TABLE event_corridor (event_id VARCHAR NOT NULL, corridor_id VARCHAR NOT NULL, "
+                "distance_km DOUBLE NOT NULL)")
+    con.execute("INSERT INTO event_corridor VALUES ('A', 'C1', 10.0), ('B', 'C1', 4.0), ('B', 'C2', 0.5), "
+                "('C', 'C2', 1.0)")
+    assert not proximity.has_copied_columns(db)
+    old_sums, old_names = corridors()
+    pd.testing.assert_frame_equal(new_sums, old_sums)
+    pd.testing.assert_frame_equal(new_names, old_names)
+    # B (100 days old) is in the window before: its groups are not counted
+    assert new_names.set_index("region_id")["names"].to_dict() == {"C1": "CJNG", "C2": "Los Viagras"}
+    assert set(new_sums.loc[new_sums["region_id"] == "C1", "period"]) == {0, 1}
+    assert proximity.upgrade(con) and proximity.has_copied_columns(db)
+    assert con.execute("SELECT count(*) FROM event_corridor WHERE date IS NULL").fetchone()[0] == 0
+    up_sums, _ = corridors()
+    pd.testing.assert_frame_equal(new_sums, up_sums)
 
 
 def test_distinct_actors_count_named_groups_and_exclude_government_forces(con):
