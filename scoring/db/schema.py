@@ -183,7 +183,13 @@ TABLES: dict[str, str] = {
             -- index over millions of string ids made placing a batch several times slower (docs/SCALE.md)
             event_id VARCHAR NOT NULL,
             cvegeo VARCHAR NOT NULL,
-            method VARCHAR NOT NULL              -- stated (the event names it) | point (its coordinates)
+            method VARCHAR NOT NULL,             -- stated (the event names it) | point (its coordinates)
+            -- the event's columns the indicators read, as in event_corridor (see there)
+            origin VARCHAR,
+            date DATE,
+            event_type VARCHAR,
+            fatalities INTEGER,
+            actors VARCHAR
         )""",
     "corridor_stretches": """
         CREATE TABLE corridor_stretches (
@@ -209,9 +215,9 @@ TABLES: dict[str, str] = {
             event_id VARCHAR NOT NULL,
             corridor_id VARCHAR NOT NULL,
             distance_km DOUBLE NOT NULL,         -- to the nearest segment; kept up to MAX_BUFFER_KM
-            -- the event's columns that the corridor indicators read, copied from events when the row is
-            -- written (scoring/load/proximity.py): stage 1 then scans this table alone instead of joining
-            -- it to events on a text key (10M events: 2.3 s -> 0.3 s for the sums; docs/SCALE.md)
+            -- the event's columns that the corridor indicators read (PLACED_COPIES), copied from events when
+            -- the row is written (scoring/load/proximity.py): stage 1 then scans this table alone instead of
+            -- joining it to events on a text key (10M events: 2.3 s -> 0.6 s for the sums; docs/SCALE.md)
             origin VARCHAR,
             date DATE,
             event_type VARCHAR,
@@ -332,6 +338,40 @@ REPLACEABLE = ("official_stats", "population", "events", "event_sources", "asses
 for _name in REPLACEABLE:
     TABLES[f"replaced_{_name}"] = (f"CREATE TABLE replaced_{_name} AS "
                                    f"SELECT *, CAST(NULL AS VARCHAR) AS replaced_by FROM {_name} LIMIT 0")
+
+
+# Tables that place events (one row per event and corridor or municipality) and the columns of
+# ``events`` each row carries, so that the indicators per corridor and municipality scan them alone.
+PLACEMENTS = ("event_corridor", "event_municipality")
+PLACED_COPIES = ("origin", "date", "event_type", "fatalities", "actors")
+
+
+def has_placed_copies(db, table: str) -> bool:
+    """Whether ``table`` (one of :data:`PLACEMENTS`) holds the copied event columns: a database
+    written before them does not until its next write (:func:`upgrade_placement`). ``db`` is a
+    DuckDB connection or has ``query(sql, params)``."""
+    sql = "SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = ? AND list_contains(?, column_name)"
+    params = [table, list(PLACED_COPIES)]
+    n = db.query(sql, params)["n"].iloc[0] if hasattr(db, "query") else db.execute(sql, params).fetchone()[0]
+    return int(n) == len(PLACED_COPIES)
+
+
+def upgrade_placement(con, table: str) -> bool:
+    """Rewrite ``table`` (one of :data:`PLACEMENTS`) written before it held the copied event
+    columns, with them; in the caller's transaction. True when it changed the table."""
+    have = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                      "ORDER BY column_index", [table]).fetchall()]
+    if not have or all(c in have for c in PLACED_COPIES):
+        return False
+    # rewritten whole, not ALTER + UPDATE: an UPDATE of 12M rows ran for more than ten minutes
+    con.execute(TABLES[table].replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_upgraded"))
+    own = ", ".join(f"p.{c}" for c in have)
+    copied = ", ".join(f"e.{c}" for c in PLACED_COPIES)
+    con.execute(f"""INSERT INTO {table}_upgraded ({", ".join(have)}, {", ".join(PLACED_COPIES)})
+                    SELECT {own}, {copied} FROM {table} p JOIN events e USING (event_id)""")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"ALTER TABLE {table}_upgraded RENAME TO {table}")
+    return True
 
 
 def create_all(con) -> None:

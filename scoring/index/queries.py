@@ -11,6 +11,8 @@ import datetime as dt
 
 import pandas as pd
 
+from scoring.db import schema
+
 # Names in ``actors`` that are not armed groups (for the "armed groups active" count).
 NON_GROUP_PATTERNS = ("%civilian%", "%government of mexico%", "%army%", "%ejército%", "%police%", "%policía%",
                       "%national guard%", "%guardia nacional%", "%navy%", "%marina%", "%military%", "%sedena%")
@@ -83,13 +85,11 @@ def _events_with_window_end(windows: dict[str, dt.date], relation: str) -> tuple
 def _region_kinds(db, buffer_km: float, embedded_only: bool) -> list[tuple[str, str, str, str, str]]:
     """Per kind of region: (region_type, SQL of its region id, relation of its events, join, extra
     condition). Corridors read ``event_corridor`` alone, which holds the columns of its events
-    (:data:`scoring.load.proximity.COPIED`); a database written before those columns, or the
+    (:data:`scoring.db.schema.PLACED_COPIES`); a database written before those columns, or the
     embedded-only view (which must see the rows an import replaced), joins it to the events."""
-    from scoring.load import proximity
-
     buffer = f"{float(buffer_km)!r}"
     state = ("state", "ev.state_code", rows_of("events", embedded_only), "", "")
-    if not embedded_only and proximity.has_copied_columns(db):
+    if not embedded_only and schema.has_placed_copies(db, "event_corridor"):
         return [state, ("corridor", "ev.corridor_id", "event_corridor", "", f"AND ev.distance_km <= {buffer}")]
     return [state, ("corridor", "c.corridor_id", rows_of("events", embedded_only),
                     "JOIN event_corridor c USING (event_id)", f"AND c.distance_km <= {buffer}")]
@@ -358,7 +358,11 @@ def municipal_event_groups(db, windows: dict[str, dt.date], window_days: int, ha
                            thresholds: list[int], *, embedded_only: bool = False) -> pd.DataFrame:
     """As :func:`event_groups`, per municipality (``event_municipality``): origin, cvegeo,
     event_type, bucket, period, n, w, wf, f."""
-    kind = ("municipality", "m.cvegeo", rows_of("events", embedded_only), "JOIN event_municipality m USING (event_id)", "")
+    if not embedded_only and schema.has_placed_copies(db, "event_municipality"):   # as corridors (_region_kinds)
+        kind = ("municipality", "ev.cvegeo", "event_municipality", "", "")
+    else:
+        kind = ("municipality", "m.cvegeo", rows_of("events", embedded_only),
+                "JOIN event_municipality m USING (event_id)", "")
     e, params = _decayed_events(windows, window_days, half_life_days, thresholds, kind)
     return db.query(f"""
         SELECT origin, region_id AS cvegeo, event_type, bucket, period,

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from scoring import paths
+from scoring.db import schema
 from scoring.errors import FormatError
 from scoring.load.grid import PointGrid
 
@@ -346,9 +347,12 @@ def refresh_placement(con, batch_id: str | None = None, path: Path | None = None
     else:
         con.execute("DELETE FROM event_municipality WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)",
                     params)
+    schema.upgrade_placement(con, "event_municipality")
     stated = "e.municipality_code IN (SELECT cvegeo FROM municipalities)"
-    con.execute(f"""INSERT INTO event_municipality
-                    SELECT e.event_id, e.municipality_code, 'stated' FROM events e WHERE {stated} {where}""", params)
+    into = f"INSERT INTO event_municipality (event_id, cvegeo, method, {', '.join(schema.PLACED_COPIES)})"
+    copied = ", ".join(f"e.{c}" for c in schema.PLACED_COPIES)
+    con.execute(f"""{into} SELECT e.event_id, e.municipality_code, 'stated', {copied} FROM events e
+                    WHERE {stated} {where}""", params)
     places = con.execute(f"""SELECT DISTINCT e.latitude, e.longitude FROM events e
                              WHERE NOT coalesce({stated}, false) AND e.latitude IS NOT NULL
                                AND e.longitude IS NOT NULL {where}""", params).fetchnumpy()
@@ -365,8 +369,8 @@ def refresh_placement(con, batch_id: str | None = None, path: Path | None = None
             con.register("_placed", found)
             con.register("_outline_codes", names)
             try:
-                con.execute(f"""INSERT INTO event_municipality
-                    SELECT e.event_id, c.cvegeo, 'point' FROM events e
+                con.execute(f"""{into}
+                    SELECT e.event_id, c.cvegeo, 'point', {copied} FROM events e
                     JOIN _placed p ON e.latitude = p.lat AND e.longitude = p.lon
                     JOIN _outline_codes c ON c.g = p.g
                     WHERE NOT coalesce({stated}, false) {where}""", params)

@@ -85,40 +85,9 @@ def distances(lat: np.ndarray, lon: np.ndarray, segments: pd.DataFrame,
     return i, np.asarray(ids, dtype=object)[code] if len(ids) else np.empty(0, object), d
 
 
-# The columns of ``events`` copied into ``event_corridor`` (see its definition in scoring/db/schema.py).
-COPIED = ("origin", "date", "event_type", "fatalities", "actors")
-
-
-def has_copied_columns(db) -> bool:
-    """Whether ``event_corridor`` holds the copied event columns (a database built before them does
-    not until its next write: :func:`upgrade`). ``db`` is a connection or has ``query``."""
-    sql = """SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'event_corridor'
-             AND column_name IN ('origin', 'date', 'event_type', 'fatalities', 'actors')"""
-    n = db.query(sql)["n"].iloc[0] if hasattr(db, "query") else db.execute(sql).fetchone()[0]
-    return int(n) == len(COPIED)
-
-
-def upgrade(con) -> bool:
-    """Add and fill the copied columns in an ``event_corridor`` written before they existed; in the
-    caller's transaction. True when it changed the table."""
-    have = {r[0] for r in con.execute("""SELECT column_name FROM duckdb_columns()
-                                         WHERE table_name = 'event_corridor'""").fetchall()}
-    if not have or all(c in have for c in COPIED):
-        return False
-    # rewritten whole, not ALTER + UPDATE: an UPDATE of 12M rows ran for more than ten minutes
-    con.execute(schema.TABLES["event_corridor"].replace("CREATE TABLE event_corridor",
-                                                        "CREATE TABLE event_corridor_upgraded"))
-    con.execute(f"""INSERT INTO event_corridor_upgraded
-                    SELECT c.event_id, c.corridor_id, c.distance_km, {", ".join(f"e.{c}" for c in COPIED)}
-                    FROM event_corridor c JOIN events e USING (event_id)""")
-    con.execute("DROP TABLE event_corridor")
-    con.execute("ALTER TABLE event_corridor_upgraded RENAME TO event_corridor")
-    return True
-
-
 def refresh(con, batch_id: str | None = None) -> int:
     """Recompute distances for all events, or for one batch's events only."""
-    upgrade(con)
+    schema.upgrade_placement(con, "event_corridor")
     where, params = ("", []) if batch_id is None else ("AND batch_id = ?", [batch_id])
     if batch_id is None:
         con.execute("DELETE FROM event_corridor")
@@ -139,8 +108,9 @@ def refresh(con, batch_id: str | None = None) -> int:
             con.register("_near", near)
             con.register("_names", names)
             try:
-                copied = ", ".join(f"e.{c}" for c in COPIED)
-                con.execute(f"""INSERT INTO event_corridor (event_id, corridor_id, distance_km, {", ".join(COPIED)})
+                copied = ", ".join(f"e.{c}" for c in schema.PLACED_COPIES)
+                con.execute(f"""INSERT INTO event_corridor (event_id, corridor_id, distance_km,
+                                                            {", ".join(schema.PLACED_COPIES)})
                     SELECT e.event_id, m.corridor_id, n.d, {copied} FROM events e
                     JOIN _near n ON e.latitude = n.lat AND e.longitude = n.lon
                     JOIN _names m ON m.code = n.code

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from support.datahelpers import add_event, add_stat, fresh_con
 
+from scoring.db import schema
 from scoring.index import queries
 from scoring.index.queries import ConQuery
-from scoring.load import proximity
 
 END = dt.date(2023, 12, 31)
 
@@ -159,7 +159,7 @@ def test_event_groups_count_corridor_events_within_the_buffer_only(con):
 
 def add_corridor_rows(con, rows):
     """event_corridor rows as proximity.refresh writes them: with their events' copied columns."""
-    cols = ", ".join(proximity.COPIED)
+    cols = ", ".join(schema.PLACED_COPIES)
     for event_id, corridor_id, km in rows:
         con.execute(f"""INSERT INTO event_corridor (event_id, corridor_id, distance_km, {cols})
                         SELECT event_id, ?, ?, {cols} FROM events WHERE event_id = ?""", [corridor_id, km, event_id])
@@ -180,21 +180,21 @@ def test_corridor_sums_are_the_same_from_the_copied_columns_as_from_a_join_and_a
         sums = sums[sums["region_type"] == "corridor"].sort_values(key).reset_index(drop=True)
         return sums, names[names["region_type"] == "corridor"].sort_values("region_id").reset_index(drop=True)
 
-    assert proximity.has_copied_columns(db)
+    assert schema.has_placed_copies(db, "event_corridor")
     new_sums, new_names = corridors()
     con.execute("DROP TABLE event_corridor")
     con.execute("CREATE TABLE event_corridor (event_id VARCHAR NOT NULL, corridor_id VARCHAR NOT NULL, "
                 "distance_km DOUBLE NOT NULL)")
     con.execute("INSERT INTO event_corridor VALUES ('A', 'C1', 10.0), ('B', 'C1', 4.0), ('B', 'C2', 0.5), "
                 "('C', 'C2', 1.0)")
-    assert not proximity.has_copied_columns(db)
+    assert not schema.has_placed_copies(db, "event_corridor")
     old_sums, old_names = corridors()
     pd.testing.assert_frame_equal(new_sums, old_sums)
     pd.testing.assert_frame_equal(new_names, old_names)
     # B (100 days old) is in the window before: its groups are not counted
     assert new_names.set_index("region_id")["names"].to_dict() == {"C1": "CJNG", "C2": "Los Viagras"}
     assert set(new_sums.loc[new_sums["region_id"] == "C1", "period"]) == {0, 1}
-    assert proximity.upgrade(con) and proximity.has_copied_columns(db)
+    assert schema.upgrade_placement(con, "event_corridor") and schema.has_placed_copies(db, "event_corridor")
     assert con.execute("SELECT count(*) FROM event_corridor WHERE date IS NULL").fetchone()[0] == 0
     up_sums, _ = corridors()
     pd.testing.assert_frame_equal(new_sums, up_sums)

@@ -102,3 +102,43 @@ def test_each_event_is_placed_once_however_often_placement_runs():
     rows = con.execute("SELECT event_id, count(*) FROM event_municipality GROUP BY ALL").fetchall()
     assert len(rows) == 2 * len(KNOWN) and all(n == 1 for _, n in rows)
     con.close()
+
+
+def test_municipal_event_sums_are_the_same_from_copied_columns_and_an_old_table_is_upgraded():
+    """event_municipality carries its events' columns; a table written before them is read through
+    a join with the events (same sums) and rewritten with them at the next placement."""
+    import datetime as dt
+
+    import pandas as pd
+    from support.datahelpers import add_event, fresh_con
+
+    from scoring.db import schema
+    from scoring.index import queries
+    from scoring.index.queries import ConQuery
+
+    con = fresh_con()
+    con.execute("INSERT INTO municipalities (cvegeo, state_code, name) VALUES ('25006', '25', 'Culiacán'), "
+                "('02004', '02', 'Tijuana')")
+    end = dt.date(2023, 12, 31)
+    for k, (lat, lon, _) in enumerate(KNOWN):
+        add_event(con, f"P{k}", end - dt.timedelta(days=30 * k), latitude=lat, longitude=lon, fatalities=k % 3,
+                  batch_id="b1")
+    municipal.refresh_placement(con)
+    db = ConQuery(con)
+    assert schema.has_placed_copies(db, "event_municipality")
+
+    def sums():
+        df = queries.municipal_event_groups(db, {"ucdp": end}, 90, 45.0, [1])
+        return df.sort_values(["cvegeo", "event_type", "bucket", "period"]).reset_index(drop=True)
+
+    new = sums()
+    assert new["n"].sum() == 6      # the events of the two 90-day windows (0 to 150 days old)
+    con.execute("CREATE TABLE old AS SELECT event_id, cvegeo, method FROM event_municipality")
+    con.execute("DROP TABLE event_municipality")
+    con.execute("ALTER TABLE old RENAME TO event_municipality")
+    assert not schema.has_placed_copies(db, "event_municipality")
+    pd.testing.assert_frame_equal(new, sums())
+    municipal.refresh_placement(con, "b1")       # the next write upgrades the table
+    assert schema.has_placed_copies(db, "event_municipality")
+    pd.testing.assert_frame_equal(new, sums())
+    con.close()
