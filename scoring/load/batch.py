@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from scoring.db import store
 from scoring.errors import FormatError
@@ -29,14 +30,18 @@ def insert_events(con, df: pd.DataFrame, *, origin: str, batch_id: str) -> int:
     cols = [c for c in df.columns if c in rules.EVENT_COLUMNS and c != "source_id"]
     for at in range(0, len(df), EVENT_CHUNK):
         part = df.iloc[at:at + EVENT_CHUNK]
-        src_lists = part["source_ids"].map(rules.split_ids)
-        ev = part[cols].assign(source_id=src_lists.map(lambda xs: xs[0]).to_numpy(), origin=origin,
+        row, ids = rules.id_lists(part["source_ids"])
+        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else row
+        if len(first) != len(part):       # the checks refuse a row naming no source
+            raise ValueError("an event row names no source")
+        ev = part[cols].assign(source_id=ids.take(first).to_numpy(zero_copy_only=False), origin=origin,
                                batch_id=batch_id)
         store.insert_df(con, "events", ev)
-        links = pd.DataFrame(
-            [(e, s) for e, xs in zip(part["event_id"], src_lists) for s in dict.fromkeys(xs)],
-            columns=["event_id", "source_id"],
-        )
+        # one link per event and source, in the order the row names them (a source named twice once)
+        codes = pc.dictionary_encode(ids).indices.to_numpy()
+        once = np.sort(np.unique(row.astype(np.int64) * (int(codes.max()) + 1) + codes, return_index=True)[1])
+        links = pd.DataFrame({"event_id": part["event_id"].to_numpy()[row[once]],
+                              "source_id": ids.take(once).to_numpy(zero_copy_only=False)})
         store.insert_df(con, "event_sources", links)
     return len(df)
 

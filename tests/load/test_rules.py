@@ -3,8 +3,11 @@ the pandas Field checks the importers run, on the same bad rows."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.datahelpers import fresh_con
 
 from scoring.load import rules
@@ -94,3 +97,42 @@ def test_sql_checks_cover_only_the_columns_present():
     checks = rules.sql_checks(fields, ["event_id", "fatalities"])
     assert {c[0] for c in checks} == {"event_id", "fatalities"}
     assert all("latitude" not in c[1] for c in checks)     # no half-coordinate rule without both columns
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.text(alphabet=st.sampled_from(list("ab; \t\u00a0\u3000é")), max_size=12), max_size=20),
+       arrow=st.booleans())
+def test_id_lists_read_each_cell_as_split_ids(cells, arrow):
+    """The vectorised reading of source_ids cells (rules.id_lists) is split_ids of each cell."""
+    s = pd.Series(cells, dtype=pd.StringDtype("pyarrow", na_value=np.nan) if arrow else object)
+    row, ids = rules.id_lists(s)
+    got = [[] for _ in cells]
+    for r, x in zip(row, ids.to_pylist()):
+        got[r].append(x)
+    assert got == [rules.split_ids(c) for c in cells]
+
+
+def test_points_outside_their_state_are_refused_exactly_beyond_the_tolerance():
+    """outside_claimed_state skips the exact distance for points within the tolerance in degrees:
+    its verdicts equal measuring every point (random points across and around Mexico, each
+    claiming a random state)."""
+    from scoring.load.geo import state_polygons
+
+    polygons = state_polygons()
+    rng = np.random.default_rng(3)
+    n = 800
+    # points scattered up to 0.4 degrees around vertices of the outline of the state they claim
+    pick = rng.integers(0, len(polygons.codes), n)
+    lat, lon, codes = [], [], []
+    for k in pick:
+        ring = polygons.rings[k][0]
+        v = ring[rng.integers(0, len(ring))]
+        lon.append(v[0] + rng.uniform(-0.4, 0.4))
+        lat.append(v[1] + rng.uniform(-0.4, 0.4))
+        codes.append(polygons.codes[k])
+    lat, lon, codes = pd.Series(lat), pd.Series(lon), pd.Series(codes)
+    got = rules.outside_claimed_state(lat, lon, codes, polygons)
+    km = [rules.km_outside_state(polygons, a, o, c) for a, o, c in zip(lat, lon, codes)]
+    assert list(got.ne("")) == [d > rules.STATE_TOLERANCE_KM for d in km]
+    # all three cases occur: inside, outside within the tolerance, beyond it
+    assert sum(d == 0 for d in km) > 50 and sum(0 < d <= 20 for d in km) > 50 and sum(d > 20 for d in km) > 20

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from scoring.errors import FormatError
 from scoring.load import rules
@@ -37,6 +38,6 @@ def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
     # User sources that are not yet known become user_file sources of this batch.
     rows["source_ids"] = rows["source_ids"].fillna("")
     say(f"read {len(df):,} event rows")
-    release = max(rows["date"]).strftime("%Y-%m") if len(rows) else None
-    new_sources = sorted({s for ss in rows["source_ids"] for s in rules.split_ids(ss)} - known)
+    release = rows["date"].max().strftime("%Y-%m") if len(rows) else None
+    new_sources = sorted(set(pc.unique(rules.id_lists(rows["source_ids"])[1]).to_pylist()) - known)
     return Parsed("events", rows.reset_index(drop=True), rejects, len(df), release, new_sources=new_sources)
