@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from scoring.db import store
+from scoring.db import schema, store
 from scoring.errors import FormatError
 from scoring.load import rules
 from scoring.load.parse.common import Parsed
@@ -73,6 +73,10 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
                 df[c] = np.nan
         con.register("_stage", df)
         try:
+            repeated = con.execute(f"SELECT count(*) - count(DISTINCT ({', '.join(schema.OFFICIAL_KEY)})) "
+                                   "FROM _stage").fetchone()[0]
+            if repeated:      # the parsers refuse repeated cells; the table has no key to catch one
+                raise AssertionError(f"{repeated} repeated official cell(s) reached the writer")
             key = "o.dataset = s.dataset AND o.state_code = s.state_code AND o.year = s.year AND o.month = s.month " \
                   "AND o.crime_type = s.crime_type AND o.subtype = s.subtype AND o.modality = s.modality"
             # Cells a newer (or same-release, earlier-arrived... no: same release, later file wins) release holds stay.

@@ -106,3 +106,68 @@ def test_leaving_imports_out_scores_the_data_as_built(db_copy, tmp_path):
         store.close()
     assert not np.allclose(_scores(db_copy)["score"], before["score"])       # the imports count by default
     pd.testing.assert_frame_equal(base.reset_index(drop=True), before.reset_index(drop=True), check_exact=True)
+
+
+def _repeated_cells(db) -> int:
+    from scoring.db import schema, store
+    con = store.connect(db, read_only=True)
+    try:
+        key = ", ".join(schema.OFFICIAL_KEY)
+        return con.execute(f"SELECT count(*) FROM (SELECT {key} FROM official_stats GROUP BY ALL "
+                           "HAVING count(*) > 1)").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_every_official_cell_is_one_row_through_imports_and_removals(db_copy, tmp_path):
+    """official_stats has no primary key (its index cost 2 s per release): the loaders keep one
+    row per cell, whatever the order of releases, re-imports and removals."""
+    assert _repeated_cells(db_copy) == 0
+    a = ingest.ingest(_newer_homologated(tmp_path), "sesnsp-homologated", db_copy, release="2026-10")
+    older = ingest.ingest(write_csv(tmp_path / "old.csv", "year,month,state_code,crime,unit,count\n"
+                                    "2026,7,25,Homicidio doloso,carpetas,380\n2026,6,25,Homicidio doloso,carpetas,1\n"),
+                          "sesnsp-homologated", db_copy, release="2026-08")
+    c = ingest.ingest(write_csv(tmp_path / "rev2.csv", "year,month,state_code,crime,unit,count\n"
+                                "2026,7,25,Homicidio doloso,carpetas,410\n2026,7,14,Extorsión,carpetas,\n"),
+                      "sesnsp-homologated", db_copy, release="2026-11")
+    assert a.loaded == 3 and older.superseded >= 1 and c.loaded >= 1
+    assert _repeated_cells(db_copy) == 0
+    for batch in (older.batch_id, a.batch_id):
+        ingest.remove(batch, db_copy)
+        assert _repeated_cells(db_copy) == 0
+    # a file repeating a cell: the repeat is rejected, never written twice
+    twice = ingest.ingest(write_csv(tmp_path / "twice.csv", "year,month,state_code,crime,unit,count\n"
+                                    "2026,5,25,Homicidio doloso,carpetas,7\n2026,5,25,Homicidio doloso,carpetas,8\n"),
+                          "sesnsp-homologated", db_copy, release="2026-11")
+    assert twice.rejected == 1
+    assert _repeated_cells(db_copy) == 0
+
+
+def _repeated_events(db) -> tuple[int, int]:
+    from scoring.db import store
+    con = store.connect(db, read_only=True)
+    try:
+        return (con.execute("SELECT count(*) - count(DISTINCT event_id) FROM events").fetchone()[0],
+                con.execute("SELECT count(*) FROM (SELECT event_id, source_id FROM event_sources GROUP BY ALL "
+                            "HAVING count(*) > 1)").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_every_event_id_is_one_row_through_imports_and_removals(db_copy, tmp_path):
+    """events and event_sources have no primary keys (their indexes were most of an import's write
+    time): one row per event id and per (event, source) pair holds through re-imports, newer
+    releases of the same ids, sources named twice and removals."""
+    assert _repeated_events(db_copy) == (0, 0)
+    rows = ("U1,2026-07-10,day,25,exact,killing,6,MyNotes;MyNotes;Other,24.8,-107.4\n"
+            "U2,2026-06-01,day,16,state,armed_clash,3,MyNotes,,\n")
+    a = ingest.ingest(write_csv(tmp_path / "a.csv", EVENTS_HEADER + rows), "events", db_copy, release="2026-08")
+    again = ingest.ingest(write_csv(tmp_path / "a2.csv", EVENTS_HEADER + rows + "U3,2026-06-02,day,16,state,"
+                                    "armed_clash,1,Other,,\n"), "events", db_copy, release="2026-09")
+    older = ingest.ingest(write_csv(tmp_path / "a3.csv", EVENTS_HEADER + rows.replace(",6,", ",7,")),
+                          "events", db_copy, release="2026-07")
+    assert a.loaded == 2 and again.loaded == 3 and older.superseded == 2
+    assert _repeated_events(db_copy) == (0, 0)
+    for batch in (a.batch_id, again.batch_id, older.batch_id):
+        ingest.remove(batch, db_copy)
+        assert _repeated_events(db_copy) == (0, 0)
