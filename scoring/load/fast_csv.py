@@ -72,6 +72,8 @@ def read(raw: bytes, offsets: np.ndarray, *, text_dtype, max_columns: int) -> pd
     if width < 2 or width > max_columns:
         return None
     header = [h.strip().lstrip("\ufeff") for h in header]
+    if len(set(header)) < width:         # a repeated name: the line reader says which
+        return None
     if not _rows_are_lines(view, offsets):
         return None
     # the data lines: every non-empty line after the header (Arrow skips the empty ones)

@@ -80,6 +80,7 @@ DECLINED = {
     "NUL byte": b"a,b,c\n1,\x00,3\n",
     "field over the limit": b"a,b,c\n1,2," + b"x" * 200_000 + b"\n",
     "one column": b"a\n1\n",
+    "repeated column name": b"a,b,a\n1,2,3\n",
 }
 
 
