@@ -39,5 +39,8 @@ def parse_events(df: pd.DataFrame, *, con, say) -> Parsed:
     rows["source_ids"] = rows["source_ids"].fillna("")
     say(f"read {len(df):,} event rows")
     release = rows["date"].max().strftime("%Y-%m") if len(rows) else None
-    new_sources = sorted(set(pc.unique(rules.id_lists(rows["source_ids"])[1]).to_pylist()) - known)
+    named: set[str] = set()
+    for at in range(0, len(rows), 200_000):     # by slices: the lists of a million rows at once cost 100 MB
+        named.update(pc.unique(rules.id_lists(rows["source_ids"].iloc[at:at + 200_000])[1]).to_pylist())
+    new_sources = sorted(named - known)
     return Parsed("events", rows.reset_index(drop=True), rejects, len(df), release, new_sources=new_sources)
