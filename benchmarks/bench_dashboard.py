@@ -10,7 +10,8 @@ visitor sees first, and what the server warms). On each database:
 
 (a) server-side time of a rerun after a weight change: AppTest on the Weights & methods page
     (one run to warm the caches, then ``wsl_p_lethal`` set to ten values the cache has not
-    seen, timing ``at.run()``; median), against a naive baseline in the same run: the same
+    seen, timing ``at.run()``; median; the page's bytecode kept between runs, as a server keeps
+    it, where AppTest alone recompiles it every run), against a naive baseline in the same run: the same
     rerun with every Streamlit cache (``st.cache_data``, ``st.cache_resource``) emptied just
     before it, i.e. no caching at all. A rerun with nothing changed (cache hits) is shown too;
 (b) time from navigation to a drawn map in headless Chromium: the dashboard started as ``make
@@ -64,7 +65,8 @@ BROWSER = os.environ.get("BENCH_DASHBOARD_BROWSER", "1") != "0"
 SLIDER_VALUES = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]
 NAIVE_VALUES = [0.6, 0.65, 0.7, 0.75, 0.8]
 WARM_LOADS = 3
-TARGET_RERUN = {"default": "< 150 ms", "1M": "< 400 ms"}
+# the issue's target (< 100 ms server-side, states, corridors and municipalities) for both sizes
+TARGET_RERUN = {"default": "< 100 ms", "1M": "< 100 ms"}
 # Every page, first visit.
 PAGES = ("", "state?state=25", "place?place=25006", "compare", "corridors", "changes", "weights", "events")
 
@@ -135,13 +137,31 @@ def _quiet():
     return contextlib.redirect_stderr(io.StringIO())
 
 
+@contextlib.contextmanager
+def _server_script_cache():
+    """AppTest compiles the app and the page (with Streamlit's "magic" rewrite of the syntax
+    tree) on every run, through a new script cache per run (``app_test.py``); a server compiles
+    each once and keeps the bytecode. One cache for the whole timing, as in a server: the
+    compilation was 20-25 ms of each timed rerun (cProfile of the script thread)."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    shared = ScriptCache()
+    original = app_test.ScriptCache
+    app_test.ScriptCache = lambda: shared
+    try:
+        yield
+    finally:
+        app_test.ScriptCache = original
+
+
 def time_reruns(db: Path) -> dict:
     """Median rerun of the weights page after a slider move: cached, naive, and nothing changed."""
     from streamlit.testing.v1 import AppTest
 
     os.environ["RISK_DB"] = str(db)
     out: dict = {}
-    with _quiet():
+    with _quiet(), _server_script_cache():
         _clear_caches()
         at = AppTest.from_file(str(ENTRY), default_timeout=1800)
         at.query_params["as_of"] = AS_OF
@@ -268,7 +288,7 @@ def main() -> int:
         for label, db in dbs.items():
             say(f"[{label}] timing reruns of the weights page (AppTest) ...")
             r = time_reruns(db)
-            target = TARGET_RERUN.get(label, "< 400 ms")
+            target = TARGET_RERUN.get(label, "< 100 ms")
             rows.append((f"(a) rerun after a weight change, {label} (median of {len(r['cached'])})",
                          statistics.median(r["cached"]), statistics.median(r["naive"]), target))
             rows.append((f"    range of the {len(r['cached'])}: {fmt(min(r['cached']))} - {fmt(max(r['cached']))}",
