@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.preprocessing import StandardScaler
 
 from scoring.index.registry import Registry
 from scoring.index.weights import Profile
@@ -25,6 +22,11 @@ from scoring.index.weights import Profile
 
 def pca_profile(N_states: np.ndarray, reg: Registry, base: Profile) -> tuple[Profile, str]:
     """A profile whose indicator weights come from PCA on the states' normalised values."""
+    # scikit-learn is imported where it is used: it is 1.5-3 s of every command-line import,
+    # removal and build, whose change feed reads this module for spike_flags only
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
     X = np.array(N_states, float)
     keep = np.isfinite(X).any(axis=0)
     keep[keep] = np.nanstd(X[:, keep], axis=0) > 1e-9    # nanstd of an all-NaN column would warn
@@ -55,6 +57,8 @@ def pca_profile(N_states: np.ndarray, reg: Registry, base: Profile) -> tuple[Pro
 
 def peer_groups(pillars_states: np.ndarray, codes: list[str], k: int = 5, seed: int = 0) -> pd.DataFrame:
     """Cluster label per state, and its peers (same cluster, nearest first)."""
+    from sklearn.cluster import KMeans
+
     X = np.array(pillars_states, float)
     has = np.isfinite(X).any(axis=0)
     X[:, ~has] = 0.0                                     # a pillar without any data: no information
