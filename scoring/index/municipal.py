@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import gamma
+from scipy.special import gammaincinv
 
 from scoring.index import queries
 from scoring.index.levels import level_name, level_of
@@ -125,14 +125,22 @@ def estimate_alpha(y: np.ndarray, E: np.ndarray, mu: np.ndarray, q: float) -> fl
     return float(np.clip(1.0 / inv, *ALPHA_RANGE))
 
 
+def gamma_quantile(q: float, shape, scale):
+    """The ``q`` quantile of a gamma distribution (``scipy.stats.gamma.ppf(q, shape, scale=scale)``),
+    through the inverse regularised incomplete gamma function of ``scipy.special``: the same
+    numbers (to 1e-16), without importing ``scipy.stats`` (0.6-1.1 s of every command that
+    scores municipalities, such as the change feed written after each import)."""
+    return gammaincinv(shape, q) * scale
+
+
 def shrink(y: np.ndarray, E: np.ndarray, mu: np.ndarray, alpha: float, q: float = 1.0):
     """Posterior mean and 90 % interval of each rate (per unit of E), Poisson-gamma."""
     mu = np.maximum(mu, MU_FLOOR)
     a = alpha + y / q
     b = alpha / mu + E / q
     mean = a / b
-    lo = gamma.ppf(INTERVAL[0], a, scale=1 / b)
-    hi = gamma.ppf(INTERVAL[1], a, scale=1 / b)
+    lo = gamma_quantile(INTERVAL[0], a, 1 / b)
+    hi = gamma_quantile(INTERVAL[1], a, 1 / b)
     return mean, lo, hi
 
 
@@ -221,8 +229,8 @@ def municipal_stage1(db, prep: Prepared, reg: Registry, opts: TimeOptions) -> Mu
             nos = ~ok & has_pop & np.isfinite(sv[:, j])
             if nos.any():
                 s_rate = np.maximum(sv[nos, j], MU_FLOOR)
-                low[nos, j] = gamma.ppf(INTERVAL[0], a, scale=s_rate / a)
-                high[nos, j] = gamma.ppf(INTERVAL[1], a, scale=s_rate / a)
+                low[nos, j] = gamma_quantile(INTERVAL[0], a, s_rate / a)
+                high[nos, j] = gamma_quantile(INTERVAL[1], a, s_rate / a)
                 basis[nos, j] = "the state's rate: no municipal series for this state (interval: the spread "\
                                 "between municipalities)"
         elif ind.layer == "events" and ind.measure in ("count", "fatalities"):

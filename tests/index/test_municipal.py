@@ -205,3 +205,16 @@ def test_a_stretch_through_a_violent_municipality_reads_as_such(store, ms, analy
     st = stretches.score_stretches(store, ms.table, analyst.thresholds)
     sin = st[st["corridor_id"] == "sinaloa-fed15-culiacan"]
     assert sin["score"].max() > sin["score"].mean() + 0.3      # not averaged away
+
+
+def test_gamma_quantile_is_scipy_stats_gamma_ppf():
+    """municipal.gamma_quantile avoids importing scipy.stats; it must give its numbers."""
+    import numpy as np
+    from scipy.stats import gamma
+
+    from scoring.index.municipal import gamma_quantile
+
+    rng = np.random.default_rng(5)
+    shape, scale = rng.gamma(1.0, 20.0, 500) + 1e-6, rng.gamma(1.0, 3.0, 500)
+    for q in (0.05, 0.5, 0.95):
+        np.testing.assert_allclose(gamma_quantile(q, shape, scale), gamma.ppf(q, shape, scale=scale), rtol=1e-12)
