@@ -393,9 +393,13 @@ def _numbers(s: pd.Series, blank: pd.Series) -> pd.Series:
     try:
         arr = pc.replace_substring(_arrow_text(s), ",", "")
         arr = pc.if_else(pa.array(blank.to_numpy(dtype=bool)), pa.scalar(None, pa.large_string()), arr)
-        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=s.index)
+        num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        # beyond 2**53 a float is not the integer written, which to_numeric keeps exact
+        if not (np.abs(num[np.isfinite(num)]) >= 2**53).any():
+            return pd.Series(num, index=s.index)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
+        pass
+    return pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
 
 
 def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Series]:

@@ -267,3 +267,24 @@ def test_strict_raises_the_first_reject_with_file_line_and_field():
 def test_strict_passes_good_rows_through():
     c = check_frame(frame("id\nA\n"), [Field("id")])
     assert strict(c, "f")["id"].tolist() == ["A"]
+
+
+@pytest.mark.parametrize("cells", [
+    ["1", "2,000", "", "-3", "1e3", "0.5", "inf", "nan"],          # every cell parses: Arrow's cast
+    ["1", "x", "", "0x10", "1_000", " "],                           # some do not: pandas to_numeric
+    ["9007199254740993", "1"],                                      # beyond 2**53: to_numeric, exact
+])
+def test_numbers_are_read_as_pandas_reads_them(cells):
+    """validate._numbers (Arrow's cast where every cell parses) gives pd.to_numeric's numbers."""
+    import numpy as np
+
+    from scoring.load.validate import TEXT, _numbers
+
+    s = pd.Series(cells, dtype=TEXT)
+    blank = s.eq("")
+    want = pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
+    got = _numbers(s, blank)
+    assert list(got.index) == list(want.index)
+    np.testing.assert_array_equal(got.to_numpy("float64", na_value=np.nan), want.to_numpy("float64", na_value=np.nan))
+    if cells[0] == "9007199254740993":
+        assert int(got.iloc[0]) == 9007199254740993
