@@ -41,7 +41,10 @@ READY_TIMEOUT_S = 120.0
 PRELOAD = ("dashboard.data", "dashboard.sidebar", "dashboard.settings", "dashboard.wording", "dashboard.exports",
            "dashboard.brief_buttons", "dashboard.article_tab", "dashboard.text", "dashboard.figures.maps",
            "dashboard.figures.charts", "dashboard.figures.brief", "scoring.index.stretches", "scoring.index.methods",
-           "scoring.load.ingest")
+           "scoring.load.ingest",
+           # scoring.index.peers imports scikit-learn inside its functions (the command line's
+           # change feed never needs it); the server loads it before its first visitor does
+           "sklearn.cluster", "sklearn.decomposition", "sklearn.preprocessing")
 
 
 def preload() -> float:
