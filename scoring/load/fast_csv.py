@@ -55,17 +55,13 @@ def read(raw: bytes, offsets: np.ndarray, *, text_dtype, max_columns: int) -> pd
     ends, no byte-order mark), or None when this file needs the line-by-line reader.
     ``offsets`` are the lines' start offsets followed by the end of the data."""
     n_lines = len(offsets) - 1
-    if n_lines < 2 or b"\x00" in raw or b"\r" in raw or not _utf8(raw):
+    if n_lines < 2 or b"\x00" in raw or b"\r" in raw or not _utf8(raw):     # (\r: for a caller that left line ends as they were)
         return None
     view = np.frombuffer(raw, dtype=np.uint8)
     lengths = np.diff(offsets)
     if int(lengths.max()) > csv.field_size_limit():
         return None
-    header_line = raw[offsets[0]:offsets[1]]
-    try:
-        header_text = header_line.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    header_text = raw[offsets[0]:offsets[1]].decode("utf-8")     # valid: checked above
     if not header_text.strip():
         return None
     try:
