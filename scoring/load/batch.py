@@ -56,8 +56,9 @@ def _rank(alias: str) -> str:
     return f"(CASE WHEN regexp_full_match({alias}.release, '[0-9]{{4}}-[0-9]{{2}}') THEN {alias}.release ELSE '' END)"
 
 
-def _keep_replaced(con, table: str, replaced: str, batch_id: str) -> None:
-    """Copy the rows a batch is about to replace (``replaced``: a FROM ... clause over alias o)."""
+def _keep_replaced(con, table: str, replaced: str, batch_id: str, _stage: pd.DataFrame) -> None:
+    """Copy the rows a batch is about to replace (``replaced``: a FROM ... clause over alias o,
+    reading the batch's frame as ``_stage``, passed here so that SQL finds it by name)."""
     # the DELETE form "FROM t o USING s WHERE ..." read as a join for the SELECT
     con.execute(f"INSERT INTO replaced_{table} SELECT DISTINCT o.*, ? {replaced.replace(' USING ', ', ', 1)}",
                 [batch_id])
@@ -71,63 +72,52 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
         for c in ("value_male", "value_female"):
             if c not in df:
                 df[c] = np.nan
-        con.register("_stage", df)
-        try:
-            repeated = con.execute(f"SELECT count(*) - count(DISTINCT ({', '.join(schema.OFFICIAL_KEY)})) "
-                                   "FROM _stage").fetchone()[0]
-            if repeated:      # the parsers refuse repeated cells; the table has no key to catch one
-                raise AssertionError(f"{repeated} repeated official cell(s) reached the writer")
-            key = "o.dataset = s.dataset AND o.state_code = s.state_code AND o.year = s.year AND o.month = s.month " \
-                  "AND o.crime_type = s.crime_type AND o.subtype = s.subtype AND o.modality = s.modality"
-            # Cells a newer (or same-release, earlier-arrived... no: same release, later file wins) release holds stay.
-            newer = con.execute(f"SELECT count(*) FROM _stage s JOIN official_stats o ON {key} "
-                                f"WHERE {_rank('o')} > {_rank('s')} OR (s.value IS NULL AND o.value IS NOT NULL)").fetchall()[0][0]
-            replaced = (f"FROM official_stats o USING _stage s WHERE {key} "
-                        f"AND {_rank('o')} <= {_rank('s')} AND NOT (s.value IS NULL AND o.value IS NOT NULL)")
-            _keep_replaced(con, "official_stats", replaced, batch_id)
-            con.execute(f"DELETE {replaced}")
-            con.execute(f"""INSERT INTO official_stats
-                SELECT s.dataset, s.state_code, s.year, s.month, s.crime_type, s.subtype, s.modality, s.series,
-                       s.value, s.value_male, s.value_female, s.release, s.batch_id
-                FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM official_stats o WHERE {key})""")
-        finally:
-            con.unregister("_stage")
+        _stage = df    # read by name (store.FRAME_SCANS)
+        repeated = con.execute(f"SELECT count(*) - count(DISTINCT ({', '.join(schema.OFFICIAL_KEY)})) "
+                               "FROM _stage").fetchone()[0]
+        if repeated:      # the parsers refuse repeated cells; the table has no key to catch one
+            raise AssertionError(f"{repeated} repeated official cell(s) reached the writer")
+        key = "o.dataset = s.dataset AND o.state_code = s.state_code AND o.year = s.year AND o.month = s.month " \
+              "AND o.crime_type = s.crime_type AND o.subtype = s.subtype AND o.modality = s.modality"
+        # Cells a newer (or same-release, earlier-arrived... no: same release, later file wins) release holds stay.
+        newer = con.execute(f"SELECT count(*) FROM _stage s JOIN official_stats o ON {key} "
+                            f"WHERE {_rank('o')} > {_rank('s')} OR (s.value IS NULL AND o.value IS NOT NULL)").fetchall()[0][0]
+        replaced = (f"FROM official_stats o USING _stage s WHERE {key} "
+                    f"AND {_rank('o')} <= {_rank('s')} AND NOT (s.value IS NULL AND o.value IS NOT NULL)")
+        _keep_replaced(con, "official_stats", replaced, batch_id, _stage)
+        con.execute(f"DELETE {replaced}")
+        con.execute(f"""INSERT INTO official_stats
+            SELECT s.dataset, s.state_code, s.year, s.month, s.crime_type, s.subtype, s.modality, s.series,
+                   s.value, s.value_male, s.value_female, s.release, s.batch_id
+            FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM official_stats o WHERE {key})""")
         return len(df) - newer, newer
     if parsed.table == "assessments":
         # an assessor's rating of a state on a date is replaced by a later file giving it again
         df = df.assign(batch_id=batch_id)
-        con.register("_stage", df)
-        try:
-            replaced = ("FROM assessments o USING _stage s "
-                        "WHERE o.assessor = s.assessor AND o.as_of = s.as_of AND o.state_code = s.state_code")
-            _keep_replaced(con, "assessments", replaced, batch_id)
-            con.execute(f"DELETE {replaced}")
-            con.execute("""INSERT INTO assessments SELECT state_code, assessor, as_of, level, level_max, level_name,
-                           batch_id FROM _stage""")
-        finally:
-            con.unregister("_stage")
+        _stage = df    # read by name (store.FRAME_SCANS)
+        replaced = ("FROM assessments o USING _stage s "
+                    "WHERE o.assessor = s.assessor AND o.as_of = s.as_of AND o.state_code = s.state_code")
+        _keep_replaced(con, "assessments", replaced, batch_id, _stage)
+        con.execute(f"DELETE {replaced}")
+        con.execute("""INSERT INTO assessments SELECT state_code, assessor, as_of, level, level_max, level_name,
+                       batch_id FROM _stage""")
         return len(df), 0
     if parsed.table == "population":
         df = df.assign(release=release, batch_id=batch_id)
-        con.register("_stage", df)
-        try:
-            key = "o.state_code = s.state_code AND o.year = s.year"
-            newer = con.execute(f"SELECT count(*) FROM _stage s JOIN population o ON {key} WHERE {_rank('o')} > {_rank('s')}").fetchall()[0][0]
-            replaced = f"FROM population o USING _stage s WHERE {key} AND {_rank('o')} <= {_rank('s')}"
-            _keep_replaced(con, "population", replaced, batch_id)
-            con.execute(f"DELETE {replaced}")
-            con.execute(f"""INSERT INTO population SELECT s.state_code, s.year, s.pop_mid_year, s.pop_start_of_year,
-                s.release, s.batch_id FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM population o WHERE {key})""")
-        finally:
-            con.unregister("_stage")
+        _stage = df    # read by name (store.FRAME_SCANS)
+        key = "o.state_code = s.state_code AND o.year = s.year"
+        newer = con.execute(f"SELECT count(*) FROM _stage s JOIN population o ON {key} WHERE {_rank('o')} > {_rank('s')}").fetchall()[0][0]
+        replaced = f"FROM population o USING _stage s WHERE {key} AND {_rank('o')} <= {_rank('s')}"
+        _keep_replaced(con, "population", replaced, batch_id, _stage)
+        con.execute(f"DELETE {replaced}")
+        con.execute(f"""INSERT INTO population SELECT s.state_code, s.year, s.pop_mid_year, s.pop_start_of_year,
+            s.release, s.batch_id FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM population o WHERE {key})""")
         return len(df) - newer, newer
     # events: a newer release of the same event id replaces the older one
-    con.register("_ids", df[["event_id"]])      # a relation, not a million-item parameter list
-    try:
-        old = con.execute("SELECT e.event_id, b.release FROM events e LEFT JOIN ingest_batches b USING (batch_id) "
-                          "WHERE e.event_id IN (SELECT event_id FROM _ids)").df()
-    finally:
-        con.unregister("_ids")
+    _ids = df[["event_id"]]      # a relation, not a million-item parameter list (store.FRAME_SCANS)
+    old = con.execute("SELECT e.event_id, b.release FROM events e LEFT JOIN ingest_batches b USING (batch_id) "
+                      "WHERE e.event_id IN (SELECT event_id FROM _ids)").df()
+    del _ids
     newer_ids = set(old.loc[old["release"].map(_release_rank) > _release_rank(release), "event_id"])
     replace = list(set(old["event_id"]) - newer_ids)
     if replace:
@@ -135,7 +125,8 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
             where = f"FROM {table} o WHERE o.event_id IN (SELECT unnest(?))"
             con.execute(f"INSERT INTO replaced_{table} SELECT o.*, ? {where}", [batch_id, replace])
             con.execute(f"DELETE {where}", [replace])
-    df = df.loc[~df["event_id"].isin(newer_ids)]
+    if newer_ids:     # a boolean .loc copies every column, even when it keeps every row (300 MB at 1M events)
+        df = df.loc[~df["event_id"].isin(newer_ids)]
     origin_name = {"ucdp": "ucdp", "acled": "acled"}.get(origin, "user")
     n = insert_events(con, df, origin=origin_name, batch_id=batch_id)
     return n, len(newer_ids)

@@ -364,19 +364,15 @@ def refresh_placement(con, batch_id: str | None = None, path: Path | None = None
         hit = g >= 0
         if hit.any():
             # numbers only cross into DuckDB (no Python string per place); the index becomes the code in the join
-            found = pd.DataFrame({"lat": lat[hit], "lon": lon[hit], "g": g[hit]})
-            names = pd.DataFrame({"g": np.arange(len(o.codes), dtype=np.int64), "cvegeo": o.codes.astype(str)})
-            con.register("_placed", found)
-            con.register("_outline_codes", names)
-            try:
-                con.execute(f"""{into}
-                    SELECT e.event_id, c.cvegeo, 'point', {copied} FROM events e
-                    JOIN _placed p ON e.latitude = p.lat AND e.longitude = p.lon
-                    JOIN _outline_codes c ON c.g = p.g
-                    WHERE NOT coalesce({stated}, false) {where}""", params)
-            finally:
-                con.unregister("_placed")
-                con.unregister("_outline_codes")
+            # both read by name in the SQL (store.FRAME_SCANS)
+            _placed = pd.DataFrame({"lat": lat[hit], "lon": lon[hit], "g": g[hit]})
+            _outline_codes = pd.DataFrame({"g": np.arange(len(o.codes), dtype=np.int64), "cvegeo": o.codes.astype(str)})
+            con.execute(f"""{into}
+                SELECT e.event_id, c.cvegeo, 'point', {copied} FROM events e
+                JOIN _placed p ON e.latitude = p.lat AND e.longitude = p.lon
+                JOIN _outline_codes c ON c.g = p.g
+                WHERE NOT coalesce({stated}, false) {where}""", params)
+            del _placed, _outline_codes
     q = "SELECT count(*) FROM event_municipality" + ("" if batch_id is None else
                                                        " WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)")
     return con.execute(q, params).fetchall()[0][0]

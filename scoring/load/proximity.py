@@ -103,19 +103,15 @@ def refresh(con, batch_id: str | None = None) -> int:
         i, code, d, ids = _coded_distances(lat, lon, segs)
         if len(i):
             # numbers only cross into DuckDB (no Python strings per row); the codes become ids in the join
-            near = pd.DataFrame({"lat": lat[i], "lon": lon[i], "code": code, "d": d})
-            names = pd.DataFrame({"code": np.arange(len(ids), dtype=np.int32), "corridor_id": ids})
-            con.register("_near", near)
-            con.register("_names", names)
-            try:
-                copied = ", ".join(f"e.{c}" for c in schema.PLACED_COPIES)
-                con.execute(f"""INSERT INTO event_corridor (event_id, corridor_id, distance_km,
-                                                            {", ".join(schema.PLACED_COPIES)})
-                    SELECT e.event_id, m.corridor_id, n.d, {copied} FROM events e
-                    JOIN _near n ON e.latitude = n.lat AND e.longitude = n.lon
-                    JOIN _names m ON m.code = n.code
-                    WHERE true {where.replace('batch_id', 'e.batch_id')}""", params)
-            finally:
-                con.unregister("_near")
-                con.unregister("_names")
+            # both read by name in the SQL (store.FRAME_SCANS)
+            _near = pd.DataFrame({"lat": lat[i], "lon": lon[i], "code": code, "d": d})
+            _names = pd.DataFrame({"code": np.arange(len(ids), dtype=np.int32), "corridor_id": ids})
+            copied = ", ".join(f"e.{c}" for c in schema.PLACED_COPIES)
+            con.execute(f"""INSERT INTO event_corridor (event_id, corridor_id, distance_km,
+                                                        {", ".join(schema.PLACED_COPIES)})
+                SELECT e.event_id, m.corridor_id, n.d, {copied} FROM events e
+                JOIN _near n ON e.latitude = n.lat AND e.longitude = n.lon
+                JOIN _names m ON m.code = n.code
+                WHERE true {where.replace('batch_id', 'e.batch_id')}""", params)
+            del _near, _names
     return con.execute("SELECT count(*) FROM event_corridor").fetchall()[0][0]
