@@ -370,14 +370,30 @@ _MONTH_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
 def repeated(s: pd.Series) -> np.ndarray:
-    """True for each value that an earlier row already holds (``Series.duplicated``), through
-    integer codes: on a million Arrow-backed ids ``duplicated`` built a Python object per cell
-    and a hash table of them (+200 MB), ``factorize`` hashes in Arrow (+50 MB)."""
-    # (Arrow's dictionary_encode was tried: 7.75 s on ten million ids against 3.3 s for factorize)
-    codes, _ = pd.factorize(s, use_na_sentinel=False)
-    first = np.zeros(len(codes), dtype=bool)
-    first[np.unique(codes, return_index=True)[1]] = True
-    return ~first
+    """True for each value that an earlier row already holds (``Series.duplicated``; missing
+    cells count as one value), from a sort of the column in Arrow: equal values end up side by
+    side, and in each run of equal values every row but the earliest is a repeat.
+
+    On a million Arrow-backed ids this takes 0.07 s and 40 MB more memory. ``pd.factorize``
+    (what this did before) took 0.87 s and 284 MB: it made a Python object per cell, and it set
+    the peak memory of a 200 MB import's checks; ``pc.dictionary_encode`` took 0.19 s and 257 MB."""
+    arr = _arrow_text(s)
+    n = len(arr)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    nulls = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
+    out[nulls[1:]] = True
+    order = pc.array_sort_indices(arr, null_placement="at_end").to_numpy()[:n - len(nulls)]
+    if len(order) < 2:
+        return out
+    ordered = arr.take(order)
+    same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1)).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.r_[True, ~same])
+    earliest = np.minimum.reduceat(order, starts)          # whatever order the sort left within a run
+    run = np.cumsum(np.r_[True, ~same]) - 1
+    out[order] = order != earliest[run]
+    return out
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:
@@ -483,10 +499,14 @@ def release_memory() -> None:
         pass
 
 
-def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | None = None) -> Checked:
+def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | None = None,
+                consume: bool = False) -> Checked:
     """Validate every declared field; return typed good rows and one reject per bad row.
 
     ``extra(good_rows) -> (bad_mask, field, reason series)`` may add cross-field checks.
+    ``consume`` empties ``df`` (its columns dropped, its index kept) once the rejected rows'
+    text is taken from it: the file's cells as read and the typed rows were both resident
+    through the rest of a parse, 333 MB and 301 MB for a 200 MB events file.
     """
     columns = {}
     first_bad = pd.Series(False, index=df.index)
@@ -525,6 +545,10 @@ def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | 
         ):
             rejects.append(Reject(int(line), fname or None, reason, r))
     rejects.sort(key=lambda r: r.line)
+    if consume:
+        for c in list(df.columns):
+            del df[c]
+        release_memory()
     if first_bad.any():
         # filtered one column at a time, each dropped once copied: never two copies of the rows
         keep = ~first_bad.to_numpy()

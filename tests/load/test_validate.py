@@ -288,3 +288,36 @@ def test_numbers_are_read_as_pandas_reads_them(cells):
     np.testing.assert_array_equal(got.to_numpy("float64", na_value=np.nan), want.to_numpy("float64", na_value=np.nan))
     if cells[0] == "9007199254740993":
         assert int(got.iloc[0]) == 9007199254740993
+
+
+@pytest.mark.parametrize("dtype", ["text", "object"])
+def test_repeated_is_pandas_duplicated(dtype):
+    """validate.repeated (a sort in Arrow) flags exactly what ``Series.duplicated`` flags: every
+    later copy of a value, missing cells counting as one value, whatever the index."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from scoring.load.validate import TEXT, repeated
+
+    cells = st.one_of(st.none(), st.sampled_from(["", "a", "A", "a ", "é", "e\u0301", "x" * 40]), st.text(max_size=3))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(cells, max_size=60), st.integers(0, 5))
+    def check(values, start):
+        s = pd.Series(values, dtype=TEXT if dtype == "text" else object,
+                      index=range(start, start + len(values)))
+        want = pd.Series(values, dtype=object).duplicated(keep="first").to_numpy()
+        assert repeated(s).tolist() == want.tolist()
+
+    check()
+
+
+def test_repeated_on_a_long_column_keeps_the_first_of_each_value():
+    import numpy as np
+
+    from scoring.load.validate import TEXT, repeated
+
+    rng = np.random.default_rng(3)
+    values = [f"ID-{k}" for k in rng.integers(0, 50_000, 200_000)]
+    s = pd.Series(values, dtype=TEXT)
+    assert repeated(s).tolist() == pd.Series(values).duplicated().tolist()
