@@ -36,6 +36,11 @@ DEFAULT_COMPARE_DAYS = 91
 
 # An indicator with less than this share of its decay-weighted window covered is "no data".
 MIN_COVERAGE = 0.25
+# Values that stand on reports alone (no systematic source covers the window) are compared with
+# one another only where reports name at least this share of the regions of a kind (8 of the 32
+# states): two killings imported for Sinaloa, the only state a report named, scored it lower
+# (6.87 -> 5.83) than no report at all, being compared with nothing but a corridor.
+MIN_REPORTED_SHARE = 0.25
 # A source whose latest figures are older than this (before the as-of date) is too stale to use.
 MAX_LAG_DAYS = 730
 # Smoothing for log ratios in momentum (per 100k per year), so tiny rates do not explode.
@@ -403,6 +408,7 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
     ridx = pd.MultiIndex.from_arrays([regions["region_id"], regions["region_type"]])
     reported = {o for o, v in origins.items() if not v.systematic}
     window_end = max(windows.values())
+    unscored: dict[str, tuple[int, int, list[str]]] = {}     # kind -> (most regions named, needed, indicators)
     for j, ind in ev_inds:
         # the systematic sources that observe this kind of event, and the reports
         mine = {o: v for o, v in origins.items() if not v.systematic or ind.origins is None or o in ind.origins}
@@ -440,9 +446,26 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
             c = np.full(n, cov_ev)
             basis = [f"{a:,} events, {b:,.0f} deaths in the window ({'per 100k people' if st else 'per 100 km'})"
                      for a, b, st in zip(cnt, fat, is_state)]
-        c = np.where(named & (c < MIN_COVERAGE), MIN_COVERAGE, c)
+        reported_only = named & (c < MIN_COVERAGE)
+        c = np.where(reported_only, MIN_COVERAGE, c)
         val = np.where(c >= MIN_COVERAGE, val, np.nan)
+        for kind, word in ((is_state, "states"), (~is_state, "corridors")):
+            mask = reported_only & kind
+            need = int(np.ceil(MIN_REPORTED_SHARE * kind.sum()))
+            if mask.any() and mask.sum() < need:
+                val = np.where(mask, np.nan, val)
+                c = np.where(mask, 0.0, c)
+                why = (f"not scored: reports alone name {int(mask.sum())} of {int(kind.sum())} {word} in the window, "
+                       f"too few to compare (at least {need})")
+                basis = [f"{b}; {why}" if m else b for b, m in zip(basis, mask)]
+                most, _need, ids = unscored.get(word, (0, need, []))
+                unscored[word] = (max(most, int(mask.sum())), need, ids + [ind.id])
         fr.raw[:, j] = val
         fr.cov[:, j] = c
         for i, r in enumerate(regions["region_id"]):
             fr.detail.append((r, ind.id, val[i], basis[i], f"{window_end:%Y-%m-%d}", "events", c[i]))
+    for word, (most, need, ids) in unscored.items():
+        total = int(is_state.sum()) if word == "states" else int((~is_state).sum())
+        fr.notes.append(f"reports alone name at most {most} of {total} {word} in the window, too few to compare "
+                        f"(at least {need}): not scored there for {', '.join(ids)}; the reported events are "
+                        f"listed on each region's page")

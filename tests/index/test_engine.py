@@ -144,7 +144,10 @@ def test_matrix_covers_the_32_states_and_the_corridors(matrix_2023):
     assert m.raw.shape == m.coverage.shape == (len(m.regions), len(reg.ids))
     assert m.ids == reg.ids
     assert ((m.coverage >= 0) & (m.coverage <= 1 + 1e-9)).all()
-    assert m.meta["as_of"] == AS_OF and m.meta["notes"] == []
+    assert m.meta["as_of"] == AS_OF
+    # the one note: a seed article's blockade stands alone (see below)
+    assert [n.split(":")[0] for n in m.meta["notes"]] == [
+        "reports alone name at most 1 of 32 states in the window, too few to compare (at least 8)"]
     # 2023 is covered by SESNSP and UCDP: every state has every indicator, except those with no
     # source then: people missing (the register's count is dated 2026-06, after the as-of date)
     # and the two that only ACLED observes (UCDP records no blockades and hardly any attacks on forces)
@@ -155,9 +158,10 @@ def test_matrix_covers_the_32_states_and_the_corridors(matrix_2023):
     assert np.isnan(m.raw[:, j_missing]).all()
     for iid in ("blockades", "attacks_on_state"):
         j = reg.ids.index(iid)
-        # a value stands only where a seed article reports such an event; elsewhere it is missing
+        # a value could stand only where a seed article reports such an event, and the seeds name
+        # fewer than a quarter of the states (matrix.MIN_REPORTED_SHARE): missing everywhere
         has = np.isfinite(m.raw[:, j])
-        assert has.sum() <= 4 and np.allclose(m.coverage[has, j], matrix.MIN_COVERAGE)
+        assert has.sum() == 0
     # rates are not negative (momentum is a log ratio and may be)
     rates = [j for j, i in enumerate(reg.indicators) if i.measure != "momentum"]
     values = m.raw[m.is_state][:, rates]
@@ -180,16 +184,18 @@ def test_no_data_after_the_sources_end(built_con):
 
 # --- adding a deadly event never lowers the state's score --------------------------------------
 
-def _insert_event(con, state: str, event_id: str, fatalities: int = 10) -> None:
+def _insert_event(con, state: str, event_id: str, fatalities: int = 10, date: dt.date = dt.date(2023, 11, 15),
+                  place: bool = True) -> None:
     lat, lon = con.execute("SELECT capital_lat, capital_lon FROM states WHERE state_code = ?", [state]).fetchone()
     con.execute("""INSERT INTO events (event_id, origin, date, date_precision, state_code, place, latitude, longitude,
                                        geo_precision, event_type, fatalities, actors, target_category, source_id,
                                        confidence, batch_id)
-                   VALUES (?, 'user', DATE '2023-11-15', 'day', ?, 'capital', ?, ?, 'exact', 'killing', ?,
+                   VALUES (?, 'user', ?, 'day', ?, 'capital', ?, ?, 'exact', 'killing', ?,
                            'Cartel de Prueba;Civilians', 'civilians', 'U:test', 'high', 'test-batch')""",
-                [event_id, state, lat, lon, fatalities])
+                [event_id, date, state, lat, lon, fatalities])
     con.execute("INSERT INTO event_sources VALUES (?, 'U:test')", [event_id])
-    proximity.refresh(con)
+    if place:
+        proximity.refresh(con)
 
 
 def _scores(con) -> dict[str, pd.Series]:
@@ -264,3 +270,51 @@ def test_regions_frame_helper_matches_the_engine_columns(built_db):
     assert list(fake.columns) == list(real.columns)
     assert set(fake["region_type"]) == set(real["region_type"]) == {"state", "corridor"}
     assert (real["region_type"] == "state").sum() == 32 and (real["region_type"] == "corridor").sum() == 20
+
+
+def test_reports_alone_are_scored_only_where_they_name_enough_regions(built_db, tmp_path):
+    """At a date no systematic event source covers (the default, 2026-07), a user's events stand
+    on their own. Compared with nothing, two killings imported for Sinaloa scored it lower than
+    no report at all (6.87 -> 5.83): reports naming fewer than a quarter of the states are shown
+    (in the detail, with the reason) and not scored; naming enough, they are scored."""
+    late = dt.date(2026, 7, 31)
+    path = tmp_path / "risk.duckdb"
+    shutil.copy(built_db, path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
+        reg = load_registry()
+        j = reg.ids.index("oc_deaths")
+
+        def run_at():
+            res = RiskModel(ConQuery(con)).run(load_profile("analyst"), matrix.TimeOptions(as_of=late),
+                                               uncertainty=False, compare=False)
+            return res.matrix, res.table.set_index("region_id")["score"]
+
+        m0, s0 = run_at()
+        assert np.isnan(m0.raw[:, j]).all()          # no systematic source: missing everywhere
+        _insert_event(con, "25", "TEST-S1", fatalities=3, date=dt.date(2026, 7, 10))
+        _insert_event(con, "25", "TEST-S2", fatalities=2, date=dt.date(2026, 7, 12))
+        m1, s1 = run_at()
+        assert np.isnan(m1.raw[:, j]).all()
+        pd.testing.assert_series_equal(s1, s0)
+        d = m1.detail.set_index(["region_id", "indicator"])
+        assert "2 events, 5 deaths" in d.loc[("25", "oc_deaths"), "basis"]
+        assert "not scored: reports alone name 1 of 32 states" in d.loc[("25", "oc_deaths"), "basis"]
+        assert any(n.startswith("reports alone name at most 1 of 32 states") and "oc_deaths" in n
+                   for n in m1.meta["notes"])
+        # reports naming 8 of the 32 states are compared with one another
+        named = ["25", "16", "12", "02", "08", "14", "11", "28"]
+        for k, state in enumerate(named[1:]):
+            _insert_event(con, state, f"TEST-N{k}", fatalities=1 + k, date=dt.date(2026, 7, 1), place=False)
+        proximity.refresh(con)
+        m2, _ = run_at()
+        st = m2.is_state
+        has = np.isfinite(m2.raw[:, j]) & st
+        assert sorted(m2.regions.loc[has, "region_id"]) == sorted(named)
+        assert np.allclose(m2.coverage[has, j], matrix.MIN_COVERAGE)
+        # (mass casualties, five deaths or more, are still reported in too few states to compare)
+        states_note = [n for n in m2.meta["notes"] if n.startswith("reports alone name at most") and "states" in n]
+        assert all("oc_deaths" not in n for n in states_note)
+    finally:
+        con.close()
