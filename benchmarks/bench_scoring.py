@@ -11,7 +11,7 @@ Builds the default database into a temporary folder, adds synthetic events (orig
 (c) a 1,000-draw Monte-Carlo of ranks (``uncertainty.monte_carlo_ranks``), against a loop
     that calls ``scores.score`` once per draw.
 
-Targets: (a) < 1 s at 1M events, (b) < 20 ms, (c) < 2 s. Nothing is asserted: the figures
+Targets (issue 13): (a) < 1 s at 10M events (so well under it at 1M), (b) < 20 ms, (c) < 2 s. Nothing is asserted: the figures
 are printed. Set ``BENCH_SCORING_SIZES=1000000`` to skip the 10M step, and
 ``BENCH_SCORING_NAIVE_ALL=1`` to time the naive stage 1 at 10M too (about 100 s more: loading
 10M rows into pandas, then the groupby/apply).
@@ -203,7 +203,7 @@ def run_size(con, n_total: int, rows: list, reg, state: dict, naive: bool = True
     say(f"[{label}] stage 1: median {t_engine:.2f} s, best {min(times):.2f} s of 5")
     prep = scores.prepare(m, reg)
     if not naive:
-        rows.append((f"(a) stage 1 matrix, {label} events (median of 5)", t_engine, None, None, "< 1 s at 1M"))
+        rows.append((f"(a) stage 1 matrix, {label} events (median of 5)", t_engine, None, None, "< 1 s at 10M"))
         return
 
     (ev, ec), t_load = timed(load_events_pandas, con)
@@ -218,7 +218,7 @@ def run_size(con, n_total: int, rows: list, reg, state: dict, naive: bool = True
     jc = reg.ids.index("blockades")
     diffc = np.nanmax(np.abs(ev_mat["blockades"].to_numpy()[~st] - m.raw[~st, jc]))
     say(f"[{label}] check blockades (corridors): largest absolute difference = {diffc:.1e}")
-    rows.append((f"(a) stage 1 matrix, {label} events (median of 5)", t_engine, t_naive, t_load, "< 1 s at 1M"))
+    rows.append((f"(a) stage 1 matrix, {label} events (median of 5)", t_engine, t_naive, t_load, "< 1 s at 10M"))
 
     if state.get("stage2_done"):
         del ev, ec
