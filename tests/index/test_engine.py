@@ -184,6 +184,17 @@ def test_no_data_after_the_sources_end(built_con):
 
 # --- adding a deadly event never lowers the state's score --------------------------------------
 
+@pytest.fixture
+def event_con(built_db, tmp_path):
+    """A writable copy of the built database, with the user source of the events a test adds."""
+    path = tmp_path / "risk.duckdb"
+    shutil.copy(built_db, path)
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
+    yield con
+    con.close()
+
+
 def _insert_event(con, state: str, event_id: str, fatalities: int = 10, date: dt.date = dt.date(2023, 11, 15),
                   place: bool = True) -> None:
     lat, lon = con.execute("SELECT capital_lat, capital_lon FROM states WHERE state_code = ?", [state]).fetchone()
@@ -208,55 +219,43 @@ def _scores(con) -> dict[str, pd.Series]:
 
 
 @pytest.mark.slow
-def test_a_deadly_event_never_lowers_the_state_score(built_db, tmp_path):
-    path = tmp_path / "risk.duckdb"
-    shutil.copy(built_db, path)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
-        before = _scores(con)
-        analyst = before["analyst"][lambda s: s.index.str.len() == 2].sort_values()
-        # the safest, the median and the riskiest state, plus Baja California Sur
-        picks = list(dict.fromkeys([analyst.index[0], analyst.index[len(analyst) // 2], analyst.index[-1], "03"]))
-        for k, state in enumerate(picks):
-            eid = f"TEST-{k}"
-            _insert_event(con, state, eid)
-            after = _scores(con)
-            for name in before:
-                assert after[name][state] >= before[name][state] - 1e-9, (name, state)
-            con.execute("DELETE FROM event_sources WHERE event_id = ?", [eid])
-            con.execute("DELETE FROM events WHERE event_id = ?", [eid])
-            proximity.refresh(con)
-        # and removing them restores the scores exactly
-        again = _scores(con)
+def test_a_deadly_event_never_lowers_the_state_score(event_con):
+    con = event_con
+    before = _scores(con)
+    analyst = before["analyst"][lambda s: s.index.str.len() == 2].sort_values()
+    # the safest, the median and the riskiest state, plus Baja California Sur
+    picks = list(dict.fromkeys([analyst.index[0], analyst.index[len(analyst) // 2], analyst.index[-1], "03"]))
+    for k, state in enumerate(picks):
+        eid = f"TEST-{k}"
+        _insert_event(con, state, eid)
+        after = _scores(con)
         for name in before:
-            assert np.allclose(again[name].to_numpy(), before[name].to_numpy(), equal_nan=True)
-    finally:
-        con.close()
+            assert after[name][state] >= before[name][state] - 1e-9, (name, state)
+        con.execute("DELETE FROM event_sources WHERE event_id = ?", [eid])
+        con.execute("DELETE FROM events WHERE event_id = ?", [eid])
+        proximity.refresh(con)
+    # and removing them restores the scores exactly
+    again = _scores(con)
+    for name in before:
+        assert np.allclose(again[name].to_numpy(), before[name].to_numpy(), equal_nan=True)
 
 
-def test_a_deadly_event_raises_a_quiet_state(built_db, tmp_path):
+def test_a_deadly_event_raises_a_quiet_state(event_con):
     """The event is counted at all: a state with few deaths gets a higher oc_deaths value."""
-    path = tmp_path / "risk.duckdb"
-    shutil.copy(built_db, path)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
-        reg = load_registry()
-        j = reg.ids.index("oc_deaths")
-        m0 = matrix.compute_matrix(ConQuery(con), matrix.TimeOptions(as_of=AS_OF))
-        st = m0.regions.loc[m0.is_state, "region_id"].to_numpy()
-        quiet = st[np.argmin(m0.raw[m0.is_state, j])]
-        _insert_event(con, quiet, "TEST-Q", fatalities=25)
-        m1 = matrix.compute_matrix(ConQuery(con), matrix.TimeOptions(as_of=AS_OF))
-        i = list(m0.regions["region_id"]).index(quiet)
-        assert m1.raw[i, j] > m0.raw[i, j]
-        assert m1.raw[i, reg.ids.index("mass_casualty")] > m0.raw[i, reg.ids.index("mass_casualty")]
-        s0 = scores.score(scores.prepare(m0), load_profile()).table["score"].iat[i]
-        s1 = scores.score(scores.prepare(m1), load_profile()).table["score"].iat[i]
-        assert s1 > s0
-    finally:
-        con.close()
+    con = event_con
+    reg = load_registry()
+    j = reg.ids.index("oc_deaths")
+    m0 = matrix.compute_matrix(ConQuery(con), matrix.TimeOptions(as_of=AS_OF))
+    st = m0.regions.loc[m0.is_state, "region_id"].to_numpy()
+    quiet = st[np.argmin(m0.raw[m0.is_state, j])]
+    _insert_event(con, quiet, "TEST-Q", fatalities=25)
+    m1 = matrix.compute_matrix(ConQuery(con), matrix.TimeOptions(as_of=AS_OF))
+    i = list(m0.regions["region_id"]).index(quiet)
+    assert m1.raw[i, j] > m0.raw[i, j]
+    assert m1.raw[i, reg.ids.index("mass_casualty")] > m0.raw[i, reg.ids.index("mass_casualty")]
+    s0 = scores.score(scores.prepare(m0), load_profile()).table["score"].iat[i]
+    s1 = scores.score(scores.prepare(m1), load_profile()).table["score"].iat[i]
+    assert s1 > s0
 
 
 def test_regions_frame_helper_matches_the_engine_columns(built_db):
@@ -272,49 +271,43 @@ def test_regions_frame_helper_matches_the_engine_columns(built_db):
     assert (real["region_type"] == "state").sum() == 32 and (real["region_type"] == "corridor").sum() == 20
 
 
-def test_reports_alone_are_scored_only_where_they_name_enough_regions(built_db, tmp_path):
+def test_reports_alone_are_scored_only_where_they_name_enough_regions(event_con):
     """At a date no systematic event source covers (the default, 2026-07), a user's events stand
     on their own. Compared with nothing, two killings imported for Sinaloa scored it lower than
     no report at all (6.87 -> 5.83): reports naming fewer than a quarter of the states are shown
     (in the detail, with the reason) and not scored; naming enough, they are scored."""
     late = dt.date(2026, 7, 31)
-    path = tmp_path / "risk.duckdb"
-    shutil.copy(built_db, path)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("INSERT INTO sources (source_id, kind, title) VALUES ('U:test', 'user_file', 'test events')")
-        reg = load_registry()
-        j = reg.ids.index("oc_deaths")
+    con = event_con
+    reg = load_registry()
+    j = reg.ids.index("oc_deaths")
 
-        def run_at():
-            res = RiskModel(ConQuery(con)).run(load_profile("analyst"), matrix.TimeOptions(as_of=late),
-                                               uncertainty=False, compare=False)
-            return res.matrix, res.table.set_index("region_id")["score"]
+    def run_at():
+        res = RiskModel(ConQuery(con)).run(load_profile("analyst"), matrix.TimeOptions(as_of=late),
+                                           uncertainty=False, compare=False)
+        return res.matrix, res.table.set_index("region_id")["score"]
 
-        m0, s0 = run_at()
-        assert np.isnan(m0.raw[:, j]).all()          # no systematic source: missing everywhere
-        _insert_event(con, "25", "TEST-S1", fatalities=3, date=dt.date(2026, 7, 10))
-        _insert_event(con, "25", "TEST-S2", fatalities=2, date=dt.date(2026, 7, 12))
-        m1, s1 = run_at()
-        assert np.isnan(m1.raw[:, j]).all()
-        pd.testing.assert_series_equal(s1, s0)
-        d = m1.detail.set_index(["region_id", "indicator"])
-        assert "2 events, 5 deaths" in d.loc[("25", "oc_deaths"), "basis"]
-        assert "not scored: reports alone name 1 of 32 states" in d.loc[("25", "oc_deaths"), "basis"]
-        assert any(n.startswith("reports alone name at most 1 of 32 states") and "oc_deaths" in n
-                   for n in m1.meta["notes"])
-        # reports naming 8 of the 32 states are compared with one another
-        named = ["25", "16", "12", "02", "08", "14", "11", "28"]
-        for k, state in enumerate(named[1:]):
-            _insert_event(con, state, f"TEST-N{k}", fatalities=1 + k, date=dt.date(2026, 7, 1), place=False)
-        proximity.refresh(con)
-        m2, _ = run_at()
-        st = m2.is_state
-        has = np.isfinite(m2.raw[:, j]) & st
-        assert sorted(m2.regions.loc[has, "region_id"]) == sorted(named)
-        assert np.allclose(m2.coverage[has, j], matrix.MIN_COVERAGE)
-        # (mass casualties, five deaths or more, are still reported in too few states to compare)
-        states_note = [n for n in m2.meta["notes"] if n.startswith("reports alone name at most") and "states" in n]
-        assert all("oc_deaths" not in n for n in states_note)
-    finally:
-        con.close()
+    m0, s0 = run_at()
+    assert np.isnan(m0.raw[:, j]).all()          # no systematic source: missing everywhere
+    _insert_event(con, "25", "TEST-S1", fatalities=3, date=dt.date(2026, 7, 10))
+    _insert_event(con, "25", "TEST-S2", fatalities=2, date=dt.date(2026, 7, 12))
+    m1, s1 = run_at()
+    assert np.isnan(m1.raw[:, j]).all()
+    pd.testing.assert_series_equal(s1, s0)
+    d = m1.detail.set_index(["region_id", "indicator"])
+    assert "2 events, 5 deaths" in d.loc[("25", "oc_deaths"), "basis"]
+    assert "not scored: reports alone name 1 of 32 states" in d.loc[("25", "oc_deaths"), "basis"]
+    assert any(n.startswith("reports alone name at most 1 of 32 states") and "oc_deaths" in n
+               for n in m1.meta["notes"])
+    # reports naming 8 of the 32 states are compared with one another
+    named = ["25", "16", "12", "02", "08", "14", "11", "28"]
+    for k, state in enumerate(named[1:]):
+        _insert_event(con, state, f"TEST-N{k}", fatalities=1 + k, date=dt.date(2026, 7, 1), place=False)
+    proximity.refresh(con)
+    m2, _ = run_at()
+    st = m2.is_state
+    has = np.isfinite(m2.raw[:, j]) & st
+    assert sorted(m2.regions.loc[has, "region_id"]) == sorted(named)
+    assert np.allclose(m2.coverage[has, j], matrix.MIN_COVERAGE)
+    # (mass casualties, five deaths or more, are still reported in too few states to compare)
+    states_note = [n for n in m2.meta["notes"] if n.startswith("reports alone name at most") and "states" in n]
+    assert all("oc_deaths" not in n for n in states_note)
