@@ -432,12 +432,11 @@ _NOTES = [
                 r"\(at least (\d+)\): not scored there for ([\w, ]+); the reported events are listed on each "
                 r"region's page"),
      lambda m: (_("reports alone name at most {k} of {n} states in the window, too few to compare (at least {need}): "
-                  "not scored there: {indicators}; the reported events are listed on each state's page",
-                  k=m[1], n=m[2], need=m[4], indicators=", ".join(indicator(i) for i in m[5].split(", ")))
+                  "not scored there: {indicators}; the reported events are listed on each state's page")
                 if m[3] == "states" else
                 _("reports alone name at most {k} of {n} corridors in the window, too few to compare (at least "
-                  "{need}): not scored there: {indicators}; the reported events are listed on each corridor's page",
-                  k=m[1], n=m[2], need=m[4], indicators=", ".join(indicator(i) for i in m[5].split(", "))))),
+                  "{need}): not scored there: {indicators}; the reported events are listed on each corridor's page"))
+     .format(k=m[1], n=m[2], need=m[4], indicators=", ".join(indicator(i) for i in m[5].split(", ")))),
     (re.compile(r"events: no event data near the as-of date; the event indicators are missing"),
      lambda m: _("events: no event data near the as-of date; the event indicators are missing")),
     (re.compile(r"Police files record (\d+%) of the ([\d,]+) homicides on death certificates \(INEGI, "

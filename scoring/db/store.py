@@ -76,7 +76,8 @@ def _remove(p: Path) -> None:
 # uncapped, and an import that runs out starts again uncapped). Without a limit DuckDB may take most of the machine's memory, and a 200 MB
 # import held its whole batch in memory until the commit (peak 1.24 GB; 1,018 MiB with 300 MB).
 WRITE_MEMORY_ENV = "RISK_WRITE_MEMORY"
-WRITE_MEMORY_DEFAULT = "300MB"
+WRITE_MEMORY_DEFAULT_BYTES = 300 * 10**6
+WRITE_MEMORY_DEFAULT = f"{WRITE_MEMORY_DEFAULT_BYTES // 10**6}MB"
 
 
 # Connections capped by default (no RISK_WRITE_MEMORY): id -> the cap in bytes, which
@@ -89,7 +90,7 @@ def _limit_memory(con) -> None:
     if re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", value, flags=re.IGNORECASE):
         con.execute(f"SET memory_limit = '{value}'")
         if WRITE_MEMORY_ENV not in os.environ:
-            _DEFAULT_CAPS[id(con)] = 300 * 10**6
+            _DEFAULT_CAPS[id(con)] = WRITE_MEMORY_DEFAULT_BYTES
 
 
 def make_room(con, batch_bytes: int) -> None:

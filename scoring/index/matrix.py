@@ -408,7 +408,7 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
     ridx = pd.MultiIndex.from_arrays([regions["region_id"], regions["region_type"]])
     reported = {o for o, v in origins.items() if not v.systematic}
     window_end = max(windows.values())
-    unscored: dict[str, tuple[int, int, list[str]]] = {}     # kind -> (most regions named, needed, indicators)
+    unscored: dict[str, list] = {}     # kind -> [most regions named, needed, indicators]
     for j, ind in ev_inds:
         # the systematic sources that observe this kind of event, and the reports
         mine = {o: v for o, v in origins.items() if not v.systematic or ind.origins is None or o in ind.origins}
@@ -458,8 +458,9 @@ def _event_layer(db, fr: _Frame, reg: Registry, ends: dict, pop: pd.Series) -> N
                 why = (f"not scored: reports alone name {int(mask.sum())} of {int(kind.sum())} {word} in the window, "
                        f"too few to compare (at least {need})")
                 basis = [f"{b}; {why}" if m else b for b, m in zip(basis, mask)]
-                most, _need, ids = unscored.get(word, (0, need, []))
-                unscored[word] = (max(most, int(mask.sum())), need, ids + [ind.id])
+                entry = unscored.setdefault(word, [0, need, []])
+                entry[0] = max(entry[0], int(mask.sum()))
+                entry[2].append(ind.id)
         fr.raw[:, j] = val
         fr.cov[:, j] = c
         for i, r in enumerate(regions["region_id"]):

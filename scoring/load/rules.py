@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from scoring.db import schema
 from scoring.load import fast_csv
 from scoring.load.geo import _point_in_ring
-from scoring.load.validate import Field
+from scoring.load.validate import Field, arrow_text
 
 STATE_CODE = r"(0[1-9]|[12][0-9]|3[0-2])"
 # events.fatalities and events.injured are INTEGER columns: a larger count is refused by the
@@ -91,9 +91,7 @@ def outside_claimed_state(lat: pd.Series, lon: pd.Series, codes: pd.Series, poly
     # string per row and no point geometry per row (a million of each took ~400 MB). A point on
     # the outline itself (contains_xy says no, covers said yes) is measured below at 0 km: kept.
     # integer codes from Arrow (pandas' factorize made a Python string per cell: 50 MB at 1M rows)
-    enc = pc.dictionary_encode(pc.fill_null(pa.array(codes, type=pa.large_string(), from_pandas=True), ""))
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+    enc = pc.dictionary_encode(arrow_text(codes, missing=""))
     fcodes, names = enc.indices.to_numpy(zero_copy_only=False), enc.dictionary.to_pylist()
     out = np.full(len(fcodes), "", dtype=object)
     finite = np.isfinite(la) & np.isfinite(lo)
@@ -185,7 +183,7 @@ def id_lists(cells: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """:func:`split_ids` of every cell at once, in Arrow: (row position, id) pairs in row order,
     the ids of one row in their order. A million cells take a fraction of a second (a Python
     split per cell, three times per import, took 8 s)."""
-    arr = pc.fill_null(pa.array(cells, type=pa.large_string(), from_pandas=True), "")
+    arr = arrow_text(cells, missing="")
     lists = pc.split_pattern(arr, ";")
     parent = pc.list_parent_indices(lists).to_numpy()
     ids = pc.utf8_trim(pc.list_flatten(lists), characters=fast_csv.PY_WHITESPACE)
@@ -198,7 +196,7 @@ def id_lists(cells: pd.Series) -> tuple[np.ndarray, pa.Array]:
 def _wrong_municipality(munis: pd.Series, states: pd.Series, muni_state: dict[str, str]) -> np.ndarray:
     """Per row: a municipality code is given and it is unknown or in another state than the row's.
     Looked up in Arrow (``Series.map`` with a dict made a Python object per row: 100 MB at 1M)."""
-    m, st = (pc.fill_null(pa.array(s, type=pa.large_string(), from_pandas=True), "") for s in (munis, states))
+    m, st = arrow_text(munis, missing=""), arrow_text(states, missing="")
     at = pc.index_in(m, value_set=pa.array(list(muni_state), type=pa.large_string()))
     their = pa.array(list(muni_state.values()), type=pa.large_string()).take(at)
     wrong = pc.or_kleene(pc.is_null(their), pc.not_equal(their, st))
