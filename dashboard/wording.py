@@ -15,8 +15,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from dashboard import i18n
-from dashboard.i18n import N_, _
+from dashboard import i18n, words
+from dashboard.i18n import N_, _, b_
 from scoring.index.registry import load_registry
 from scoring.index.scores import like_for_like
 
@@ -33,29 +33,9 @@ DEFINITIONS = {
     5: N_("Among the most violent places in Mexico: contested territory and mass-casualty events."),
 }
 AUDIENCES = {"traveller": N_("Traveller"), "investor": N_("Investor"), "security": N_("Security team")}
-ADVICE = {
-    "traveller": {
-        1: N_("Normal precautions."),
-        2: N_("Stay alert; keep to main roads and travel by day."),
-        3: N_("Plan routes, travel by day on toll roads and check local news before going."),
-        4: N_("Travel only if necessary, with a plan, local contacts and check-ins."),
-        5: N_("Avoid travel; if you must go, only with professional security support."),
-    },
-    "investor": {
-        1: N_("Ordinary due diligence."),
-        2: N_("Ordinary due diligence; review extortion and theft exposure of local operations."),
-        3: N_("Budget for security and insurance; screen partners and suppliers for criminal ties."),
-        4: N_("Expect extortion, cargo theft and disruption; invest only with a security plan."),
-        5: N_("Operations face severe disruption; defer new exposure or protect it fully."),
-    },
-    "security": {
-        1: N_("Routine monitoring."),
-        2: N_("Monthly monitoring; brief staff on local incidents."),
-        3: N_("Weekly monitoring; journey management for road moves."),
-        4: N_("Daily monitoring; journey management, secure transport and an evacuation plan."),
-        5: N_("Continuous monitoring; movement only with close protection; evacuation plan rehearsed."),
-    },
-}
+# The advice per level is the briefs' own (dashboard.words.LEVEL_ADVICE), so that the page and
+# the brief a security team sends from it say the same thing.
+_AUDIENCE_INDEX = {"traveller": 0, "investor": 1, "security": 2}
 
 
 def as_level(value) -> int:
@@ -84,7 +64,7 @@ def definition(value) -> str:
 
 def advice(value, audience: str) -> str:
     lv = as_level(value)
-    return _(ADVICE[audience][lv]) if lv else "–"
+    return b_(words.LEVEL_ADVICE[lv][_AUDIENCE_INDEX[audience]]) if lv else "–"
 
 
 # -- names of the engine's things ------------------------------------------------------------------
