@@ -15,9 +15,11 @@ Colouring modes (``scale=``):
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -558,3 +560,39 @@ def clicked_location(event) -> str | None:
         if loc:
             return str(loc)
     return None
+
+
+
+def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mapping[str, str] | None = None,
+                  corridors: pd.DataFrame | None = None, corridor_levels: Mapping[str, int] | None = None,
+                  height: int = 460, title: str = "") -> str:
+    """The level map of :func:`state_map` as an SVG document, for the first paint of a page.
+
+    A new visitor's browser needs 1.5-2 s to fetch, compile and start plotly.js (4.7 MB) before
+    the plotly map can draw; this picture is drawn as soon as it arrives. Same projection
+    (Mercator), frame, level colours, abbreviations, corridor lines and legend; no hover and no
+    click (it is an image). Every text goes through :mod:`dashboard.figures.svg`, which escapes it."""
+    from dashboard.figures import svg
+
+    labels = labels or {}
+    shapes = [svg.Shape(f["geometry"], LEVEL_COLORS[_as_level(levels.get(code))], "#ffffff", 0.6, "",
+                        labels.get(code, ""))
+              for code, f in zip(_feature_codes(geojson), geojson["features"])]
+    lines = []
+    if corridors is not None and len(corridors):
+        for cid, pts in corridors.sort_values(["corridor_id", "seq"]).groupby("corridor_id", sort=True):
+            lon, lat = _densified(tuple(pts["longitude"]), tuple(pts["latitude"]))
+            lines.append(svg.Line(list(zip(lon, lat)), LEVEL_COLORS[_as_level((corridor_levels or {}).get(str(cid)))],
+                                  3.0))
+    present = {_as_level(v) for v in levels.values()} | {_as_level(v) for v in (corridor_levels or {}).values()}
+    legend = [(LEVEL_COLORS[lv], _(LEVEL_NAMES[lv])) for lv in (*range(1, MAX_LEVEL + 1), 0) if lv or 0 in present]
+    (lon0, lon1), (lat0, lat1) = geojson_bounds(geojson, pad=0.5)
+    return svg.map_svg(shapes, lines, focus=(lon0, lat0, lon1, lat1), margin=0, width=760, max_height=height,
+                       mercator=True, background="transparent", title=title, legend=legend)
+
+
+def svg_image_markdown(svg_doc: str, alt: str) -> str:
+    """Markdown showing an SVG document as an image (a ``data:`` URL): Streamlit draws Markdown
+    with the code it loads first, where raw HTML would wait for a further bundle (rehype-raw)."""
+    alt = re.sub(r"[\\\[\]]", " ", alt)
+    return f"![{alt}](data:image/svg+xml;base64,{base64.b64encode(svg_doc.encode()).decode()})"

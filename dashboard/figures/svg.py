@@ -80,6 +80,30 @@ class _Projection:
         return lon * self.k * self.s + self.ox, self.oy - lat * self.s
 
 
+def _mercator_y(lat: float) -> float:
+    return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+
+class _Mercator(_Projection):
+    """Mercator (what the pages' plotly maps use), fitted into a box like :class:`_Projection`:
+    the y of a latitude is stretched as plotly's ``projection_type="mercator"`` stretches it."""
+
+    def __init__(self, box: tuple[float, float, float, float], width: float, max_height: float, pad: float = 6):
+        x0, y0, x1, y1 = box
+        self.k, self.width = 1.0, width
+        w, h = max(x1 - x0, 1e-6), max(_mercator_y(y1) - _mercator_y(y0), 1e-6)
+        self.s = min((width - 2 * pad) / w, (max_height - 2 * pad) / h)
+        self.height = h * self.s + 2 * pad
+        self.ox = (width - w * self.s) / 2 - x0 * self.s
+        self.oy = pad + _mercator_y(y1) * self.s
+
+    def __call__(self, lon: float, lat: float) -> tuple[float, float]:
+        return lon * self.s + self.ox, self.oy - _mercator_y(lat) * self.s
+
+
+LEGEND_ROW = 28   # px under a map for its legend
+
+
 def _path(geometry: dict, proj: _Projection) -> str:
     parts = []
     for ring in _rings(geometry):
@@ -96,16 +120,21 @@ def _path(geometry: dict, proj: _Projection) -> str:
 
 
 def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple[float, float, float, float],
-            width: float = 520, max_height: float = 400, title: str = "", margin: float = 0.08) -> str:
+            width: float = 520, max_height: float = 400, title: str = "", margin: float = 0.08,
+            mercator: bool = False, background: str = "#eaf1f6",
+            legend: Sequence[tuple[str, str]] = ()) -> str:
     """An SVG map of ``shapes`` (and ``lines`` over them) framed on ``focus`` (a lon/lat box,
-    widened by ``margin`` of its size on each side); shapes outside the frame are left out."""
+    widened by ``margin`` of its size on each side); shapes outside the frame are left out.
+    ``mercator``: the pages' projection (the briefs use a cosine-scaled plate carrée).
+    ``legend``: (colour, name) squares in a row under the map."""
     x0, y0, x1, y1 = focus
     dx, dy = max(x1 - x0, 0.05), max(y1 - y0, 0.05)
     box = (x0 - dx * margin, y0 - dy * margin, x1 + dx * margin, y1 + dy * margin)
-    proj = _Projection(box, width, max_height)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {proj.width:.0f} {proj.height:.0f}" '
-           f'width="{proj.width:.0f}" height="{proj.height:.0f}" role="img" aria-label="{_esc(title)}" '
-           f'style="max-width:100%;height:auto;background:#eaf1f6;{FONT}">']
+    proj = (_Mercator if mercator else _Projection)(box, width, max_height - (LEGEND_ROW if legend else 0))
+    full = proj.height + (LEGEND_ROW if legend else 0)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {proj.width:.0f} {full:.0f}" '
+           f'width="{proj.width:.0f}" height="{full:.0f}" role="img" aria-label="{_esc(title)}" '
+           f'style="max-width:100%;height:auto;background:{background};{FONT}">']
     if title:
         out.append(f"<title>{_esc(title)}</title>")
     labels = []
@@ -137,6 +166,12 @@ def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple
     for text, x, y in labels:
         out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" font-weight="600" '
                    f'fill="#111" stroke="#fff" stroke-width="2.5" paint-order="stroke">{_esc(text)}</text>')
+    x, y = 8.0, proj.height + LEGEND_ROW / 2
+    for colour, name in legend:
+        out.append(f'<rect x="{x:.0f}" y="{y - 6:.0f}" width="12" height="12" fill="{colour}" stroke="#666" '
+                   f'stroke-width="0.5"/><text x="{x + 17:.0f}" y="{y + 4:.0f}" font-size="12" fill="#31333f">'
+                   f"{_esc(name)}</text>")
+        x += 17 + 7 * len(name) + 14
     out.append("</svg>")
     return "".join(out)
 

@@ -65,6 +65,18 @@ with map_col:
                                sc=[wording.num(v) for v in states_t["score"]],
                                iv=[wording.interval(a, b) for a, b in zip(states_t["ci_low"], states_t["ci_high"])],
                                rk=[wording.rank(v) for v in states_t["rank"]])
+    box = st.container(key="mapbox")
+    with box:
+        if ms is None and not st.session_state.get("_map_painted"):
+            # A session's first map: the same map as inline SVG, drawn as soon as the page arrives,
+            # until plotly.js (loaded once per browser tab, 1.5-2 s on a 2-core machine) has drawn
+            # the interactive one over it (the swap is CSS: sidebar.style, .st-key-mapbox).
+            st.session_state["_map_painted"] = True
+            st.markdown(maps.svg_image_markdown(maps.state_map_svg(
+                data.state_geojson(), dict(zip(states_t["state_code"], states_t["level"])), labels=abbr.to_dict(),
+                corridors=data.corridor_paths() if show_corridors else None,
+                corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
+                height=460, title=_("Risk map")), _("Risk map (loading the interactive map)")))
     ratings = data.assessments()
     for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
         r = r.set_index("state_code")
@@ -86,8 +98,9 @@ with map_col:
         fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label=_("Risk level"),
                              name_col="name", hover=hover, labels=abbr.to_dict(), height=460,
                              geojson_url=data.geojson_url("mx_states.geojson"), **corridor_args)
-    st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
-                    key="map", width="stretch")
+    with box:
+        st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                        key="map", width="stretch")
     with st.expander(_("What the levels mean")):
         edges = [0, *res.profile.thresholds, 10]
         audience = st.radio(_("Advice for"), list(wording.AUDIENCES), format_func=lambda a: _(wording.AUDIENCES[a]),

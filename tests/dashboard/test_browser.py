@@ -8,6 +8,7 @@ keyboard re-ranks the states. Screenshots of every page go to tests/artifacts/.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -75,6 +76,40 @@ def test_browser_click_on_a_state_opens_its_profile(browser_page):
     assert parse_qs(url.query)["state"] == ["10"]
     browser_page.wait_idle()
     browser_page.screenshot("state_profile_after_click_durango.png")
+
+
+PICTURE = '.st-key-mapbox img[src^="data:image/svg+xml"]'
+
+
+def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
+    """A new visitor (empty browser cache) sees the map as an SVG picture as soon as the page
+    arrives, while plotly.js (4.7 MB) loads and starts; the interactive map then takes its place
+    (same box), the picture goes out of view, and later runs of the page do not send it again."""
+    page = browser_page.page
+    page.goto(browser_page.base_url + "/", wait_until="commit")
+    alone, picture_box = False, None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        shown, drawn, box = page.evaluate(f"""() => {{ const i = document.querySelector('{PICTURE}');
+            const r = i && i.getBoundingClientRect();
+            return [!!(i && i.complete && i.naturalWidth > 0 && i.checkVisibility()),
+                    document.querySelectorAll('{STATE_SHAPES}').length >= 32,
+                    r && {{x: r.x, y: r.y, width: r.width, height: r.height}}]; }}""")
+        if shown and not drawn:
+            alone, picture_box = True, box
+        if drawn:
+            break
+        page.wait_for_timeout(20)
+    assert alone, "the picture never showed before the interactive map"
+    browser_page.wait_idle()
+    assert not page.locator(PICTURE).first.is_visible()
+    map_box = page.locator(MAP).first.bounding_box()
+    assert abs(map_box["y"] - picture_box["y"]) < 40 and abs(map_box["height"] - picture_box["height"]) < 40
+    assert abs(map_box["width"] - picture_box["width"]) < 40
+    page.get_by_text("Show corridors").click()              # any rerun of the page
+    browser_page.wait_idle()
+    assert page.locator(PICTURE).count() == 0
+    assert page.locator(STATE_SHAPES).count() == 32
 
 
 def ranking_text(page) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -262,3 +263,64 @@ class TestDensify:
     def test_densify_rejects_a_non_positive_step(self):
         with pytest.raises(ValueError, match="The 'step' parameter of densify must be > 0"):
             charts.densify([0, 1], [0, 1], 0)
+
+
+# --- the risk map's first paint (an SVG picture shown until plotly.js has drawn) ----------------
+
+def _svg_paths(doc: str) -> list[tuple[str, list[tuple[float, float]]]]:
+    """(fill, points) of every <path> of an SVG document from dashboard.figures.svg."""
+    out = []
+    for d, fill in re.findall(r'<path d="([^"]*)" fill="([^"]*)"', doc):
+        pts = [tuple(map(float, p.split(","))) for p in re.split(r"[MLZ]", d) if p]
+        out.append((fill, pts))
+    return out
+
+
+def test_state_map_svg_draws_every_state_in_its_level_colour_with_a_legend(geojson):
+    from dashboard.figures.palette import LEVEL_COLORS
+
+    codes = [f["id"] for f in geojson["features"]]
+    levels_by_code = {c: (k % 5) + 1 for k, c in enumerate(codes)}
+    levels_by_code[codes[3]] = None                      # no data: grey, and "No data" in the legend
+    doc = charts.state_map_svg(geojson, levels_by_code, labels={"08": "CHIH <b>"}, title="Risk map")
+    paths = _svg_paths(doc)
+    assert len(paths) == 32
+    assert [f for f, _ in paths] == [LEVEL_COLORS[0] if v is None else LEVEL_COLORS[v] for v in levels_by_code.values()]
+    assert "CHIH &lt;b&gt;" in doc and "<b>" not in doc       # text is escaped
+    for name in ("Low", "Moderate", "Medium", "High", "Extreme", "No data"):
+        assert f">{name}</text>" in doc
+    # everything inside the picture's frame
+    w, h = (float(v) for v in re.search(r'viewBox="0 0 (\S+) (\S+)"', doc).groups())
+    xs = [x for _, pts in paths for x, _ in pts]
+    ys = [y for _, pts in paths for _, y in pts]
+    assert 0 <= min(xs) and max(xs) <= w and 0 <= min(ys) and max(ys) <= h - 20   # the legend row below
+
+
+def test_state_map_svg_is_framed_like_the_plotly_map(geojson):
+    """Mercator, the same lon/lat frame as state_map: Tijuana's corner top-left, Yucatán's east
+    coast right, and a northern degree taller than a southern one."""
+    doc = charts.state_map_svg(geojson, {})
+    paths = _svg_paths(doc)
+    xs = [x for _, pts in paths for x, _ in pts]
+    ys = [y for _, pts in paths for _, y in pts]
+    w, h = (float(v) for v in re.search(r'viewBox="0 0 (\S+) (\S+)"', doc).groups())
+    h -= 28                                              # the legend's row
+    # fitted: one side fills the frame, the other is centred
+    assert max(xs) - min(xs) > 0.9 * (w - 12) or max(ys) - min(ys) > 0.9 * (h - 12)
+    assert abs((min(xs) + max(xs)) / 2 - w / 2) < 0.06 * w and abs((min(ys) + max(ys)) / 2 - h / 2) < 0.06 * h
+    # Mercator: y of latitude 30 - y of 31 > y of 16 - y of 17 (in the projection class itself)
+    from dashboard.figures.svg import _Mercator
+
+    proj = _Mercator((-118.0, 14.0, -86.0, 33.0), 760, 432)
+    assert (proj(-100, 30)[1] - proj(-100, 31)[1]) > 1.03 * (proj(-100, 16)[1] - proj(-100, 17)[1])
+    assert proj(-118, 33)[0] < proj(-86, 14)[0] and proj(-118, 33)[1] < proj(-86, 14)[1]
+
+
+def test_svg_image_markdown_is_one_image_whatever_the_alt_text():
+    import base64
+
+    md = charts.svg_image_markdown("<svg></svg>", "Mapa [de] riesgo\\")
+    alt, url = re.fullmatch(r"!\[([^\]]*)\]\((\S+)\)", md).groups()
+    assert alt == "Mapa  de  riesgo "                  # brackets and backslashes cannot end the alt text
+    assert url.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(url.split(",", 1)[1]) == b"<svg></svg>"
