@@ -14,6 +14,7 @@ call these functions from their download buttons.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import html
 import importlib.util
@@ -722,10 +723,18 @@ def pdf_available() -> str | None:
 
 
 def to_pdf(doc: str) -> bytes:
-    """The brief printed to PDF (A4) by headless Chromium, offline: every request is refused."""
+    """The brief printed to PDF (A4) by headless Chromium, offline: every request is refused.
+
+    Printed on a thread of its own: Playwright's synchronous API refuses to start on a thread
+    that already runs an asyncio loop (another Playwright session, or a host that runs one)."""
     why = pdf_available()
     if why:
         raise PdfUnavailable(why)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="brief-pdf") as pool:
+        return pool.submit(_print_pdf, doc).result()
+
+
+def _print_pdf(doc: str) -> bytes:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 

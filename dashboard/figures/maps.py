@@ -564,19 +564,23 @@ def clicked_location(event) -> str | None:
 
 
 def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mapping[str, str] | None = None,
-                  corridors: pd.DataFrame | None = None, corridor_levels: Mapping[str, int] | None = None,
+                  titles: Mapping[str, str] | None = None, corridors: pd.DataFrame | None = None, corridor_levels: Mapping[str, int] | None = None,
                   height: int = 460, title: str = "") -> str:
-    """The level map of :func:`state_map` as an SVG document, for the first paint of a page.
+    """The level map of :func:`state_map` as an SVG document: same projection (Mercator), frame,
+    level colours, abbreviations, corridor lines and legend, without plotly.js.
 
-    A new visitor's browser needs 1.5-2 s to fetch, compile and start plotly.js (4.7 MB) before
-    the plotly map can draw; this picture is drawn as soon as it arrives. Same projection
-    (Mercator), frame, level colours, abbreviations, corridor lines and legend; no hover and no
-    click (it is an image). Every text goes through :mod:`dashboard.figures.svg`, which escapes it."""
+    Two uses: the risk map's first paint (a new visitor's browser needs 1.5-2 s to fetch, compile
+    and start plotly.js, 4.7 MB, before the plotly map can draw; the picture is drawn as soon as
+    it arrives), and the live map of Weights & methods, redrawn on every slider move (plotly's
+    map cost the browser 0.6-0.9 s of main-thread time a move; this SVG replaces a few DOM nodes).
+    ``titles``: a state's tooltip (plain text). No click. Every text goes through
+    :mod:`dashboard.figures.svg`, which escapes it; the outlines' paths are computed once."""
     from dashboard.figures import svg
 
-    labels = labels or {}
-    shapes = [svg.Shape(f["geometry"], LEVEL_COLORS[_as_level(levels.get(code))], "#ffffff", 0.6, "",
-                        labels.get(code, ""))
+    labels, titles = labels or {}, titles or {}
+    at = _label_positions(geojson)        # where the plotly map puts them: big enough shapes, largest ring
+    shapes = [svg.Shape(f["geometry"], LEVEL_COLORS[_as_level(levels.get(code))], "#ffffff", 0.6,
+                        titles.get(code, ""), labels.get(code, "") if code in at else "", label_at=at.get(code))
               for code, f in zip(_feature_codes(geojson), geojson["features"])]
     lines = []
     if corridors is not None and len(corridors):

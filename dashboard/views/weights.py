@@ -103,11 +103,14 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     sn = states_now.rename(columns={"region_id": "state_code"})
     sn = sn.assign(sc=[wording.num(v) for v in sn["score"]], rk=[wording.rank(v) for v in sn["rank"]])
-    fig = maps.state_map(data.state_geojson(), sn, "level", scale="level", label=_("Risk level"), name_col="name",
-                         hover={"sc": _("Score"), "rk": _("Rank of 32")},
-                         labels=data.states().set_index("state_code")["abbr"].to_dict(),
-                         geojson_url=data.geojson_url("mx_states.geojson"))
-    st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="w_map")
+    # an SVG map, not plotly: it is redrawn on every slider move, and plotly's map cost each
+    # browser 0.6-0.9 s of main-thread time a move (docs/SCALE.md); the tooltips say the same
+    st.markdown(maps.state_map_svg(
+        data.state_geojson(), dict(zip(sn["state_code"], sn["level"])),
+        labels=data.states().set_index("state_code")["abbr"].to_dict(),
+        titles={c: f"{n} · {_('Risk level')}: {wording.level(lv)} · {_('Score')}: {sc} · {_('Rank of 32')}: {rk}"
+                for c, n, lv, sc, rk in zip(sn["state_code"], sn["name"], sn["level"], sn["sc"], sn["rk"])},
+        height=460, title=_("Risk level")), unsafe_allow_html=True)
 with right:
     st.dataframe(pd.DataFrame({"#": moves["rank"].round().astype("Int64"),
                                _("Moved"): ["–" if wording.missing(v) else f"{int(v):+d}" if v else "0"

@@ -90,22 +90,28 @@ def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
     alone, picture_box = False, None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        # the picture's box inside the map's container, once the page's styles apply (they size it)
         shown, drawn, box = page.evaluate(f"""() => {{ const i = document.querySelector('{PICTURE}');
-            const r = i && i.getBoundingClientRect();
+            const c = document.querySelector('.st-key-mapbox');
+            const r = i && i.getBoundingClientRect(), o = c && c.getBoundingClientRect();
             return [!!(i && i.complete && i.naturalWidth > 0 && i.checkVisibility()),
                     document.querySelectorAll('{STATE_SHAPES}').length >= 32,
-                    r && {{x: r.x, y: r.y, width: r.width, height: r.height}}]; }}""")
+                    r && r.height === 460 ? {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}} : null]; }}""")
         if shown and not drawn:
-            alone, picture_box = True, box
+            alone = True
+            picture_box = box or picture_box
         if drawn:
             break
         page.wait_for_timeout(20)
     assert alone, "the picture never showed before the interactive map"
+    assert picture_box, "the page's styles never sized the picture before the interactive map drew"
     browser_page.wait_idle()
     assert not page.locator(PICTURE).first.is_visible()
-    map_box = page.locator(MAP).first.bounding_box()
-    assert abs(map_box["y"] - picture_box["y"]) < 40 and abs(map_box["height"] - picture_box["height"]) < 40
-    assert abs(map_box["width"] - picture_box["width"]) < 40
+    map_box = page.evaluate(f"""() => {{ const r = document.querySelector('{MAP}').getBoundingClientRect();
+        const o = document.querySelector('.st-key-mapbox').getBoundingClientRect();
+        return {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}}; }}""")
+    for k in ("x", "y", "width", "height"):                  # the same place: no jump when plotly takes over
+        assert abs(map_box[k] - picture_box[k]) < 20, (k, map_box, picture_box)
     page.get_by_text("Show corridors").click()              # any rerun of the page
     browser_page.wait_idle()
     assert page.locator(PICTURE).count() == 0
@@ -122,6 +128,10 @@ def test_browser_weight_slider_moved_by_keyboard_reranks(browser_page):
     page = browser_page.page
     before = ranking_text(page)
     assert "Colima" in before
+    # the live map is SVG (redrawn on every move): 32 states, each with its tooltip
+    tips_js = "els => els.map(e => e.textContent)"
+    tips = page.eval_on_selector_all('.stMarkdown svg[role="img"] path > title', tips_js)
+    assert len(tips) == 32 and any(t.startswith("Colima · Risk level: ") for t in tips)
     # The thumb is a visually hidden <input type="range"> (implicit role "slider").
     thumb = page.locator('.st-key-wsl_p_lethal [data-testid="stSlider"]').get_by_role("slider")
     assert thumb.input_value() == "0.35"
@@ -132,6 +142,8 @@ def test_browser_weight_slider_moved_by_keyboard_reranks(browser_page):
     assert thumb.input_value() == "1"
     after = ranking_text(page)
     assert after != before
+    tips_after = page.eval_on_selector_all('.stMarkdown svg[role="img"] path > title', tips_js)
+    assert len(tips_after) == 32 and tips_after != tips     # the scores in the tooltips moved with the weights
     browser_page.screenshot("weights_lethal_1.png")
 
 
