@@ -1,7 +1,9 @@
 """Figures of scores and data: contributions, pillars, trends, rank ranges, slope charts,
 the events timeline and the coverage heatmap.
 
-Each returns a ``go.Figure``; none imports streamlit (tested without it).
+Each returns a ``go.Figure``; none imports streamlit (tested without it). The ``*_svg`` variants
+return SVG markup for pages redrawn on every slider move (Weights & methods), where plotly.js
+cost each browser most of a move.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import wording
+from dashboard.figures import svg
 from dashboard.figures.palette import LEVEL_COLORS, LEVEL_NAMES, PILLAR_COLORS, SERIES_COLORS, level_color
 from dashboard.i18n import _
 
@@ -101,6 +104,30 @@ def rank_ranges(table: pd.DataFrame, title: str | None = None, of: int | None = 
     fig.update_layout(xaxis=xaxis)
     fig.update_yaxes(automargin=True)
     return _layout(fig, title, height=max(200, 26 * len(df) + 110))
+
+
+def rank_ranges_svg(table: pd.DataFrame, of: int, title: str = "") -> str:
+    """:func:`rank_ranges` as SVG markup (rank 1 on top, tooltips in plain text)."""
+    rows = [svg.RankRow(str(r.name), float(r.rank), float(r.rank_low), float(r.rank_high), level_color(r.level),
+                        f"{r.name}: " + _("rank {r} (range {lo}-{hi}, median {m})", r=f"{r.rank:.0f}",
+                                          lo=f"{r.rank_low:.0f}", hi=f"{r.rank_high:.0f}", m=f"{r.median_rank:.0f}"))
+            for r in table.sort_values("rank").itertuples(index=False)]
+    return svg.rank_range_chart(rows, of=of, axis_title=_("rank of {n} (1 = highest risk)", n=of), title=title)
+
+
+def slope_chart_svg(before: pd.DataFrame, after: pd.DataFrame, label_before: str, label_after: str,
+                    title: str = "") -> str:
+    """:func:`slope_chart` as SVG markup: each region's rank before and after, movers of 2+ places bold."""
+    b = before.set_index("region_id")
+    rows = []
+    for r in after.itertuples(index=False):
+        if r.region_id not in b.index:
+            continue
+        rb = float(b.at[r.region_id, "rank"])
+        rows.append(svg.SlopeRow(str(r.name), rb, float(r.rank),
+                                 f"{r.name}: " + _("rank {r}", r=f"{rb:.0f}") + " → " + _("rank {r}", r=f"{r.rank:.0f}")))
+    return svg.slope_chart(rows, label_before=label_before, label_after=label_after,
+                           axis_title=_("rank (1 = highest risk)"), title=title)
 
 
 def trend_lines(series: pd.DataFrame, x: str, y: str, group: str, title: str | None = None,

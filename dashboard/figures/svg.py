@@ -300,3 +300,113 @@ def line_chart(series: Sequence[tuple[str, str, Sequence[dt.date], Sequence[floa
                            f'stroke-linejoin="round"><title>{_esc(name)}</title></polyline>')
     out.append("</svg>")
     return "".join(out)
+
+
+# --- rank charts (Weights & methods: redrawn on every slider move) -------------------------------
+
+@dataclass
+class RankRow:
+    name: str
+    rank: float
+    low: float                # 5th percentile of the rank over the Monte-Carlo draws
+    high: float               # 95th
+    color: str
+    tip: str = ""             # tooltip (plain text)
+
+
+def _text_width(text: str, size: float = 12) -> float:
+    """A conservative width of ``text`` in px (no font metrics here: 0.58 em a character)."""
+    return 0.58 * size * len(text)
+
+
+def rank_range_chart(rows: Sequence[RankRow], *, of: int, axis_title: str, width: float = 760,
+                     row_height: float = 26, title: str = "") -> str:
+    """One row per region (rank 1 on top): a dot at its rank in its level's colour and a bar
+    over its 5-95 % rank range; the rank axis runs from ``of`` on the left to 1 on the right."""
+    names = [r.name[:40] for r in rows]
+    left = min(max((_text_width(n) for n in names), default=0) + 14, width * 0.4)
+    right, top, bottom = 14, 8, 40
+    pw = width - left - right
+    height = top + row_height * len(rows) + bottom
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
+           f'height="{height:g}" role="img" aria-label="{_esc(title)}" style="max-width:100%;height:auto;{FONT}">']
+    if title:
+        out.append(f"<title>{_esc(title)}</title>")
+
+    def X(rank: float) -> float:
+        return left + (of + 0.5 - rank) / of * pw
+
+    ticks = [t for t in nice_ticks(1, of, 6) if 1 <= t <= of]
+    for t in sorted(set([1, *ticks])):
+        x = X(t)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom:g}" stroke="#e6e6e6"/>'
+                   f'<text x="{x:.1f}" y="{height - bottom + 16:g}" text-anchor="middle" font-size="11" '
+                   f'fill="#444">{_fmt_tick(t)}</text>')
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6:g}" text-anchor="middle" font-size="12" '
+               f'fill="#31333f">{_esc(axis_title)}</text>')
+    for k, (r, name) in enumerate(zip(rows, names)):
+        y = top + row_height * (k + 0.5)
+        tip = f"<title>{_esc(r.tip)}</title>" if r.tip else ""
+        out.append(f'<g>{tip}<text x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+                   f'fill="#31333f">{_esc(name)}</text>')
+        if math.isfinite(r.low) and math.isfinite(r.high):
+            out.append(f'<line x1="{X(r.low):.1f}" x2="{X(r.high):.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#555" '
+                       f'stroke-width="1.5"/>')
+            for v in (r.low, r.high):
+                out.append(f'<line x1="{X(v):.1f}" x2="{X(v):.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" stroke="#555" '
+                           f'stroke-width="1.5"/>')
+        if math.isfinite(r.rank):
+            out.append(f'<circle cx="{X(r.rank):.1f}" cy="{y:.1f}" r="5" fill="{r.color}" stroke="#333"/>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass
+class SlopeRow:
+    name: str
+    before: float             # rank in the left column
+    after: float              # rank in the right column
+    tip: str = ""
+
+
+def slope_chart(rows: Sequence[SlopeRow], *, label_before: str, label_after: str, axis_title: str,
+                width: float = 760, row_height: float = 20, bold_from: float = 2, title: str = "") -> str:
+    """Each region's rank in two columns joined by a line (rank 1 on top); the regions that moved
+    ``bold_from`` places or more are drawn bold and red, their names left of the first column."""
+    n = max([int(max(r.before, r.after)) for r in rows
+             if math.isfinite(r.before) and math.isfinite(r.after)] + [1])
+    left = min(max((_text_width(r.name[:24]) for r in rows), default=0) + 60, width * 0.45)
+    x0, x1 = left, width - 60
+    top, bottom = 28, 24
+    height = top + row_height * n + bottom
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
+           f'height="{height:g}" role="img" aria-label="{_esc(title)}" style="max-width:100%;height:auto;{FONT}">']
+    if title:
+        out.append(f"<title>{_esc(title)}</title>")
+
+    def Y(rank: float) -> float:
+        return top + row_height * (rank - 0.5)
+
+    for x, label in ((x0, label_before), (x1, label_after)):
+        out.append(f'<text x="{x:.1f}" y="16" text-anchor="middle" font-size="12" font-weight="600" '
+                   f'fill="#31333f">{_esc(label)}</text>')
+    out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{height - 4:.1f}" text-anchor="middle" font-size="11" '
+               f'fill="#666">{_esc(axis_title)}</text>')
+    for r in sorted(rows, key=lambda r: abs(r.after - r.before) >= bold_from):   # movers drawn last, on top
+        if not (math.isfinite(r.before) and math.isfinite(r.after)):
+            continue
+        bold = abs(r.after - r.before) >= bold_from
+        col, w = ("#d32f2f", 3) if bold else ("#9e9e9e", 1)
+        name_style = 'fill="#31333f" font-weight="600"' if bold else 'fill="#555"'
+        tip = f"<title>{_esc(r.tip)}</title>" if r.tip else ""
+        ya, yb = Y(r.before), Y(r.after)
+        out.append(f'<g>{tip}<line x1="{x0:.1f}" y1="{ya:.1f}" x2="{x1:.1f}" y2="{yb:.1f}" stroke="{col}" '
+                   f'stroke-width="{w}"/><circle cx="{x0:.1f}" cy="{ya:.1f}" r="3.5" fill="{col}"/>'
+                   f'<circle cx="{x1:.1f}" cy="{yb:.1f}" r="3.5" fill="{col}"/>'
+                   f'<text x="{x0 - 8:.1f}" y="{ya + 4:.1f}" text-anchor="end" font-size="11" '
+                   f"{name_style}>"
+                   f"{_esc(r.name[:24])}</text>"
+                   f'<text x="{x1 + 8:.1f}" y="{yb + 4:.1f}" font-size="11" fill="#666">{r.after:.0f}</text></g>')
+    out.append("</svg>")
+    return "".join(out)

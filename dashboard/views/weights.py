@@ -128,12 +128,14 @@ if moved.notna().any():
     st.write(_("{n} of {total} states changed rank; the largest move is {k} places.", n=int((moved > 0).sum()),
                total=len(moves), k=int(moved.max())))
 b = ref.table[ref.table["region_type"] == "state"]
-st.plotly_chart(charts.slope_chart(b, states_now, sidebar.profile_label(base.name), _("adjusted")), width="stretch",
-                key="w_slope")
+# SVG, not plotly, like the map above: redrawn on every slider move
+st.markdown(charts.slope_chart_svg(b, states_now, sidebar.profile_label(base.name), _("adjusted"),
+                                   title=_("Who moved against the profile")), unsafe_allow_html=True)
 
 st.markdown("#### " + _("How robust is this ranking?"))
 st_mc = report.rank_ranges(res, data.mc_ranks(profile), "state")
-st.plotly_chart(charts.rank_ranges(st_mc, of=len(st_mc)), width="stretch", key="w_mc")
+st.markdown(charts.rank_ranges_svg(st_mc, of=len(st_mc), title=_("How robust is this ranking?")),
+            unsafe_allow_html=True)
 st.caption(_("Each bar spans the 5th to 95th percentile of the state's rank over 500 draws: weights drawn from a "
              "Dirichlet distribution around these weights, and normalisation and aggregation drawn at random half "
              "the time. A long bar means the rank depends on method choices."))

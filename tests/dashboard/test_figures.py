@@ -126,3 +126,38 @@ def test_coverage_heatmap_names_the_states():
     (hm,) = fig.data
     assert list(hm.y) == ["Aguascalientes", "02"] and list(hm.x) == ["2024-01", "2024-02"]
     assert np.array_equal(np.asarray(hm.z), cov.to_numpy()) and (hm.zmin, hm.zmax) == (0, 1)
+
+
+# --- the SVG rank charts of Weights & methods ----------------------------------------------------
+
+def test_rank_range_chart_svg_puts_rank_one_on_top_and_right_with_its_range():
+    import re
+
+    from dashboard.figures import svg
+
+    rows = [svg.RankRow("First <b>", 1, 1, 3, "#6a1131", "First: rank 1"),
+            svg.RankRow("Second", 2, 1, 5, "#c93a33"),
+            svg.RankRow("Unranked", float("nan"), float("nan"), float("nan"), "#b0b0b0")]
+    doc = svg.rank_range_chart(rows, of=5, axis_title="rank of 5")
+    assert "First &lt;b&gt;" in doc and "<b>" not in doc and "<title>First: rank 1</title>" in doc
+    dots = [(float(x), float(y), c) for x, y, c in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="5" '
+                                                              r'fill="([^"]+)"', doc)]
+    assert [c for *_, c in dots] == ["#6a1131", "#c93a33"]        # no dot without a rank: missing, not zero
+    (x1, y1, _), (x2, y2, _) = dots
+    assert y1 < y2 and x1 > x2                                    # rank 1 above and right of rank 2
+    # the range bar of the second row spans ranks 5..1: wider than the first's 3..1
+    bars = [abs(float(a) - float(b)) for a, b, _y in re.findall(r'<line x1="([\d.]+)" x2="([\d.]+)" y1="([\d.]+)" '
+                                                             r'y2="\3" stroke="#555"', doc)]
+    assert len(bars) == 2 and bars[1] == pytest.approx(2 * bars[0], abs=0.3)
+
+
+def test_slope_chart_svg_draws_movers_bold_and_escapes_names():
+    from dashboard.figures import svg
+
+    rows = [svg.SlopeRow("Calm", 1, 1), svg.SlopeRow("Riser <i>", 4, 2, "Riser: 4 -> 2"),
+            svg.SlopeRow("Faller", 2, 4), svg.SlopeRow("Small", 3, 3)]
+    doc = svg.slope_chart(rows, label_before="Analyst", label_after="adjusted", axis_title="rank")
+    assert doc.count('stroke="#d32f2f" stroke-width="3"') == 2   # moved 2+ places
+    assert doc.count('stroke="#9e9e9e" stroke-width="1"') == 2
+    assert "Riser &lt;i&gt;" in doc and "<i>" not in doc and "<title>Riser: 4 -&gt; 2</title>" in doc
+    assert ">Analyst</text>" in doc and ">adjusted</text>" in doc
