@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,9 +53,7 @@ def _bootstrap(db, prepared, profile, reg, ev, rse, nominal, draws, seed, level)
     Ns = prepared._cache[key]
     d, n, k = Ns.shape
     samples = aggregate_scores(Ns.reshape(d * n, k), reg, profile)[1].reshape(d, n)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # a region without data stays NaN, silently
-        lo, hi = np.nanquantile(samples, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
+    lo, hi = nan_quantiles(samples, [(1 - level) / 2, 1 - (1 - level) / 2])   # a region without data stays NaN
     # the interval always contains the nominal score
     return np.fmin(lo, nominal), np.fmax(hi, nominal)
 
@@ -170,11 +167,27 @@ def monte_carlo_ranks(prepared: Prepared, profile: Profile, reg: Registry | None
                 scores[sel] = _vector_scores(prepared.normalised(norm), pidx, pw_d[sel], wi[sel], agg)
     groups = prepared.matrix.regions["region_type"].to_numpy()
     ranks = _fast_ranks(scores, groups)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # a region without data has no rank: NaN, silently
-        med = np.nanmedian(ranks, axis=0)
-        lo, hi = np.nanquantile(ranks, [0.05, 0.95], axis=0)
+    med, lo, hi = nan_quantiles(ranks, [0.5, 0.05, 0.95])   # a region without data has no rank: NaN
     return RankStats(med, lo, hi, scores)
+
+
+def nan_quantiles(a: np.ndarray, qs) -> np.ndarray:
+    """``np.nanquantile(a, qs, axis=0)`` (linear interpolation, NaNs ignored, an all-NaN column NaN)
+    with one sort of the columns: numpy falls back on one Python call per column as soon as a
+    column holds a NaN, which was a tenth of a rerun of Weights & methods (500 draws x 52 regions)."""
+    a = np.sort(np.asarray(a, float), axis=0)               # NaNs sort last
+    valid = np.isfinite(a).sum(axis=0)                      # per column
+    out = np.full((len(qs), a.shape[1]), np.nan)
+    has = valid > 0
+    cols = np.nonzero(has)[0]
+    for i, q in enumerate(qs):
+        pos = q * (valid[has] - 1)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, valid[has] - 1)
+        frac = pos - lo
+        a_lo, a_hi = a[lo, cols], a[hi, cols]
+        out[i, has] = a_lo + (a_hi - a_lo) * frac
+    return out
 
 
 def _fast_ranks(scores, groups):

@@ -159,3 +159,22 @@ def test_vectorised_ranks_match_the_engine_ranks():
     fast = uncertainty._fast_ranks(draws, groups)
     slow = np.vstack([scores._ranks(s, groups) for s in draws])
     assert np.array_equal(fast, slow, equal_nan=True)
+
+
+def test_nan_quantiles_equal_numpys_with_missing_values_and_empty_columns():
+    """The one-sort quantiles equal np.nanquantile (linear) on random columns with NaNs, ties,
+    one value and no value at all."""
+    import warnings
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        d, n = rng.integers(1, 60), rng.integers(1, 12)
+        a = rng.integers(1, 8, (d, n)).astype(float) if rng.random() < 0.5 else rng.normal(size=(d, n))
+        a[rng.random((d, n)) < rng.random()] = np.nan
+        a[:, 0] = np.nan                                    # a region without data
+        qs = [0.5, 0.05, 0.95, 0.0, 1.0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.nanquantile(a, qs, axis=0)
+        got = uncertainty.nan_quantiles(a, qs)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, equal_nan=True)
