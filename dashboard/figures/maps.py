@@ -565,7 +565,7 @@ def clicked_location(event) -> str | None:
 
 def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mapping[str, str] | None = None,
                   titles: Mapping[str, str] | None = None, corridors: pd.DataFrame | None = None, corridor_levels: Mapping[str, int] | None = None,
-                  height: int = 460, title: str = "") -> str:
+                  height: int = 460, title: str = "", standalone: bool = False) -> str:
     """The level map of :func:`state_map` as an SVG document: same projection (Mercator), frame,
     level colours, abbreviations, corridor lines and legend, without plotly.js.
 
@@ -573,7 +573,7 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
     and start plotly.js, 4.7 MB, before the plotly map can draw; the picture is drawn as soon as
     it arrives), and the live map of Weights & methods, redrawn on every slider move (plotly's
     map cost the browser 0.6-0.9 s of main-thread time a move; this SVG replaces a few DOM nodes).
-    ``titles``: a state's tooltip (plain text). No click. Every text goes through
+    ``titles``: a state's tooltip (plain text); ``standalone``: shown as an image. No click. Every text goes through
     :mod:`dashboard.figures.svg`, which escapes it; the outlines' paths are computed once."""
     from dashboard.figures import svg
 
@@ -592,7 +592,8 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
     legend = [(LEVEL_COLORS[lv], _(LEVEL_NAMES[lv])) for lv in (*range(1, MAX_LEVEL + 1), 0) if lv or 0 in present]
     (lon0, lon1), (lat0, lat1) = geojson_bounds(geojson, pad=0.5)
     return svg.map_svg(shapes, lines, focus=(lon0, lat0, lon1, lat1), margin=0, width=760, max_height=height,
-                       mercator=True, background="transparent", title=title, legend=legend)
+                       mercator=True, background="transparent", title=title, legend=legend, standalone=standalone,
+                       tight=True)
 
 
 def svg_image_markdown(svg_doc: str, alt: str) -> str:

@@ -139,21 +139,31 @@ def _outline(geometry: dict, proj: _Projection) -> tuple[tuple[float, float, flo
 def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple[float, float, float, float],
             width: float = 520, max_height: float = 400, title: str = "", margin: float = 0.08,
             mercator: bool = False, background: str = "#eaf1f6",
-            legend: Sequence[tuple[str, str]] = ()) -> str:
+            legend: Sequence[tuple[str, str]] = (), standalone: bool = False, tight: bool = False) -> str:
     """An SVG map of ``shapes`` (and ``lines`` over them) framed on ``focus`` (a lon/lat box,
     widened by ``margin`` of its size on each side); shapes outside the frame are left out.
     ``mercator``: the pages' projection (the briefs use a cosine-scaled plate carrée).
-    ``legend``: (colour, name) squares in a row under the map."""
+    ``legend``: (colour, name) squares in a row under the map, its text in the page's colour
+    (``currentColor``); ``standalone``: the SVG is shown as an image (no page colour to inherit);
+    ``tight``: the frame no wider than the map, where the height limits it."""
     x0, y0, x1, y1 = focus
     dx, dy = max(x1 - x0, 0.05), max(y1 - y0, 0.05)
     box = (x0 - dx * margin, y0 - dy * margin, x1 + dx * margin, y1 + dy * margin)
     proj = (_Mercator if mercator else _Projection)(box, width, max_height - (LEGEND_ROW if legend else 0))
+    if tight:          # as wide as the map (the frame's height decides): a box scales it like plotly's map
+        fitted = (box[2] - box[0]) * proj.k * proj.s + 12
+        proj.ox -= (proj.width - fitted) / 2
+        proj.width = fitted
     full = proj.height + (LEGEND_ROW if legend else 0)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {proj.width:.0f} {full:.0f}" '
            f'width="{proj.width:.0f}" height="{full:.0f}" role="img" aria-label="{_esc(title)}" '
            f'style="max-width:100%;height:auto;background:{background};{FONT}">']
     if title:
         out.append(f"<title>{_esc(title)}</title>")
+    if legend and standalone:
+        # shown as an image, the picture does not inherit the page's text colour: follow the
+        # browser's scheme, as Streamlit's theme does by default
+        out.append("<style>@media (prefers-color-scheme: dark) { .svg-legend { fill: #fafafa } }</style>")
     labels = []
     for s in shapes:
         (bx0, by0, bx1, by1), d = _outline(s.geometry, proj)
@@ -187,8 +197,8 @@ def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple
     x, y = 8.0, proj.height + LEGEND_ROW / 2
     for colour, name in legend:
         out.append(f'<rect x="{x:.0f}" y="{y - 6:.0f}" width="12" height="12" fill="{colour}" stroke="#666" '
-                   f'stroke-width="0.5"/><text x="{x + 17:.0f}" y="{y + 4:.0f}" font-size="12" fill="#31333f">'
-                   f"{_esc(name)}</text>")
+                   f'stroke-width="0.5"/><text class="svg-legend" x="{x + 17:.0f}" y="{y + 4:.0f}" font-size="12" '
+                   f'fill="currentColor">{_esc(name)}</text>')
         x += 17 + 7 * len(name) + 14
     out.append("</svg>")
     return "".join(out)
@@ -339,22 +349,22 @@ def rank_range_chart(rows: Sequence[RankRow], *, of: int, axis_title: str, width
     ticks = [t for t in nice_ticks(1, of, 6) if 1 <= t <= of]
     for t in sorted(set([1, *ticks])):
         x = X(t)
-        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom:g}" stroke="#e6e6e6"/>'
-                   f'<text x="{x:.1f}" y="{height - bottom + 16:g}" text-anchor="middle" font-size="11" '
-                   f'fill="#444">{_fmt_tick(t)}</text>')
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom:g}" stroke="currentColor" '
+                   f'stroke-opacity="0.15"/><text x="{x:.1f}" y="{height - bottom + 16:g}" text-anchor="middle" '
+                   f'font-size="11" fill="currentColor" fill-opacity="0.75">{_fmt_tick(t)}</text>')
     out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6:g}" text-anchor="middle" font-size="12" '
-               f'fill="#31333f">{_esc(axis_title)}</text>')
+               f'fill="currentColor">{_esc(axis_title)}</text>')
     for k, (r, name) in enumerate(zip(rows, names)):
         y = top + row_height * (k + 0.5)
         tip = f"<title>{_esc(r.tip)}</title>" if r.tip else ""
         out.append(f'<g>{tip}<text x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-                   f'fill="#31333f">{_esc(name)}</text>')
+                   f'fill="currentColor">{_esc(name)}</text>')
         if math.isfinite(r.low) and math.isfinite(r.high):
-            out.append(f'<line x1="{X(r.low):.1f}" x2="{X(r.high):.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#555" '
-                       f'stroke-width="1.5"/>')
+            out.append(f'<line x1="{X(r.low):.1f}" x2="{X(r.high):.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="currentColor" '
+                       f'stroke-opacity="0.7" stroke-width="1.5"/>')
             for v in (r.low, r.high):
-                out.append(f'<line x1="{X(v):.1f}" x2="{X(v):.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" stroke="#555" '
-                           f'stroke-width="1.5"/>')
+                out.append(f'<line x1="{X(v):.1f}" x2="{X(v):.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" '
+                           f'stroke="currentColor" stroke-opacity="0.7" stroke-width="1.5"/>')
         if math.isfinite(r.rank):
             out.append(f'<circle cx="{X(r.rank):.1f}" cy="{y:.1f}" r="5" fill="{r.color}" stroke="#333"/>')
         out.append("</g>")
@@ -390,15 +400,15 @@ def slope_chart(rows: Sequence[SlopeRow], *, label_before: str, label_after: str
 
     for x, label in ((x0, label_before), (x1, label_after)):
         out.append(f'<text x="{x:.1f}" y="16" text-anchor="middle" font-size="12" font-weight="600" '
-                   f'fill="#31333f">{_esc(label)}</text>')
+                   f'fill="currentColor">{_esc(label)}</text>')
     out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{height - 4:.1f}" text-anchor="middle" font-size="11" '
-               f'fill="#666">{_esc(axis_title)}</text>')
+               f'fill="currentColor" fill-opacity="0.75">{_esc(axis_title)}</text>')
     for r in sorted(rows, key=lambda r: abs(r.after - r.before) >= bold_from):   # movers drawn last, on top
         if not (math.isfinite(r.before) and math.isfinite(r.after)):
             continue
         bold = abs(r.after - r.before) >= bold_from
         col, w = ("#d32f2f", 3) if bold else ("#9e9e9e", 1)
-        name_style = 'fill="#31333f" font-weight="600"' if bold else 'fill="#555"'
+        name_style = 'fill="currentColor" font-weight="600"' if bold else 'fill="currentColor" fill-opacity="0.8"'
         tip = f"<title>{_esc(r.tip)}</title>" if r.tip else ""
         ya, yb = Y(r.before), Y(r.after)
         out.append(f'<g>{tip}<line x1="{x0:.1f}" y1="{ya:.1f}" x2="{x1:.1f}" y2="{yb:.1f}" stroke="{col}" '
@@ -407,6 +417,7 @@ def slope_chart(rows: Sequence[SlopeRow], *, label_before: str, label_after: str
                    f'<text x="{x0 - 8:.1f}" y="{ya + 4:.1f}" text-anchor="end" font-size="11" '
                    f"{name_style}>"
                    f"{_esc(r.name[:24])}</text>"
-                   f'<text x="{x1 + 8:.1f}" y="{yb + 4:.1f}" font-size="11" fill="#666">{r.after:.0f}</text></g>')
+                   f'<text x="{x1 + 8:.1f}" y="{yb + 4:.1f}" font-size="11" fill="currentColor" fill-opacity="0.75">'
+                   f"{r.after:.0f}</text></g>")
     out.append("</svg>")
     return "".join(out)

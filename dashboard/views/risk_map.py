@@ -76,7 +76,7 @@ with map_col:
                 data.state_geojson(), dict(zip(states_t["state_code"], states_t["level"])), labels=abbr.to_dict(),
                 corridors=data.corridor_paths() if show_corridors else None,
                 corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
-                height=460, title=_("Risk map")), _("Risk map (loading the interactive map)")))
+                height=460, title=_("Risk map"), standalone=True), _("Risk map (loading the interactive map)")))
     ratings = data.assessments()
     for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
         r = r.set_index("state_code")

@@ -113,8 +113,8 @@ def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
     for k in ("x", "y", "width", "height"):                  # the same place: no jump when plotly takes over
         assert abs(map_box[k] - picture_box[k]) < 20, (k, map_box, picture_box)
     page.get_by_text("Show corridors").click()              # any rerun of the page
+    page.wait_for_function(f"document.querySelectorAll('{PICTURE}').length === 0", timeout=60_000)
     browser_page.wait_idle()
-    assert page.locator(PICTURE).count() == 0
     assert page.locator(STATE_SHAPES).count() == 32
 
 

@@ -147,7 +147,7 @@ def test_rank_range_chart_svg_puts_rank_one_on_top_and_right_with_its_range():
     assert y1 < y2 and x1 > x2                                    # rank 1 above and right of rank 2
     # the range bar of the second row spans ranks 5..1: wider than the first's 3..1
     bars = [abs(float(a) - float(b)) for a, b, _y in re.findall(r'<line x1="([\d.]+)" x2="([\d.]+)" y1="([\d.]+)" '
-                                                             r'y2="\3" stroke="#555"', doc)]
+                                                             r'y2="\3" stroke="currentColor"', doc)]
     assert len(bars) == 2 and bars[1] == pytest.approx(2 * bars[0], abs=0.3)
 
 
