@@ -157,6 +157,9 @@ def test_slope_chart_svg_draws_movers_bold_and_escapes_names():
     rows = [svg.SlopeRow("Calm", 1, 1), svg.SlopeRow("Riser <i>", 4, 2, "Riser: 4 -> 2"),
             svg.SlopeRow("Faller", 2, 4), svg.SlopeRow("Small", 3, 3)]
     doc = svg.slope_chart(rows, label_before="Analyst", label_after="adjusted", axis_title="rank")
+    # a profile's name (a user's YAML may carry one) stays text: these charts are shown as raw HTML
+    hostile = svg.slope_chart(rows, label_before='<img src="http://x">', label_after="a&b", axis_title="<b>")
+    assert "<img" not in hostile and "&lt;img src=&quot;http://x&quot;&gt;" in hostile and "a&amp;b" in hostile
     assert doc.count('stroke="#d32f2f" stroke-width="3"') == 2   # moved 2+ places
     assert doc.count('stroke="#9e9e9e" stroke-width="1"') == 2
     assert "Riser &lt;i&gt;" in doc and "<i>" not in doc and "<title>Riser: 4 -&gt; 2</title>" in doc
