@@ -19,8 +19,10 @@ rerun it started has ended, as the browser sees it):
 
 * baseline: one session alone, N_BASE moves (this is also the re-ranking time as a user sees it);
 * settled means the rerun's 'running' state came and went; a rerun served from the cache can end
-  before the page ever draws 'running', and such a session is timed to its page's last change
-  (the output says how many);
+  before the page ever draws 'running', and such a session is timed to the moment its page shows
+  the new scores (the live map's tooltips; the output says how many). An earlier version timed it
+  to the page's last change once quiet for 3 s, which counted a session whose rerun had not yet
+  started as settled when its slider thumb moved;
 * N sessions at once, then N sessions at once while an import runs (its new data makes every
   session's rerun a cache miss).
 
@@ -102,11 +104,15 @@ _WATCH = """() => {
     else if (window.__sawRun && s === 'notRunning' && window.__settled === null) window.__settled = performance.now();
   });
   window.__obs.observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-  // a rerun served from the cache can end before React ever draws the 'running' state: the page's
-  // last change after the key press then says when it settled
-  window.__lastMut = null;
+  // a rerun served from the cache can end before React ever draws the 'running' state: the moment
+  // the page shows the new scores (the live map's tooltips carry them) then says when it settled
+  // (the slider's own thumb moving, at once, is not an answer from the server)
+  const sig = () => [...document.querySelectorAll('.stMarkdown svg[role="img"] path > title')]
+                      .map(t => t.textContent).join('|');
+  window.__sig0 = sig(); window.__changed = null;
   if (window.__domObs) window.__domObs.disconnect();
-  window.__domObs = new MutationObserver(() => { window.__lastMut = performance.now(); });
+  window.__domObs = new MutationObserver(() => {
+    if (window.__changed === null && sig() !== window.__sig0) window.__changed = performance.now(); });
   window.__domObs.observe(document.querySelector('[data-testid="stMain"]') || document.body,
                           {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
@@ -149,11 +155,10 @@ def _move_sliders(pages: list, keys=("ArrowLeft", "ArrowRight", "Home", "End")) 
                   if (window.__settled !== null) return [(window.__settled - window.__t0) / 1000, false];
                   const app = document.querySelector('.stApp');
                   const idle = app.getAttribute('data-test-script-state') === 'notRunning';
-                  // no running state seen, idle, and the page has not changed for 3 s: it settled
-                  // at its last change (a rerun from the cache, quicker than React's first paint)
-                  if (!window.__sawRun && idle && window.__lastMut !== null
-                      && performance.now() - window.__lastMut > 3000)
-                    return [(window.__lastMut - window.__t0) / 1000, true];
+                  // no running state seen, idle, and the new scores are on the page: it settled
+                  // when they came (a rerun from the cache, quicker than React's first paint)
+                  if (!window.__sawRun && idle && window.__changed !== null)
+                    return [(window.__changed - window.__t0) / 1000, true];
                   return null; }""")
                 if got is not None:
                     done[i] = got[0]
@@ -162,7 +167,7 @@ def _move_sliders(pages: list, keys=("ArrowLeft", "ArrowRight", "Home", "End")) 
         time.sleep(0.05)
     if quick:
         say(f"   {len(quick)} of {len(pages)} sessions settled without showing a running state (a rerun from the "
-            "cache): timed to their page's last change")
+            "cache): timed to the new scores on their page")
     for i, page in enumerate(pages):
         if i not in done:    # say why a session never settled, so a lost key press is not read as a slow server
             state = page.evaluate("document.querySelector('.stApp').getAttribute('data-test-script-state')")
