@@ -80,3 +80,21 @@ def highlighted(text: str, spans: list[tuple[int, int]], color: str = "orange") 
         pos = e
     out.append(md(text[pos:]))
     return "".join(out).replace("\n", "  \n")
+
+
+def md_table(df, align: dict | None = None) -> str:
+    """``df`` as a Markdown table whose every cell renders exactly as its characters (:func:`md`;
+    missing values as "–"). ``align``: column -> "left" | "right" | "center". Drawn by the code
+    Streamlit loads first, where ``st.dataframe`` fetches a data grid and Arrow (1.2 MB) and
+    redraws a canvas on every run."""
+    align = align or {}
+    marks = {"left": ":---", "right": "---:", "center": ":---:"}
+
+    def cell(v) -> str:
+        missing = v is None or (isinstance(v, float) and v != v) or str(v) in ("<NA>", "nan")
+        return "–" if missing else md(v).replace("\n", " ")
+
+    head = "| " + " | ".join(md(c) for c in df.columns) + " |"
+    rule = "| " + " | ".join(marks.get(align.get(c, "left"), ":---") for c in df.columns) + " |"
+    rows = ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])

@@ -10,7 +10,7 @@ import yaml
 from dashboard import data, exports, settings, sidebar, wording
 from dashboard.figures import charts, maps
 from dashboard.i18n import _
-from dashboard.text import md
+from dashboard.text import md, md_table
 from scoring.errors import RiskError
 from scoring.index import methods, report
 from scoring.index.weights import load_profile, profile_from_dict
@@ -112,15 +112,17 @@ with left:
                 for c, n, lv, sc, rk in zip(sn["state_code"], sn["name"], sn["level"], sn["sc"], sn["rk"])},
         height=460, title=_("Risk level")), unsafe_allow_html=True)
 with right:
-    st.dataframe(pd.DataFrame({"#": moves["rank"].round().astype("Int64"),
-                               _("Moved"): ["–" if wording.missing(v) else f"{int(v):+d}" if v else "0"
-                                            for v in moves["moved"]], _("State"): moves["name"],
-                               _("Score"): [wording.num(v) for v in moves["score"]],
-                               _("Level"): [wording.level(wording.LEVEL_NAMES_EN.index(n)) if n in wording.LEVEL_NAMES_EN
-                                            else "–" for n in moves["level_name"]]}),
-                 hide_index=True, width="stretch", height=520, key="w_rank",
-                 column_config={_("Moved"): st.column_config.TextColumn(
-                                    help=_("places up (+) or down (-) against the profile"))})
+    # a Markdown table in a scrolling box, not st.dataframe: no data grid to fetch and redraw on
+    # every slider move (the page then needs no chart or grid code at all)
+    ranking = pd.DataFrame({"#": moves["rank"].round().astype("Int64"),
+                            _("Moved"): ["–" if wording.missing(v) else f"{int(v):+d}" if v else "0"
+                                         for v in moves["moved"]], _("State"): moves["name"],
+                            _("Score"): [wording.num(v) for v in moves["score"]],
+                            _("Level"): [wording.level(wording.LEVEL_NAMES_EN.index(n)) if n in wording.LEVEL_NAMES_EN
+                                         else "–" for n in moves["level_name"]]})
+    with st.container(height=520, key="w_rank"):
+        st.markdown(md_table(ranking, align={"#": "right", _("Moved"): "right", _("Score"): "right"}))
+    st.caption(_("Moved") + ": " + _("places up (+) or down (-) against the profile"))
 
 st.markdown("#### " + _("Who moved against the profile"))
 moved = moves["moved"].abs()

@@ -8,6 +8,7 @@ emptied around every test. The every-page smoke test is in ``test_app.py``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -38,13 +39,24 @@ def ranked_table(at: AppTest, columns=("rank", "name", "score")) -> pd.DataFrame
     """The value of the one dataframe on the page that has ``columns`` (the ranked table), read
     under the internal names the page shows as "#", "Name" (or "State") and "Score"."""
     human = {"#": "rank", "Name": "name", "State": "name", "Score": "score"}
-    found = [d.value.rename(columns=human) for d in at.dataframe
-             if set(columns) <= set(d.value.rename(columns=human).columns)]
+    tables = [d.value for d in at.dataframe] + [markdown_table(m.value) for m in at.markdown
+                                                if m.value.startswith("| ")]
+    found = [t.rename(columns=human) for t in tables if set(columns) <= set(t.rename(columns=human).columns)]
     assert len(found) == 1, f"expected one table with {columns}, found {len(found)}"
     out = found[0][list(columns)].reset_index(drop=True)
     if "score" in out and not pd.api.types.is_numeric_dtype(out["score"]):   # "7.51 ±0.30", "–"
         out["score"] = pd.to_numeric(out["score"].str.split().str[0], errors="coerce")
     return out
+
+
+def markdown_table(text: str) -> pd.DataFrame:
+    """A Markdown table (dashboard.text.md_table) read back: cells unescaped, ranks as numbers."""
+    rows = [[re.sub(r"\\(.)", r"\1", c.strip()).replace("\u2060", "") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            for line in text.splitlines()]
+    df = pd.DataFrame(rows[2:], columns=rows[0])
+    if "#" in df:
+        df["#"] = pd.to_numeric(df["#"], errors="coerce")
+    return df
 
 
 def no_exception(at: AppTest) -> None:

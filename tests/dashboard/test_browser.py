@@ -119,8 +119,8 @@ def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
 
 
 def ranking_text(page) -> str:
-    """The visible rows of the weights page's ranked table (Glide's accessible mirror of the grid)."""
-    return page.locator('[data-testid="stDataFrame"] table').first.inner_text()
+    """The rows of the weights page's ranked table (a Markdown table in a scrolling box)."""
+    return page.locator(".st-key-w_rank table").first.inner_text()
 
 
 def test_browser_weight_slider_moved_by_keyboard_reranks(browser_page):

@@ -96,3 +96,18 @@ def test_every_csv_download_goes_through_the_neutraliser():
             if re.search(r"\.to_csv\(", line) and "exports.to_csv(" not in line:
                 offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert offenders == []
+
+
+def test_md_table_cells_render_as_their_characters():
+    """A table row per frame row; a cell's pipes, markup and leading signs stay text, missing is '–'."""
+    import pandas as pd
+
+    from dashboard.text import md_table
+
+    df = pd.DataFrame({"#": pd.array([1, None], dtype="Int64"), "Name": ["a|b <img src=x>", "*bold*"],
+                       "Moved": ["+2", "-1"]})
+    t = md_table(df, align={"#": "right"})
+    lines = t.split("\n")
+    assert len(lines) == 4 and lines[1].startswith("| ---: | :--- |")
+    assert r"a\|b \<img src=x\>" in lines[2] and r"\*bold\*" in lines[3]
+    assert r"\+2" in lines[2] and "| – |" in lines[3]
