@@ -1,4 +1,4 @@
-"""Figures of scores and data: contributions, pillars, trends, rank ranges, slope charts,
+"""Figures of scores and data: contributions, pillars, trends, rank ranges, slope charts (SVG),
 the events timeline and the coverage heatmap.
 
 Each returns a ``go.Figure``; none imports streamlit (tested without it). The ``*_svg`` variants
@@ -117,7 +117,7 @@ def rank_ranges_svg(table: pd.DataFrame, of: int, title: str = "") -> str:
 
 def slope_chart_svg(before: pd.DataFrame, after: pd.DataFrame, label_before: str, label_after: str,
                     title: str = "") -> str:
-    """:func:`slope_chart` as SVG markup: each region's rank before and after, movers of 2+ places bold."""
+    """Each region's rank before and after as SVG markup, the movers of 2+ places bold and red."""
     b = before.set_index("region_id")
     rows = []
     for r in after.itertuples(index=False):
@@ -151,39 +151,6 @@ def level_bands(fig: go.Figure, thresholds: Sequence[float]) -> go.Figure:
                       annotation_font_size=10)
     fig.update_yaxes(range=[0, 10])
     return fig
-
-
-def slope_chart(before: pd.DataFrame, after: pd.DataFrame, label_before: str, label_after: str,
-                top: int = 32, title: str | None = None) -> go.Figure:
-    """Rank before vs after for each region; the regions that moved most are drawn bold."""
-    b = before.set_index("region_id")
-    a = after.set_index("region_id")
-    ids = [r for r in a.index if r in b.index]
-    order = sorted(ids, key=lambda r: a.at[r, "rank"])[:top]
-    fig = go.Figure()
-    # Two traces (movers and the rest) with None breaks between regions: one trace per
-    # region cost ~1 ms each on every slider move.
-    for bold in (False, True):
-        xs, ys, texts, hover = [], [], [], []
-        for r in order:
-            if (abs(a.at[r, "rank"] - b.at[r, "rank"]) >= 2) != bold:
-                continue
-            name = a.at[r, "name"]
-            xs += [label_before, label_after, None]
-            ys += [b.at[r, "rank"], a.at[r, "rank"], None]
-            texts += [name[:18], "", ""]
-            hover += [f"{name}: " + _("rank {r}", r=f"{b.at[r, 'rank']:.0f}"),
-                      f"{name}: " + _("rank {r}", r=f"{a.at[r, 'rank']:.0f}"), ""]
-        if xs:
-            fig.add_scatter(x=xs, y=ys, mode="lines+markers+text", text=texts, textposition="middle left",
-                            line=dict(width=3 if bold else 1, color="#d32f2f" if bold else "#9e9e9e"),
-                            name=_("moved 2+ places") if bold else _("moved less"), showlegend=False,
-                            hovertext=hover, hoverinfo="text", connectgaps=False)
-    fig.update_yaxes(autorange="reversed", title=_("rank (1 = highest risk)"), dtick=1)
-    # The names stand left of the first column of dots, inside the plot area (text outside
-    # it is clipped): widen the category axis to the left to leave them room.
-    fig.update_xaxes(range=[-0.35, 1.05])
-    return _layout(fig, title, height=max(400, 20 * min(top, len(ids)) + 60))
 
 
 def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:

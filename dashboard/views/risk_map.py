@@ -68,7 +68,7 @@ with map_col:
     box = st.container(key="mapbox")
     with box:
         if ms is None and not st.session_state.get("_map_painted"):
-            # A session's first map: the same map as inline SVG, drawn as soon as the page arrives,
+            # A session's first map: the same map as an SVG picture, drawn as soon as the page arrives,
             # until plotly.js (loaded once per browser tab, 1.5-2 s on a 2-core machine) has drawn
             # the interactive one over it (the swap is CSS: sidebar.style, .st-key-mapbox).
             st.session_state["_map_painted"] = True

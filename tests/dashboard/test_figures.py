@@ -96,15 +96,13 @@ def test_level_bands_shade_the_five_levels_between_the_thresholds():
     assert tuple(fig.layout.yaxis.range) == (0, 10)
 
 
-def test_slope_chart_draws_movers_bold():
+def test_slope_chart_svg_from_frames_draws_movers_bold_in_the_adjusted_order():
     before = pd.DataFrame({"region_id": ["a", "b", "c"], "name": ["A", "B", "C"], "rank": [1, 2, 3]})
     after = pd.DataFrame({"region_id": ["a", "b", "c"], "name": ["A", "B", "C"], "rank": [3, 2, 1]})
-    fig = charts.slope_chart(before, after, "profile", "adjusted")
-    calm, bold = fig.data
-    assert bold.name == "moved 2+ places" and bold.line.width == 3
-    assert [t for t in bold.text if t] == ["C", "A"]     # in the adjusted order
-    assert [t for t in calm.text if t] == ["B"]
-    assert list(bold.y) == [3, 1, None, 1, 3, None]
+    doc = charts.slope_chart_svg(before, after, "profile", "adjusted")
+    assert doc.count('stroke="#d32f2f" stroke-width="3"') == 2          # A and C moved two places
+    assert doc.count('stroke="#9e9e9e" stroke-width="1"') == 1          # B stayed
+    assert "<title>A: rank 1 → rank 3</title>" in doc
 
 
 def test_timeline_counts_events_and_deaths_per_month_without_year_only_dates():
