@@ -573,7 +573,8 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
     and start plotly.js, 4.7 MB, before the plotly map can draw; the picture is drawn as soon as
     it arrives), and the live map of Weights & methods, redrawn on every slider move (plotly's
     map cost the browser 0.6-0.9 s of main-thread time a move; this SVG replaces a few DOM nodes).
-    ``titles``: a state's tooltip (plain text); ``standalone``: shown as an image. No click. Every text goes through
+    ``titles``: a state's tooltip (plain text); ``standalone``: an SVG document shown as an image,
+    its legend inside, else SVG and an HTML legend for a page. No click. Every text goes through
     :mod:`dashboard.figures.svg`, which escapes it; the outlines' paths are computed once."""
     from dashboard.figures import svg
 
@@ -588,12 +589,22 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
             lon, lat = _densified(tuple(pts["longitude"]), tuple(pts["latitude"]))
             lines.append(svg.Line(list(zip(lon, lat)), LEVEL_COLORS[_as_level((corridor_levels or {}).get(str(cid)))],
                                   3.0))
-    present = {_as_level(v) for v in levels.values()} | {_as_level(v) for v in (corridor_levels or {}).values()}
+    # "No data" in the legend when any state or corridor drawn has none
+    present = ({_as_level(levels.get(code)) for code in _feature_codes(geojson)}
+               | {_as_level(v) for v in (corridor_levels or {}).values()})
     legend = [(LEVEL_COLORS[lv], _(LEVEL_NAMES[lv])) for lv in (*range(1, MAX_LEVEL + 1), 0) if lv or 0 in present]
     (lon0, lon1), (lat0, lat1) = geojson_bounds(geojson, pad=0.5)
-    return svg.map_svg(shapes, lines, focus=(lon0, lat0, lon1, lat1), margin=0, width=760, max_height=height,
-                       mercator=True, background="transparent", title=title, legend=legend, standalone=standalone,
-                       tight=True)
+    doc = svg.map_svg(shapes, lines, focus=(lon0, lat0, lon1, lat1), margin=0, width=760, max_height=height,
+                      mercator=True, background="transparent", title=title, legend=legend if standalone else (),
+                      standalone=standalone, tight=True)
+    if standalone:
+        return doc
+    # on a page, the legend is HTML under the map: it wraps and keeps its size on a phone, where
+    # text inside the scaled-down SVG shrank to 6 px
+    items = "".join(f'<span style="display:inline-flex;align-items:center;gap:0.3rem;margin-right:0.9rem">'
+                    f'<span style="width:0.8rem;height:0.8rem;background:{colour};border:1px solid #666"></span>'
+                    f"{html.escape(name)}</span>" for colour, name in legend)
+    return f'<div>{doc}<div style="font-size:0.8rem;line-height:1.6">{items}</div></div>'
 
 
 def svg_image_markdown(svg_doc: str, alt: str) -> str:

@@ -282,7 +282,7 @@ def test_state_map_svg_draws_every_state_in_its_level_colour_with_a_legend(geojs
     codes = [f["id"] for f in geojson["features"]]
     levels_by_code = {c: (k % 5) + 1 for k, c in enumerate(codes)}
     levels_by_code[codes[3]] = None                      # no data: grey, and "No data" in the legend
-    doc = charts.state_map_svg(geojson, levels_by_code, labels={"08": "CHIH <b>"}, title="Risk map")
+    doc = charts.state_map_svg(geojson, levels_by_code, labels={"08": "CHIH <b>"}, title="Risk map", standalone=True)
     paths = _svg_paths(doc)
     assert len(paths) == 32
     assert [f for f, _ in paths] == [LEVEL_COLORS[0] if v is None else LEVEL_COLORS[v] for v in levels_by_code.values()]
@@ -296,10 +296,18 @@ def test_state_map_svg_draws_every_state_in_its_level_colour_with_a_legend(geojs
     assert 0 <= min(xs) and max(xs) <= w and 0 <= min(ys) and max(ys) <= h - 20   # the legend row below
 
 
+def test_state_map_svg_on_a_page_puts_its_legend_in_html_under_the_map(geojson):
+    page = charts.state_map_svg(geojson, {"01": 2}, titles={"01": "Aguascalientes <i>"})
+    svg_part, html_part = page.split("</svg>", 1)
+    assert ">Moderate</text>" not in svg_part and "svg-legend" not in svg_part   # none in the scaled picture
+    assert ">Moderate</span>" in html_part and ">No data</span>" in html_part
+    assert "<title>Aguascalientes &lt;i&gt;</title>" in svg_part
+
+
 def test_state_map_svg_is_framed_like_the_plotly_map(geojson):
     """Mercator, the same lon/lat frame as state_map: Tijuana's corner top-left, Yucatán's east
     coast right, and a northern degree taller than a southern one."""
-    doc = charts.state_map_svg(geojson, {})
+    doc = charts.state_map_svg(geojson, {}, standalone=True)
     paths = _svg_paths(doc)
     xs = [x for _, pts in paths for x, _ in pts]
     ys = [y for _, pts in paths for _, y in pts]
