@@ -35,6 +35,20 @@ TARGET_CATEGORIES = (
 CONFIDENCE = ("high", "medium", "low")
 CORRIDOR_KINDS = ("highway", "port_route", "border_crossing", "migrant_route", "trafficking_route")
 SOURCE_KINDS = ("article", "dataset", "user_file")
+# Where an event comes from: the article seeds, UCDP GED, ACLED, a user's file, the benchmarks'
+# synthetic events.
+ORIGINS = ("seed", "ucdp", "acled", "user", "synthetic")
+STATE_CODES = tuple(f"{i:02d}" for i in range(1, 33))   # INEGI's codes of the 32 states
+# The event tables' closed vocabularies as DuckDB ENUM types: stage 1 groups tens of millions of
+# events by origin, state and type, and grouping on ENUM codes rather than strings took stage 1 at 10M
+# events from 1.11 s to 1.00 s (docs/SCALE.md). Writers insert plain strings (DuckDB casts them; a
+# value outside the list is an error, which the loaders' checks make unreachable); readers get strings
+# back (``Store.query`` and ``queries.ConQuery.query`` turn pandas categoricals into strings).
+TYPES: dict[str, tuple[str, ...]] = {
+    "origin_t": ORIGINS,
+    "state_t": STATE_CODES,
+    "event_type_t": tuple(EVENT_TYPES),
+}
 # carpetas: SESNSP investigation files by crime row (with modality); victims: SESNSP victims;
 # homologated: SESNSP carpetas by 2015-2025 subtype, continued across the 2026 catalogue;
 # federal: SESNSP federal crimes (fuero federal); rnpdno: people missing (a stock, by date);
@@ -127,17 +141,17 @@ TABLES: dict[str, str] = {
             -- of an id replaces the row, a built-in id is refused), not by a primary key: its
             -- index and event_sources' took 3.7 of 6 s to write a million events
             event_id VARCHAR NOT NULL,           -- 'S001' seed, 'UCDP-123', 'ACLED-MEX123', user ids
-            origin VARCHAR NOT NULL,             -- seed | ucdp | acled | user
+            origin origin_t NOT NULL,            -- seed | ucdp | acled | user | synthetic (ORIGINS)
             date DATE NOT NULL,
             date_precision VARCHAR NOT NULL,
             date_note VARCHAR,
-            state_code VARCHAR NOT NULL,
+            state_code state_t NOT NULL,
             municipality_code VARCHAR,           -- 5-digit cvegeo
             place VARCHAR,
             latitude DOUBLE,
             longitude DOUBLE,
             geo_precision VARCHAR NOT NULL,
-            event_type VARCHAR NOT NULL,
+            event_type event_type_t NOT NULL,
             fatalities INTEGER,                  -- NULL = unknown, not zero
             injured INTEGER,
             actors VARCHAR,                      -- ';'-separated canonical names
@@ -189,9 +203,9 @@ TABLES: dict[str, str] = {
             cvegeo VARCHAR NOT NULL,
             method VARCHAR NOT NULL,             -- stated (the event names it) | point (its coordinates)
             -- the event's columns the indicators read, as in event_corridor (see there)
-            origin VARCHAR,
+            origin origin_t,
             date DATE,
-            event_type VARCHAR,
+            event_type event_type_t,
             fatalities INTEGER,
             actors VARCHAR
         )""",
@@ -222,9 +236,9 @@ TABLES: dict[str, str] = {
             -- the event's columns that the corridor indicators read (PLACED_COPIES), copied from events when
             -- the row is written (scoring/load/proximity.py): stage 1 then scans this table alone instead of
             -- joining it to events on a text key (10M events: 2.3 s -> 0.6 s for the sums; docs/SCALE.md)
-            origin VARCHAR,
+            origin origin_t,
             date DATE,
-            event_type VARCHAR,
+            event_type event_type_t,
             fatalities INTEGER,
             actors VARCHAR
             -- one row per (event, corridor), by construction (scoring/load/proximity.py); no key index, for the
@@ -372,6 +386,7 @@ def upgrade_placement(con, table: str) -> bool:
     if not have or all(c in have for c in PLACED_COPIES):
         return False
     # rewritten whole, not ALTER + UPDATE: an UPDATE of 12M rows ran for more than ten minutes
+    create_types(con)      # a database this old has none of them
     con.execute(TABLES[table].replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_upgraded"))
     own = ", ".join(f"p.{c}" for c in have)
     copied = ", ".join(f"e.{c}" for c in PLACED_COPIES)
@@ -382,8 +397,15 @@ def upgrade_placement(con, table: str) -> bool:
     return True
 
 
+def create_types(con) -> None:
+    """Create the ENUM types of :data:`TYPES` that the database does not have yet."""
+    for name, values in TYPES.items():
+        con.execute(f"CREATE TYPE IF NOT EXISTS {name} AS ENUM ({', '.join(repr(v) for v in values)})")
+
+
 def create_all(con) -> None:
-    """Create every table and view on a DuckDB connection (an empty database)."""
+    """Create every type, table and view on a DuckDB connection (an empty database)."""
+    create_types(con)
     for ddl in TABLES.values():
         con.execute(ddl)
     for ddl in VIEWS.values():
@@ -391,3 +413,11 @@ def create_all(con) -> None:
     con.executemany(
         "INSERT INTO event_types VALUES (?, ?)", [list(kv) for kv in EVENT_TYPES.items()]
     )
+
+
+def plain(df):
+    """``df`` with its categorical columns (what DuckDB returns for an ENUM column) as the strings
+    a VARCHAR column gives: the same frame whichever way the database stores them."""
+    for c in df.columns[[str(t) == "category" for t in df.dtypes]]:
+        df[c] = df[c].astype("str")
+    return df

@@ -174,7 +174,7 @@ class Store:
     def query(self, sql: str, params=None) -> pd.DataFrame:
         cur = self.cursor()
         try:
-            return cur.execute(sql, params or []).df()
+            return schema.plain(cur.execute(sql, params or []).df())
         finally:
             cur.close()
 

@@ -12,6 +12,7 @@ import datetime as dt
 
 import pandas as pd
 
+from scoring.db import schema
 from scoring.extract.candidates import Candidate, date_range
 
 # the widest window a precision allows, around the candidate's own range
@@ -72,7 +73,7 @@ def flag_duplicates(candidates: list[Candidate], db) -> None:
     check_database(target)
     con = store.connect(target, read_only=True)
     try:
-        for i, m in find(candidates, lambda sql, p: con.execute(sql, p).df()).items():
+        for i, m in find(candidates, lambda sql, p: schema.plain(con.execute(sql, p).df())).items():
             candidates[i].duplicate_of = list(m["event_id"])
     finally:
         con.close()

@@ -33,7 +33,7 @@ class ConQuery:
         self.con = con
 
     def query(self, sql, params=None) -> pd.DataFrame:
-        return self.con.execute(sql, params or []).df()
+        return schema.plain(self.con.execute(sql, params or []).df())
 
 
 def source_ends(db, *, embedded_only: bool = False) -> dict[str, dt.date]:

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from scoring import paths
-from scoring.db import store
+from scoring.db import schema, store
 from scoring.errors import FormatError
 from scoring.load import ingest
 from scoring.load.derived import OUT, TABLES
@@ -248,6 +248,7 @@ def _export(con, out: Path) -> dict[str, int]:
     for name, (table, where, order) in _EXPORTS.items():
         file, columns = TABLES[name]
         df = con.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {order}").df()
+        df = schema.plain(df)
         path = out / file
         if file.endswith(".gz"):
             df.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
