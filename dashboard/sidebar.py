@@ -65,7 +65,7 @@ def style() -> None:
 .print-only { display: none; }
 /* Weights & methods: its ranking is a Markdown table in a scrolling box, kept compact */
 .st-key-w_rank table { font-size: 0.85rem; }
-.st-key-w_rank th, .st-key-w_rank td { padding: 0.15rem 0.5rem !important; }
+.st-key-w_rank th, .st-key-w_rank td { padding: 0.15rem 0.5rem !important; white-space: nowrap; }
 /* the risk map's first paint: its SVG picture stands in the plotly map's place until plotly.js has drawn */
 .st-key-mapbox { position: relative; }
 .st-key-mapbox img[src^="data:image/svg+xml"] { width: 100%; height: 460px; object-fit: contain; }

@@ -190,6 +190,7 @@ def state_map(
         scale = "continuous" if pd.api.types.is_numeric_dtype(df[color_col]) else "category"
 
     fig = go.Figure()
+    label_layer = []
     common = dict(geojson=geojson_url or geojson, featureidkey="id", hoverinfo="text", unselected={"marker": {"opacity": 1}})
     lines = {color_col: label, **{c: lab for c, lab in hover.items() if c != color_col}}
 
@@ -235,11 +236,13 @@ def state_map(
             marker=_outline(frame["_code"], selected), **common,
         ))
         if labels:
-            fig.add_traces(label_traces(geojson, labels, dict(zip(frame["_code"], z)) if scale == "level" else {}))
+            label_layer = label_traces(geojson, labels, dict(zip(frame["_code"], z)) if scale == "level" else {})
 
     level_legend = scale == "level"
     for trace in corridor_traces(corridors, levels=corridor_levels, legend=not (level_legend and corridor_levels)):
         fig.add_trace(trace)
+    # the state labels after the corridors: drawn before them, a label was hidden under a line (seen)
+    fig.add_traces(label_layer)
     if level_legend:
         fig.add_traces(level_legend_traces(present=set(z) | set((corridor_levels or {}).values())))
     if events is not None and len(events):

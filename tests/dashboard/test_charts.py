@@ -226,6 +226,16 @@ class TestCorridors:
         shown = [t.name for t in fig.data if t.showlegend]
         assert shown == ["Low", "Moderate", "Medium", "High", "Extreme", "No data"]   # one entry per level
 
+    def test_state_labels_are_drawn_over_the_corridor_lines(self, geojson, states, waypoints):
+        labels = {c: f"S{c}" for c in CODES}
+        fig = charts.state_map(geojson, states, "level", scale="level", corridors=waypoints, corridor_levels={"a": 3},
+                               labels=labels)
+        modes = [getattr(t, "mode", None) or "" for t in fig.data]
+        kinds = ["label" if m == "text" else "line" if m.startswith("lines") else "other" for m in modes]
+        assert "label" in kinds and "line" in kinds
+        # plotly draws traces in order: every label after the last line (a label was hidden under one)
+        assert max(i for i, k in enumerate(kinds) if k == "line") < min(i for i, k in enumerate(kinds) if k == "label")
+
     def test_corridor_lines_carry_their_id_for_a_click(self, waypoints):
         traces = charts.corridor_traces(waypoints, levels={"a": 3})
         lines = [t for t in traces if t.hoverinfo != "skip"]
