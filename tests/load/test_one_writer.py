@@ -7,7 +7,9 @@ import os
 import random
 import subprocess
 import sys
+import threading
 
+import pytest
 from support import ROOT
 from support.datahelpers import write_csv
 
@@ -80,6 +82,33 @@ def test_an_import_on_a_copy_runs_under_a_memory_limit(db_copy, monkeypatch):
                                limit_memory=True) > 0
     assert seen[0].startswith(("286", "300")) and seen[1].startswith(("953", "1000", "1.0")), seen
     assert seen[2] != seen[0] and seen[2] != seen[1], seen
+
+
+def test_a_write_yields_the_cpu_in_its_own_thread_only(db_copy, monkeypatch):
+    """An import runs at a lower CPU priority than the pages (its thread, and DuckDB's threads
+    started for it); the priority is back afterwards where the process may raise it; 0 = off."""
+    tid = threading.get_native_id()
+    start = os.getpriority(os.PRIO_PROCESS, tid)
+    if start > 19 - store.WRITE_NICE_DEFAULT:
+        pytest.skip(f"this test runs at nice {start}: no room to lower it by {store.WRITE_NICE_DEFAULT}")
+
+    def nice_now(con):
+        con.execute("SELECT count(*) FROM events").fetchone()
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    during = store.apply_to_copy(db_copy, nice_now, limit_memory=True)
+    assert during == start + store.WRITE_NICE_DEFAULT
+    other = []
+    t = threading.Thread(target=lambda: other.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    with store.yielding_cpu():
+        t.start()            # started inside the write: inherits the write's priority ...
+        t.join()
+        inside = os.getpriority(os.PRIO_PROCESS, tid)
+    assert other == [inside] == [start + store.WRITE_NICE_DEFAULT]
+    if os.geteuid() == 0:    # ... and only a privileged process may raise it back
+        assert os.getpriority(os.PRIO_PROCESS, tid) == start
+        monkeypatch.setenv(store.WRITE_NICE_ENV, "0")
+        assert store.apply_to_copy(db_copy, nice_now) == start
 
 
 def test_an_import_that_runs_out_under_the_cap_starts_again_without_it(db_copy):
