@@ -103,6 +103,23 @@ con.close()
 """
 
 
+# On this project's virtual machines memory that has not been used for a while is handed back to
+# the host, and touching it again costs seconds per GB (4 GB: 32-41 s after a minute idle, 0.7 s
+# right after another process used it): a run's figures then depend on what ran before it. Each
+# measured process is preceded by this probe, whose time says how cold the machine's memory was
+# (the probe warms that gigabyte for the run after it, the same for both runs).
+FRESH_PROBE = "import numpy, time; t = time.perf_counter(); numpy.ones(10**9, numpy.uint8); print(time.perf_counter() - t)"
+
+
+def fresh_memory_seconds() -> float:
+    """Seconds to touch 1 GB of new memory in a new process (about 0.1-0.3 s on a warm machine)."""
+    p = subprocess.run([sys.executable, "-c", FRESH_PROBE], capture_output=True, text=True)
+    try:
+        return float(p.stdout.strip())
+    except ValueError:
+        return float("nan")
+
+
 def timed_process(args: list[str], env: dict | None = None) -> dict:
     """Run ``args`` under /usr/bin/time -v: wall seconds, peak RSS (MB), exit code, output tail."""
     t = time.perf_counter()
@@ -110,7 +127,9 @@ def timed_process(args: list[str], env: dict | None = None) -> dict:
                        env={**os.environ, **(env or {})})
     wall = time.perf_counter() - t
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    sys_s = re.search(r"System time \(seconds\): ([\d.]+)", p.stderr)
     return {"wall": wall, "rss_mib": int(rss.group(1)) / 1024 if rss else float("nan"), "rc": p.returncode,
+            "sys": float(sys_s.group(1)) if sys_s else float("nan"),
             "out": (p.stdout.strip().splitlines() or [""])[-1][:300],
             "err": p.stderr.split("\tCommand being timed")[0][-600:]}
 
@@ -132,15 +151,19 @@ def main() -> int:
 
         naive_db = tmp / "naive.duckdb"
         shutil.copy(db, naive_db)
+        probe = fresh_memory_seconds()
         naive = timed_process([sys.executable, "-c", NAIVE, str(naive_db), str(csv)])
-        say(f"naive (read_csv + one INSERT, no checks): {naive['wall']:.1f} s, peak {naive['rss_mib']:,.0f} MiB, "
-            f"exit {naive['rc']}: {naive['out']}")
+        say(f"naive (read_csv + one INSERT, no checks): {naive['wall']:.1f} s ({naive['sys']:.1f} s in the kernel), "
+            f"peak {naive['rss_mib']:,.0f} MiB, exit {naive['rc']}: {naive['out']}; fresh memory before it: "
+            f"{probe:.2f} s per GB")
         if naive["rc"] != 0:
             say(naive["err"])
+        probe = fresh_memory_seconds()
         ours = timed_process([sys.executable, "-m", "scoring", "ingest", str(csv), "--format", "events",
                               "--release", "2025-12", "--db", str(db)])
-        say(f"ours (python -m scoring ingest): {ours['wall']:.1f} s, peak {ours['rss_mib']:,.0f} MiB, "
-            f"exit {ours['rc']}: {ours['out']}")
+        say(f"ours (python -m scoring ingest): {ours['wall']:.1f} s ({ours['sys']:.1f} s in the kernel), "
+            f"peak {ours['rss_mib']:,.0f} MiB, exit {ours['rc']}: {ours['out']}; fresh memory before it: "
+            f"{probe:.2f} s per GB")
         if ours["rc"] != 0:
             say(ours["err"])
         print()
@@ -149,6 +172,9 @@ def main() -> int:
               f"{naive['wall']:>10.1f} s  -")
         print(f"{'  peak resident memory':<52}{ours['rss_mib']:>8,.0f} MiB{naive['rss_mib']:>8,.0f} MiB  < 1 GB (953.7 MiB)")
         print(f"note: {os.cpu_count()} CPUs; load average at the end {os.getloadavg()[0]:.1f}")
+        print("note: 'fresh memory' is the seconds a new process took to touch 1 GB just before each run; well "
+              "above 0.3 s, the machine's host was handing memory back (seen: 8-10 s per GB after a minute idle), "
+              "and the run's time in the kernel grows with its peak memory: compare runs with like probes")
     return 0
 
 
