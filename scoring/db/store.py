@@ -82,9 +82,10 @@ WRITE_MEMORY_DEFAULT = f"{WRITE_MEMORY_DEFAULT_BYTES // 10**6}MB"
 
 # A write on a served database (import, removal) yields the CPU to the pages: on a team server twenty
 # sessions and an import share two cores, and the pages are what people wait for. The writing
-# thread's nice value is raised by this much for the write (Linux keeps it per thread, and the
-# threads DuckDB and Arrow start for the write inherit it); 0 turns it off. On an idle machine
-# it costs the write nothing.
+# thread's nice value is raised by this much for the write (Linux keeps it per thread; the
+# threads DuckDB starts for the write's copy inherit it, and Arrow's where the write starts them,
+# as in a CLI import: a server's Arrow threads, started earlier, keep theirs); 0 turns it off. On
+# an idle machine it costs the write nothing.
 WRITE_NICE_ENV = "RISK_WRITE_NICE"
 WRITE_NICE_DEFAULT = 10
 
@@ -92,8 +93,9 @@ WRITE_NICE_DEFAULT = 10
 @contextlib.contextmanager
 def yielding_cpu() -> Iterator[None]:
     """Run the body at a lower CPU priority (:data:`WRITE_NICE_ENV`), in this thread only; the
-    priority is put back afterwards where the process may raise it (a CLI process ends anyway,
-    and Streamlit runs each script run on a thread of its own)."""
+    priority is put back afterwards where the process may raise it. Where it may not (no
+    CAP_SYS_NICE), a CLI process ends anyway, and in a server the importing session's script
+    thread keeps the lower priority until Streamlit ends it (its reruns then yield too)."""
     raw = os.environ.get(WRITE_NICE_ENV, "").strip()
     step = int(raw) if re.fullmatch(r"\d{1,2}", raw) else WRITE_NICE_DEFAULT
     tid = threading.get_native_id()
