@@ -86,23 +86,37 @@ def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
     arrives, while plotly.js (4.7 MB) loads and starts; the interactive map then takes its place
     (same box), the picture goes out of view, and later runs of the page do not send it again."""
     page = browser_page.page
-    page.goto(browser_page.base_url + "/", wait_until="commit")
-    alone, picture_box = False, None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        # the picture's box inside the map's container, once the page's styles apply (they size it)
-        shown, drawn, box = page.evaluate(f"""() => {{ const i = document.querySelector('{PICTURE}');
-            const c = document.querySelector('.st-key-mapbox');
-            const r = i && i.getBoundingClientRect(), o = c && c.getBoundingClientRect();
-            return [!!(i && i.complete && i.naturalWidth > 0 && i.checkVisibility()),
-                    document.querySelectorAll('{STATE_SHAPES}').length >= 32,
-                    r && r.height === 460 ? {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}} : null]; }}""")
-        if shown and not drawn:
-            alone = True
-            picture_box = box or picture_box
-        if drawn:
+
+    def first_paint():
+        """(the picture showed alone, its box once the page's styles sized it) for one new visit"""
+        page.goto(browser_page.base_url + "/", wait_until="commit")
+        alone, picture_box = False, None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            # the picture's box inside the map's container, once the page's styles apply (they size it)
+            shown, drawn, box = page.evaluate(f"""() => {{ const i = document.querySelector('{PICTURE}');
+                const c = document.querySelector('.st-key-mapbox');
+                const r = i && i.getBoundingClientRect(), o = c && c.getBoundingClientRect();
+                return [!!(i && i.complete && i.naturalWidth > 0 && i.checkVisibility()),
+                        document.querySelectorAll('{STATE_SHAPES}').length >= 32,
+                        r && r.height === 460 ? {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}} : null]; }}""")
+            if shown and not drawn:
+                alone = True
+                picture_box = box or picture_box
+            if drawn:
+                break
+            page.wait_for_timeout(20)
+        return alone, picture_box
+
+    # On a loaded machine the page's styles (Markdown with HTML, whose renderer is its own chunk)
+    # can arrive after plotly has drawn, leaving no sized picture to measure (seen once in CI):
+    # such a visit is tried again as a new visitor, up to three visits in all.
+    cdp = page.context.new_cdp_session(page)
+    for _ in range(3):
+        cdp.send("Network.clearBrowserCache")
+        alone, picture_box = first_paint()
+        if not alone or picture_box:
             break
-        page.wait_for_timeout(20)
     assert alone, "the picture never showed before the interactive map"
     assert picture_box, "the page's styles never sized the picture before the interactive map drew"
     browser_page.wait_idle()
