@@ -108,7 +108,7 @@ def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
             page.wait_for_timeout(20)
         return alone, picture_box
 
-    # On a loaded machine the page's styles (Markdown with HTML, whose renderer is its own chunk)
+    # On a loaded machine the page's styles (st.html, whose sanitiser is a chunk of its own)
     # can arrive after plotly has drawn, leaving no sized picture to measure (seen once in CI):
     # such a visit is tried again as a new visitor, up to three visits in all.
     cdp = page.context.new_cdp_session(page)
