@@ -54,7 +54,12 @@ def sized_page(chromium, streamlit_server, request):
 def ranking_grid(page):
     grid = page.locator("[data-testid=stDataFrame] >> visible=true").first
     grid.wait_for(timeout=60_000)
-    page.wait_for_timeout(800)
+    # the grid draws its header cells after it appears: waited for, not a fixed 800 ms (on a loaded
+    # machine they were not there yet, seen once in CI)
+    grid.evaluate("""d => new Promise((ok, fail) => { const t0 = Date.now(); (function poll() {
+        if (d.querySelectorAll('th').length >= 6) ok(); else if (Date.now() - t0 > 60000) fail('no header');
+        else setTimeout(poll, 50); })(); })""")
+    page.wait_for_timeout(300)
     return grid
 
 
