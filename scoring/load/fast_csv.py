@@ -50,10 +50,12 @@ _QUOTE, _COMMA, _NL = 34, 44, 10
 BLOCK = 1 << 24
 
 
-def read(raw: bytes, offsets: np.ndarray, *, text_dtype, max_columns: int) -> pd.DataFrame | None:
+def read(raw: bytes, offsets: np.ndarray, *, text_dtype, max_columns: int, first_line: int = 0) -> pd.DataFrame | None:
     """The frame :func:`scoring.load.validate._parse_lines` would give for ``raw`` (``\\n`` line
     ends, no byte-order mark), or None when this file needs the line-by-line reader.
-    ``offsets`` are the lines' start offsets followed by the end of the data."""
+    ``offsets`` are the lines' start offsets followed by the end of the data. ``first_line`` is
+    added to the rows' line numbers (a block of a file read as a stream: its header, then the
+    lines that follow line ``first_line + 1`` of the file)."""
     n_lines = len(offsets) - 1
     if n_lines < 2 or b"\x00" in raw or b"\r" in raw or not _utf8(raw):     # (\r: for a caller that left line ends as they were)
         return None
@@ -109,7 +111,7 @@ def read(raw: bytes, offsets: np.ndarray, *, text_dtype, max_columns: int) -> pd
         columns = {k: v.filter(keep) for k, v in columns.items()}
         data_lines = data_lines[keep.to_numpy(zero_copy_only=False)]
     frame = pd.DataFrame({k: pd.array(v, dtype=text_dtype) for k, v in columns.items()}, copy=False)
-    frame["_line"] = data_lines.astype("int64")
+    frame["_line"] = data_lines.astype("int64") + first_line
     frame.attrs["ragged"] = []
     return frame
 

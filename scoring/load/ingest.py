@@ -33,14 +33,14 @@ import pandas as pd
 from scoring import paths
 from scoring.db import store
 from scoring.errors import FormatError
-from scoring.load import municipal, proximity, quality
+from scoring.load import municipal, proximity, quality, stream
 from scoring.load.batch import list_batches, remove_batch, write_rows
 from scoring.load.geo import state_polygons
 from scoring.load.names import StateNames
 from scoring.load.parse.acled import parse_acled
 from scoring.load.parse.assessment import parse_assessment
 from scoring.load.parse.common import Parsed
-from scoring.load.parse.events import parse_events
+from scoring.load.parse.events import EventRows, parse_events
 from scoring.load.parse.inegi import parse_inegi_deaths
 from scoring.load.parse.population import parse_population
 from scoring.load.parse.rnpdno import parse_rnpdno
@@ -97,6 +97,48 @@ FORMATS = ("sesnsp", "sesnsp-victims", "sesnsp-homologated", "sesnsp-federal", "
            "population", "assessment", "inegi-deaths")
 
 
+def _sniff(path: Path, raw: bytes) -> None:
+    """Refuse, from the file's first bytes, a file delimited by ';' or tabs."""
+    enc = _utf16(raw)
+    sample = raw[:4000].decode(enc, "replace")[:2000] if enc else raw[:2000].decode("utf-8", "replace")
+    if sample.count(";") > sample.count(",") and sample.count(",") < 2:
+        raise FormatError(f"{path}: uses ';' as the delimiter; export it as comma-separated CSV")
+    if "\t" in sample.split("\n", 1)[0] and "," not in sample.split("\n", 1)[0]:
+        raise FormatError(f"{path}: is tab-separated; export it as comma-separated CSV")
+
+
+def _parse_streamed(path: Path, fmt: str, *, con, say) -> tuple[Parsed, str] | None:
+    """A large event file read and checked block by block (:mod:`scoring.load.stream`), or None
+    when it has to be read whole."""
+    if fmt != "events":
+        return None
+    try:
+        if path.stat().st_size < stream.STREAM_FROM:
+            return None
+    except OSError:
+        return None          # the whole-file reading says why
+    check = EventRows(con, say)
+    blocks = [0]
+
+    def add(frame):
+        check.add(frame)
+        blocks[0] += 1
+        if blocks[0] % 4 == 0:
+            say(f"checked {check.n_read:,} rows")
+
+    try:
+        try:
+            checksum = stream.read_blocks(path, lambda first: _sniff(path, first), add)
+            if checksum is None or not check.blocks:
+                return None
+            return check.finish(), checksum
+        except FormatError as exc:
+            raise FormatError(f"{path}: {exc}") from None
+    finally:
+        check.close()
+        release_memory()
+
+
 def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
     try:
         raw = path.read_bytes()
@@ -105,12 +147,7 @@ def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
     except OSError as exc:
         raise FormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     checksum = hashlib.sha256(raw).hexdigest()
-    enc = _utf16(raw)
-    sample = raw[:4000].decode(enc, "replace")[:2000] if enc else raw[:2000].decode("utf-8", "replace")
-    if sample.count(";") > sample.count(",") and sample.count(",") < 2:
-        raise FormatError(f"{path}: uses ';' as the delimiter; export it as comma-separated CSV")
-    if "\t" in sample.split("\n", 1)[0] and "," not in sample.split("\n", 1)[0]:
-        raise FormatError(f"{path}: is tab-separated; export it as comma-separated CSV")
+    _sniff(path, raw)
     df = parse_csv_bytes(raw, path)
     del raw
     release_memory()
@@ -122,6 +159,10 @@ def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
 def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str]:
     if fmt not in FORMATS:
         raise FormatError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    streamed = _parse_streamed(path, fmt, con=con, say=say)
+    if streamed is not None:
+        parsed, checksum = streamed
+        return _finish_parse(parsed, path, fmt, []), checksum
     df, checksum = read_user_file(path)
     # rows the reader could not split into the header's fields: rejected here for every format
     # (and counted as read), not left to each parser
@@ -152,6 +193,10 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
         raise FormatError(f"{path}: {exc}") from None
     del df
     release_memory()
+    return _finish_parse(parsed, path, fmt, unreadable), checksum
+
+
+def _finish_parse(parsed: Parsed, path: Path, fmt: str, unreadable: list[Reject]) -> Parsed:
     parsed.rejects = _one_per_line(sorted(unreadable + parsed.rejects, key=lambda r: r.line))
     parsed.rows_read += len(unreadable)
     if fmt in WHOLE_FILE_FORMATS and parsed.rejects:
@@ -159,7 +204,7 @@ def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str
         more = f" (and {len(parsed.rejects) - 1} more bad row(s))" if len(parsed.rejects) > 1 else ""
         raise FormatError(f"{first.message(path)}{more}; an assessment is taken whole or not at all: "
                           "nothing was imported")
-    return parsed, checksum
+    return parsed
 
 
 def _one_per_line(rejects: list[Reject]) -> list[Reject]:

@@ -199,14 +199,7 @@ def parse_csv_bytes(raw: bytes, path, *, required_columns: Sequence[str] = (), f
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not raw or raw.isspace():       # (not raw.strip(): a copy of the whole file)
         raise FormatError(f"{path}: is empty")
-    ends = [np.zeros(1, dtype=np.int64)]
-    view = np.frombuffer(raw, dtype=np.uint8)
-    block = 1 << 24
-    for at in range(0, len(view), block):    # by block: a boolean mask of the whole file is its size again
-        ends.append(np.flatnonzero(view[at:at + block] == 10).astype(np.int64) + at + 1)
-    offsets = np.concatenate(ends)
-    if offsets[-1] < len(raw):
-        offsets = np.append(offsets, len(raw))
+    offsets = line_offsets(raw)
     # Arrow's reader where it provably splits rows as the lines below do (`fast=False` for tests)
     frame = fast_csv.read(raw, offsets, text_dtype=TEXT, max_columns=MAX_COLUMNS) if fast else None
     if frame is not None:
@@ -226,6 +219,19 @@ def parse_csv_bytes(raw: bytes, path, *, required_columns: Sequence[str] = (), f
             return b.decode("cp1252", errors="replace")
 
     return _parse_lines(line, len(offsets) - 1, path, required_columns)
+
+
+def line_offsets(raw: bytes) -> np.ndarray:
+    """Where each line of ``raw`` starts, followed by the end of the data (``\\n`` line ends)."""
+    ends = [np.zeros(1, dtype=np.int64)]
+    view = np.frombuffer(raw, dtype=np.uint8)
+    block = 1 << 24
+    for at in range(0, len(view), block):    # by block: a boolean mask of the whole file is its size again
+        ends.append(np.flatnonzero(view[at:at + block] == 10).astype(np.int64) + at + 1)
+    offsets = np.concatenate(ends)
+    if offsets[-1] < len(raw):
+        offsets = np.append(offsets, len(raw))
+    return offsets
 
 
 def _parse_lines(line: Callable[[int], str], n: int, path, required_columns: Sequence[str]) -> pd.DataFrame:
@@ -420,8 +426,9 @@ def _numbers(s: pd.Series, blank: pd.Series) -> pd.Series:
     return pd.to_numeric(s.str.replace(",", "", regex=False).where(~blank), errors="coerce")
 
 
-def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Return (bad mask, reason per row, converted values) for one column."""
+def _check_column(s: pd.Series, f: Field, earlier: np.ndarray | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (bad mask, reason per row, converted values) for one column. ``earlier`` (for a
+    ``unique`` field): True for each value an earlier block of the same file already holds."""
     blank = s.eq("")
     bad = pd.Series(False, index=s.index)
     reason = pd.Series("", index=s.index, dtype="str")
@@ -479,7 +486,8 @@ def _check_column(s: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
     if f.pattern is not None:
         flag(~blank & ~s.str.fullmatch(f.pattern), lambda v: v.map(repr) + f" does not match {f.pattern}")
     if f.unique:
-        dup = ~blank & pd.Series(repeated(s), index=s.index)
+        rep = repeated(s) if earlier is None else repeated(s) | earlier
+        dup = ~blank & pd.Series(rep, index=s.index)
         flag(dup, lambda v: "repeats the id " + v.map(repr) + " of an earlier row")
     if f.kind == "str":
         # blanks become missing; a column without any stays the same array (no copy)
@@ -502,13 +510,15 @@ def release_memory() -> None:
 
 
 def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | None = None,
-                consume: bool = False) -> Checked:
+                consume: bool = False, repeats: dict[str, np.ndarray] | None = None) -> Checked:
     """Validate every declared field; return typed good rows and one reject per bad row.
 
     ``extra(good_rows) -> (bad_mask, field, reason series)`` may add cross-field checks.
     ``consume`` empties ``df`` (its columns dropped, its index kept) once the rejected rows'
     text is taken from it: the file's cells as read and the typed rows were both resident
-    through the rest of a parse, 333 MB and 301 MB for a 200 MB events file.
+    through the rest of a parse, 333 MB and 301 MB for a 200 MB events file. ``repeats`` gives,
+    for a ``unique`` field of a file checked block by block, the rows whose value an earlier block
+    holds (they are repeats as much as those within the block).
     """
     columns = {}
     first_bad = pd.Series(False, index=df.index)
@@ -519,7 +529,7 @@ def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | 
             if f.required:
                 raise FormatError(f"missing required column '{f.name}'")
             continue
-        bad, reason, value = _check_column(df[f.name], f)
+        bad, reason, value = _check_column(df[f.name], f, (repeats or {}).get(f.name))
         new = bad & ~first_bad
         first_field = first_field.mask(new, f.name)
         first_reason = first_reason.mask(new, reason)
