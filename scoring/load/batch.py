@@ -20,12 +20,18 @@ from scoring.load import rules
 from scoring.load.parse.common import Parsed
 
 
-def insert_events(con, df: pd.DataFrame, *, origin: str, batch_id: str) -> int:
+# the columns placing an event reads (schema.PLACED_COPIES with the place), and their type when missing
+_PLACING = {"latitude": pa.float64(), "longitude": pa.float64(), "municipality_code": pa.string(),
+            "fatalities": pa.int32(), "actors": pa.string()}
+
+
+def insert_events(con, df: pd.DataFrame, *, origin: str, batch_id: str | None, table: str = "events"):
     """Write validated event rows and their source links: one INSERT of the events and one of
     the links, each from an Arrow table (the rows' Arrow columns are not copied). Written in
-    100,000-row chunks from pandas frames before, 2M events took 6.0 s; 4.7-5.2 s now."""
+    100,000-row chunks from pandas frames before, 2M events took 6.0 s; 4.7-5.2 s now.
+    Returns the rows as written (an Arrow table), for their placement."""
     if df.empty:
-        return 0
+        return None
     cols = [c for c in df.columns if c in rules.EVENT_COLUMNS and c != "source_id"]
     row, ids = rules.id_lists(df["source_ids"])
     first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else row
@@ -34,15 +40,20 @@ def insert_events(con, df: pd.DataFrame, *, origin: str, batch_id: str) -> int:
     # read by name in the SQL (store.FRAME_SCANS)
     _events = pa.Table.from_pandas(df[cols], preserve_index=False).append_column("source_id", ids.take(first))
     names = ", ".join(_events.column_names)
-    con.execute(f"INSERT INTO events ({names}, origin, batch_id) SELECT {names}, ?, ? FROM _events", [origin, batch_id])
-    del _events
+    con.execute(f"INSERT INTO {table} ({names}, origin, batch_id) SELECT {names}, ?, ? FROM _events",
+                [origin, batch_id])
+    _events = _events.append_column("origin", pa.DictionaryArray.from_arrays(
+        np.zeros(len(df), dtype=np.int8), pa.array([origin], pa.string())))
+    for c, t in _PLACING.items():       # a column the file does not have is missing in the table
+        if c not in _events.column_names:
+            _events = _events.append_column(c, pa.nulls(len(df), t))
     # one link per event and source, in the order the row names them (a source named twice once)
     codes = pc.dictionary_encode(ids).indices.to_numpy()
     once = np.sort(np.unique(row.astype(np.int64) * (int(codes.max()) + 1) + codes, return_index=True)[1])
     event_ids = pa.array(df["event_id"].array, type=pa.large_string())
     _links = pa.table({"event_id": event_ids.take(row[once]), "source_id": ids.take(once)})
     con.execute("INSERT INTO event_sources (event_id, source_id) SELECT event_id, source_id FROM _links")
-    return len(df)
+    return _events
 
 
 def _release_rank(release) -> str:
@@ -113,23 +124,97 @@ def write_rows(con, parsed: Parsed, *, batch_id: str, release: str, origin: str)
             s.release, s.batch_id FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM population o WHERE {key})""")
         return len(df) - newer, newer
     # events: a newer release of the same event id replaces the older one
-    _ids = df[["event_id"]]      # a relation, not a million-item parameter list (store.FRAME_SCANS)
-    old = con.execute("SELECT e.event_id, b.release FROM events e LEFT JOIN ingest_batches b USING (batch_id) "
-                      "WHERE e.event_id IN (SELECT event_id FROM _ids)").df()
-    del _ids
-    newer_ids = set(old.loc[old["release"].map(_release_rank) > _release_rank(release), "event_id"])
-    replace = list(set(old["event_id"]) - newer_ids)
-    if replace:
-        for table in ("event_sources", "events"):
-            where = f"FROM {table} o WHERE o.event_id IN (SELECT unnest(?))"
-            con.execute(f"INSERT INTO replaced_{table} SELECT o.*, ? {where}", [batch_id, replace])
-            con.execute(f"DELETE {where}", [replace])
-    if newer_ids:     # a boolean .loc copies every column, even when it keeps every row (300 MB at 1M events)
-        df = df.loc[~df["event_id"].isin(newer_ids)]
-    origin_name = {"ucdp": "ucdp", "acled": "acled"}.get(origin, "user")
-    n = insert_events(con, df, origin=origin_name, batch_id=batch_id)
-    return n, len(newer_ids)
+    writer = EventWriter(con, origin={"ucdp": "ucdp", "acled": "acled"}.get(origin, "user"), batch_id=batch_id)
+    writer.write(df)
+    return writer.finish(release)
 
+
+class EventWriter:
+    """A batch's events written block by block (a large file is never whole in memory), each
+    block placed on corridors and in municipalities as it is written, with the supersession
+    rule settled at the end, once the batch's release is known: where an id of the batch is
+    already held by another batch, the newer release keeps it (the older row and its source
+    links go to ``replaced_*``), and an older or equal release gives way to the batch.
+
+    The source links and placements of such ids are set aside as each block is written
+    (``event_sources``, ``event_corridor`` and ``event_municipality`` have no batch column to
+    tell old rows from new ones afterwards). A batch whose id is not known yet (``batch_id``
+    None: its release comes from its rows) is written to a staging table and moved into
+    ``events`` under its id at the end (an UPDATE of millions of rows is far slower). Callers
+    hold the transaction; the ids within a batch are unique (the checks refuse a repeat)."""
+
+    PLACED = ("event_sources", "event_corridor", "event_municipality")
+
+    def __init__(self, con, *, origin: str, batch_id: str | None):
+        self.con, self.origin, self.batch_id = con, origin, batch_id
+        self.table = "events" if batch_id is not None else "_staged_events"
+        self.written = 0
+        self.blocks = 0
+        self.places = [t for t, need in (("event_corridor", "corridor_waypoints"),
+                                         ("event_municipality", "event_municipality")) if store.has_table(con, need)]
+        for t in self.places:
+            schema.upgrade_placement(con, t)
+        con.execute("CREATE OR REPLACE TEMP TABLE _clash (event_id VARCHAR, release VARCHAR, block INTEGER)")
+        for t in ("event_sources", *self.places):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _old_{t} AS SELECT * FROM {t} LIMIT 0")
+        if batch_id is None:
+            con.execute("CREATE OR REPLACE TEMP TABLE _staged_events AS SELECT * FROM events LIMIT 0")
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Write and place one block of checked rows (and their source links)."""
+        if df.empty:
+            return
+        con = self.con
+        self.blocks += 1
+        _ids = df[["event_id"]]      # a relation, not a million-item parameter list (store.FRAME_SCANS)
+        # the block (the smaller side) is the join's build side: one scan of the events' ids
+        con.execute("""INSERT INTO _clash SELECT DISTINCT e.event_id, b.release, ? FROM events e
+                       JOIN _ids i USING (event_id) LEFT JOIN ingest_batches b ON b.batch_id = e.batch_id
+                       WHERE e.batch_id IS DISTINCT FROM ?""", [self.blocks, self.batch_id])
+        del _ids
+        if con.execute("SELECT count(*) FROM _clash WHERE block = ?", [self.blocks]).fetchone()[0]:
+            held = "SELECT event_id FROM _clash WHERE block = ?"
+            for t in ("event_sources", *self.places):
+                con.execute(f"INSERT INTO _old_{t} SELECT s.* FROM {t} s WHERE s.event_id IN ({held})", [self.blocks])
+                con.execute(f"DELETE FROM {t} WHERE event_id IN ({held})", [self.blocks])
+        block = insert_events(con, df, origin=self.origin, batch_id=self.batch_id, table=self.table)
+        self.written += len(df)
+        if self.places:
+            from scoring.load import municipal, proximity
+
+            if "event_corridor" in self.places:
+                proximity.place_block(con, block)
+            if "event_municipality" in self.places:
+                municipal.place_block(con, block)
+
+    def finish(self, release, batch_id: str | None = None) -> tuple[int, int]:
+        """Settle the ids held by other batches (``batch_id``: the id of a batch written without
+        one); returns (rows kept, rows that gave way to a newer release)."""
+        con = self.con
+        if self.batch_id is None:
+            self.batch_id = batch_id
+            con.execute("INSERT INTO events SELECT * REPLACE (CAST(? AS VARCHAR) AS batch_id) FROM _staged_events",
+                        [batch_id])
+            con.execute("DROP TABLE _staged_events")
+        b = self.batch_id
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _newer AS SELECT DISTINCT event_id FROM _clash c "
+                    f"WHERE {_rank('c')} > ?", [_release_rank(release)])
+        newer = con.execute("SELECT count(*) FROM _newer").fetchone()[0]
+        if newer:       # the batch's rows give way: the older rows keep their links and places
+            con.execute("DELETE FROM events WHERE batch_id = ? AND event_id IN (SELECT event_id FROM _newer)", [b])
+            for t in ("event_sources", *self.places):
+                con.execute(f"DELETE FROM {t} WHERE event_id IN (SELECT event_id FROM _newer)")
+                con.execute(f"INSERT INTO {t} SELECT * FROM _old_{t} WHERE event_id IN (SELECT event_id FROM _newer)")
+        replaced = "SELECT event_id FROM _clash EXCEPT SELECT event_id FROM _newer"
+        if con.execute(f"SELECT count(*) FROM ({replaced})").fetchone()[0]:
+            con.execute(f"""INSERT INTO replaced_events SELECT o.*, ? FROM events o
+                            WHERE o.event_id IN ({replaced}) AND o.batch_id IS DISTINCT FROM ?""", [b, b])
+            con.execute(f"DELETE FROM events WHERE event_id IN ({replaced}) AND batch_id IS DISTINCT FROM ?", [b])
+            con.execute(f"INSERT INTO replaced_event_sources SELECT l.*, ? FROM _old_event_sources l "
+                        f"WHERE l.event_id IN ({replaced})", [b])
+        for t in ("_clash", "_newer", *(f"_old_{t}" for t in ("event_sources", *self.places))):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        return self.written - newer, newer
 
 
 # --- listing and removing batches ---------------------------------------------------------------

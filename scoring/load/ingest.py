@@ -34,7 +34,7 @@ from scoring import paths
 from scoring.db import store
 from scoring.errors import FormatError
 from scoring.load import municipal, proximity, quality, stream
-from scoring.load.batch import list_batches, remove_batch, write_rows
+from scoring.load.batch import EventWriter, list_batches, remove_batch, write_rows
 from scoring.load.geo import state_polygons
 from scoring.load.names import StateNames
 from scoring.load.parse.acled import parse_acled
@@ -47,7 +47,7 @@ from scoring.load.parse.rnpdno import parse_rnpdno
 from scoring.load.parse.sesnsp import parse_sesnsp
 from scoring.load.parse.ucdp import parse_ucdp
 from scoring.load.reference import read_crime_map
-from scoring.load.validate import Reject, _utf16, current_month, parse_csv_bytes, release_memory
+from scoring.load.validate import Reject, _utf16, current_month, parse_csv_bytes, release_memory, reusing_memory
 
 
 @dataclass
@@ -107,38 +107,6 @@ def _sniff(path: Path, raw: bytes) -> None:
         raise FormatError(f"{path}: is tab-separated; export it as comma-separated CSV")
 
 
-def _parse_streamed(path: Path, fmt: str, *, con, say) -> tuple[Parsed, str] | None:
-    """A large event file read and checked block by block (:mod:`scoring.load.stream`), or None
-    when it has to be read whole."""
-    if fmt != "events":
-        return None
-    try:
-        if path.stat().st_size < stream.STREAM_FROM:
-            return None
-    except OSError:
-        return None          # the whole-file reading says why
-    check = EventRows(con, say)
-    blocks = [0]
-
-    def add(frame):
-        check.add(frame)
-        blocks[0] += 1
-        if blocks[0] % 4 == 0:
-            say(f"checked {check.n_read:,} rows")
-
-    try:
-        try:
-            checksum = stream.read_blocks(path, lambda first: _sniff(path, first), add)
-            if checksum is None or not check.blocks:
-                return None
-            return check.finish(), checksum
-        except FormatError as exc:
-            raise FormatError(f"{path}: {exc}") from None
-    finally:
-        check.close()
-        release_memory()
-
-
 def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
     try:
         raw = path.read_bytes()
@@ -159,10 +127,6 @@ def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
 def parse(path: Path, fmt: str, *, con, say=lambda m: None) -> tuple[Parsed, str]:
     if fmt not in FORMATS:
         raise FormatError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    streamed = _parse_streamed(path, fmt, con=con, say=say)
-    if streamed is not None:
-        parsed, checksum = streamed
-        return _finish_parse(parsed, path, fmt, []), checksum
     df, checksum = read_user_file(path)
     # rows the reader could not split into the header's fields: rejected here for every format
     # (and counted as read), not left to each parser
@@ -239,17 +203,11 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         _check_database(target)
         return store.apply_to_copy(target, lambda c: ingest(path, fmt, release=release, say=say, con=c,
                                                             sources=sources), on_wait=say, limit_memory=True)
+    streamed = _ingest_streamed(path, fmt, con=con, release=release, say=say, sources=sources)
+    if streamed is not None:
+        return streamed
     parsed, checksum = parse(path, fmt, con=con, say=say)
-    if parsed.release is not None and parsed.release > this_month:
-        # rows may run a few days ahead (a date within the next month); a release cannot
-        parsed.notes.append(f"the file's last month {parsed.release} is after the current month; "
-                            f"its release is taken as {this_month}")
-        parsed.release = this_month
-    rel_ = release or parsed.release or "unknown"
-    if rel_ == "unknown":
-        parsed.notes.append("no --release given and the file does not show one: its values never replace "
-                            "values of a known release (pass --release YYYY-MM to say how recent it is)")
-    batch_id = f"{fmt}-{checksum[:10]}-{rel_}"
+    rel_, batch_id = _release_and_id(parsed, release, fmt, checksum)
     seen = con.execute("SELECT batch_id FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
     if seen:
         return BatchResult(batch_id, safe_name(path), fmt, rel_, parsed.rows_read, 0, 0, already_loaded=True)
@@ -260,30 +218,119 @@ def ingest(path, fmt: str, db=None, *, release: str | None = None, say: Callable
         # keep every Arrow buffer of the rows alive: 350 MB through the placement of 1M events)
         parsed.rows = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in parsed.rows.dtypes.items()})
         release_memory()
-        if parsed.table == "official_stats":
-            quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
-        if parsed.table == "events" and store.has_table(con, "corridor_waypoints"):
-            proximity.refresh(con, batch_id)
-        if parsed.table == "events" and store.has_table(con, "event_municipality"):
-            municipal.refresh_placement(con, batch_id)
-        if parsed.new_sources:
-            store.insert_df(con, "sources", _new_sources(parsed.new_sources, sources or {}, path, batch_id))
-            for sid in parsed.new_sources:
-                if sid in (sources or {}):
-                    parsed.notes.append(f"source {sid}: " + ", ".join(
-                        f"{k} {v}" for k, v in sources[sid].items() if v and k != "title")
-                        + f" ('{sources[sid].get('title') or sid}')")
-        store.insert_df(con, "ingest_batches", pd.DataFrame([{
-            "batch_id": batch_id, "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            "file_name": safe_name(path), "checksum": checksum, "format": fmt, "release": rel_,
-            "rows_read": parsed.rows_read, "rows_loaded": loaded, "rows_rejected": len(parsed.rejects),
-            "rows_superseded": superseded, "note": " | ".join(parsed.notes) or None}]))
-        if parsed.rejects:
-            store.insert_df(con, "rejected_rows", pd.DataFrame(
-                [{"batch_id": batch_id, "line": r.line, "field": r.field, "reason": r.reason, "raw": r.raw[:2000]}
-                 for r in parsed.rejects]))
-    return BatchResult(batch_id, safe_name(path), fmt, rel_, parsed.rows_read, loaded, len(parsed.rejects),
+        return _complete(con, parsed, path=path, fmt=fmt, batch_id=batch_id, release=rel_, checksum=checksum,
+                         loaded=loaded, superseded=superseded, sources=sources)
+
+
+def _release_and_id(parsed: Parsed, release: str | None, fmt: str, checksum: str) -> tuple[str, str]:
+    """The batch's release (given, else the file's latest month, at most the current one) and id."""
+    this_month = "{:04d}-{:02d}".format(*current_month())
+    if parsed.release is not None and parsed.release > this_month:
+        # rows may run a few days ahead (a date within the next month); a release cannot
+        parsed.notes.append(f"the file's last month {parsed.release} is after the current month; "
+                            f"its release is taken as {this_month}")
+        parsed.release = this_month
+    rel_ = release or parsed.release or "unknown"
+    if rel_ == "unknown":
+        parsed.notes.append("no --release given and the file does not show one: its values never replace "
+                            "values of a known release (pass --release YYYY-MM to say how recent it is)")
+    return rel_, f"{fmt}-{checksum[:10]}-{rel_}"
+
+
+def _complete(con, parsed: Parsed, *, path: Path, fmt: str, batch_id: str, release: str, checksum: str,
+              loaded: int, superseded: int, sources) -> BatchResult:
+    """What follows the rows' writing, in the same transaction: quality flags, new sources, the
+    batch's record and its rejected rows."""
+    if parsed.table == "official_stats":
+        quality.flag_all(con)  # gaps and suspect zeros of the new months, in the same transaction
+    # (events are placed on corridors and in municipalities as they are written: batch.EventWriter)
+    if parsed.new_sources:
+        store.insert_df(con, "sources", _new_sources(parsed.new_sources, sources or {}, path, batch_id))
+        for sid in parsed.new_sources:
+            if sid in (sources or {}):
+                parsed.notes.append(f"source {sid}: " + ", ".join(
+                    f"{k} {v}" for k, v in sources[sid].items() if v and k != "title")
+                    + f" ('{sources[sid].get('title') or sid}')")
+    store.insert_df(con, "ingest_batches", pd.DataFrame([{
+        "batch_id": batch_id, "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "file_name": safe_name(path), "checksum": checksum, "format": fmt, "release": release,
+        "rows_read": parsed.rows_read, "rows_loaded": loaded, "rows_rejected": len(parsed.rejects),
+        "rows_superseded": superseded, "note": " | ".join(parsed.notes) or None}]))
+    if parsed.rejects:
+        store.insert_df(con, "rejected_rows", pd.DataFrame(
+            [{"batch_id": batch_id, "line": r.line, "field": r.field, "reason": r.reason, "raw": r.raw[:2000]}
+             for r in parsed.rejects]))
+    return BatchResult(batch_id, safe_name(path), fmt, release, parsed.rows_read, loaded, len(parsed.rejects),
                        superseded, notes=parsed.notes, first_rejects=parsed.rejects[:3])
+
+
+class _Declined(Exception):
+    """The block reader cannot take this file: it is read whole instead (nothing kept)."""
+
+
+class _AlreadyLoaded(Exception):
+    pass
+
+
+def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> BatchResult | None:
+    """A large event file imported block by block: each block read, checked and written before
+    the next is read (:mod:`scoring.load.stream`), in one transaction; None when the file is
+    not one to stream (the whole-file import follows). The file's checksum comes first, from a
+    pass of its own (2 GB in a few seconds), so that a file already imported stops there."""
+    if fmt != "events":
+        return None
+    try:
+        if path.stat().st_size < stream.STREAM_FROM:
+            return None
+        checksum = stream.sha256(path)
+    except OSError:
+        return None          # the whole-file reading says why
+    if release is not None:
+        batch_id = f"{fmt}-{checksum[:10]}-{release}"
+        seen = con.execute("SELECT rows_read FROM ingest_batches WHERE batch_id = ?", [batch_id]).fetchall()
+        if seen:
+            return BatchResult(batch_id, safe_name(path), fmt, release, seen[0][0], 0, 0, already_loaded=True)
+    else:
+        batch_id = None            # known once the release is (the rows are staged until then)
+    check = EventRows(con, say)
+    store.make_room(con, stream.WRITE_MEMORY)
+
+    def add(frame):
+        try:
+            rows = check.add(frame, keep=False)
+        except FormatError as exc:
+            raise FormatError(f"{path}: {exc}") from None
+        writer.write(rows)
+        del rows
+        if check.blocks % 4 == 0:
+            say(f"checked and wrote {check.n_read:,} rows")
+
+    try:
+        with reusing_memory(), store.transaction(con):
+            writer = EventWriter(con, origin="user", batch_id=batch_id)
+            digest = stream.read_blocks(path, lambda first: _sniff(path, first), add)
+            if digest is None or not check.blocks:
+                raise _Declined
+            if digest != checksum:
+                raise FormatError(f"{path}: changed while it was being imported; nothing was imported, "
+                                  "import it again once it is complete")
+            parsed = _finish_parse(check.finish(), path, fmt, [])
+            rel_, final_id = _release_and_id(parsed, release, fmt, checksum)
+            if release is None:
+                seen = con.execute("SELECT rows_read FROM ingest_batches WHERE batch_id = ?", [final_id]).fetchall()
+                if seen:
+                    raise _AlreadyLoaded(final_id, rel_, seen[0][0])
+            loaded, superseded = writer.finish(rel_, final_id)
+            return _complete(con, parsed, path=path, fmt=fmt, batch_id=final_id, release=rel_, checksum=checksum,
+                             loaded=loaded, superseded=superseded, sources=sources)
+    except _Declined:
+        return None
+    except _AlreadyLoaded as done:
+        final_id, rel_, rows_read = done.args
+        return BatchResult(final_id, safe_name(path), fmt, rel_, rows_read, 0, 0, already_loaded=True)
+    finally:
+        check.close()
+        release_memory()
 
 
 def _new_sources(ids: list[str], meta: dict[str, dict], path: Path, batch_id: str) -> pd.DataFrame:

@@ -348,12 +348,28 @@ def refresh_placement(con, batch_id: str | None = None, path: Path | None = None
         con.execute("DELETE FROM event_municipality WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)",
                     params)
     schema.upgrade_placement(con, "event_municipality")
+    _place(con, where, params, path=path)
+    q = "SELECT count(*) FROM event_municipality" + ("" if batch_id is None else
+                                                       " WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)")
+    return con.execute(q, params).fetchall()[0][0]
+
+
+def place_block(con, block, path: Path | None = None) -> None:
+    """The ``event_municipality`` rows of one block of events as it is written (an Arrow table
+    with the events' ids, municipality codes, coordinates and :data:`schema.PLACED_COPIES`)."""
+    _place(con, "", [], block=block, path=path)
+
+
+def _place(con, where: str, params: list, *, block=None, path: Path | None = None) -> None:
+    """Insert the rows of the events in ``events`` matching ``where`` (alias e), or of ``block``."""
+    _block = block      # read by name in the SQL (store.FRAME_SCANS)
+    src = "events" if block is None else "_block"
     stated = "e.municipality_code IN (SELECT cvegeo FROM municipalities)"
     into = f"INSERT INTO event_municipality (event_id, cvegeo, method, {', '.join(schema.PLACED_COPIES)})"
     copied = ", ".join(f"e.{c}" for c in schema.PLACED_COPIES)
-    con.execute(f"""{into} SELECT e.event_id, e.municipality_code, 'stated', {copied} FROM events e
+    con.execute(f"""{into} SELECT e.event_id, e.municipality_code, 'stated', {copied} FROM {src} e
                     WHERE {stated} {where}""", params)
-    places = con.execute(f"""SELECT DISTINCT e.latitude, e.longitude FROM events e
+    places = con.execute(f"""SELECT DISTINCT e.latitude, e.longitude FROM {src} e
                              WHERE NOT coalesce({stated}, false) AND e.latitude IS NOT NULL
                                AND e.longitude IS NOT NULL {where}""", params).fetchnumpy()
     lat = np.asarray(places["latitude"], float)
@@ -368,14 +384,12 @@ def refresh_placement(con, batch_id: str | None = None, path: Path | None = None
             _placed = pd.DataFrame({"lat": lat[hit], "lon": lon[hit], "g": g[hit]})
             _outline_codes = pd.DataFrame({"g": np.arange(len(o.codes), dtype=np.int64), "cvegeo": o.codes.astype(str)})
             con.execute(f"""{into}
-                SELECT e.event_id, c.cvegeo, 'point', {copied} FROM events e
+                SELECT e.event_id, c.cvegeo, 'point', {copied} FROM {src} e
                 JOIN _placed p ON e.latitude = p.lat AND e.longitude = p.lon
                 JOIN _outline_codes c ON c.g = p.g
                 WHERE NOT coalesce({stated}, false) {where}""", params)
             del _placed, _outline_codes
-    q = "SELECT count(*) FROM event_municipality" + ("" if batch_id is None else
-                                                       " WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)")
-    return con.execute(q, params).fetchall()[0][0]
+    del _block
 
 
 def open_text(path: Path):

@@ -94,7 +94,21 @@ def refresh(con, batch_id: str | None = None) -> int:
     else:
         con.execute("DELETE FROM event_corridor WHERE event_id IN (SELECT event_id FROM events WHERE batch_id = ?)",
                     params)
-    places = con.execute(f"""SELECT DISTINCT latitude, longitude FROM events
+    _place(con, where, params)
+    return con.execute("SELECT count(*) FROM event_corridor").fetchall()[0][0]
+
+
+def place_block(con, block) -> None:
+    """The ``event_corridor`` rows of one block of events as it is written (an Arrow table with
+    the events' ids, coordinates and :data:`schema.PLACED_COPIES`)."""
+    _place(con, "", [], block=block)
+
+
+def _place(con, where: str, params: list, *, block=None) -> None:
+    """Insert the rows of the events in ``events`` matching ``where`` (or of ``block``)."""
+    _block = block      # read by name in the SQL (store.FRAME_SCANS)
+    src = "events" if block is None else "_block"
+    places = con.execute(f"""SELECT DISTINCT latitude, longitude FROM {src}
                              WHERE latitude IS NOT NULL AND longitude IS NOT NULL {where}""", params).fetchnumpy()
     segs = _segments(con)
     if len(places["latitude"]) and len(segs):
@@ -109,9 +123,9 @@ def refresh(con, batch_id: str | None = None) -> int:
             copied = ", ".join(f"e.{c}" for c in schema.PLACED_COPIES)
             con.execute(f"""INSERT INTO event_corridor (event_id, corridor_id, distance_km,
                                                         {", ".join(schema.PLACED_COPIES)})
-                SELECT e.event_id, m.corridor_id, n.d, {copied} FROM events e
+                SELECT e.event_id, m.corridor_id, n.d, {copied} FROM {src} e
                 JOIN _near n ON e.latitude = n.lat AND e.longitude = n.lon
                 JOIN _names m ON m.code = n.code
                 WHERE true {where.replace('batch_id', 'e.batch_id')}""", params)
             del _near, _names
-    return con.execute("SELECT count(*) FROM event_corridor").fetchall()[0][0]
+    del _block

@@ -24,12 +24,15 @@ from pathlib import Path
 import pandas as pd
 
 from scoring.load import fast_csv
-from scoring.load.validate import MAX_COLUMNS, TEXT, _utf16, line_offsets, release_memory
+from scoring.load.validate import MAX_COLUMNS, TEXT, _utf16, line_offsets
 
 # Bytes of lines per block (about 620,000 events of the benchmark's file), and the file size
 # from which a file is streamed; both overridable for tests and small machines.
 BLOCK_BYTES = int(os.environ.get("RISK_IMPORT_BLOCK_BYTES", str(128 << 20)))
 STREAM_FROM = int(os.environ.get("RISK_IMPORT_STREAM_FROM", str(256 << 20)))
+# DuckDB's memory for a streamed import's writes (its buffers of the rows written; a cap of
+# 300 MB made it flush so often that writing ten million events took twice as long)
+WRITE_MEMORY = int(os.environ.get("RISK_IMPORT_WRITE_BYTES", str(1 << 30)))
 # a longer first line is no header this reader takes (the whole-file reader says why)
 HEADER_MAX = 1 << 20
 
@@ -74,9 +77,17 @@ def blocks(f, first: bytes, block_bytes: int, digest):
             line += n_lines
             yield frame
             del frame
-            release_memory()
         if not more:
             return
+
+
+def sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(16 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def read_blocks(path: Path, check: Callable[[bytes], None], add: Callable[[pd.DataFrame], None],

@@ -80,19 +80,28 @@ def outcome(db, result):
             rejects, digest, batch)
 
 
-def both_ways(tmp_path, ref_db, path, monkeypatch, block_bytes):
+def both_ways(tmp_path, ref_db, path, monkeypatch, block_bytes, *, before=(), release=None):
+    """The file imported whole and as a stream, each into its own copy of ``ref_db`` after the
+    ``before`` imports (path, release) made there whole."""
     whole_db, streamed_db = tmp_path / "whole.duckdb", tmp_path / "streamed.duckdb"
     shutil.copy(ref_db, whole_db)
-    shutil.copy(ref_db, streamed_db)
     monkeypatch.setattr(stream, "STREAM_FROM", 1 << 40)
-    whole = outcome(whole_db, ingest.ingest(path, "events", whole_db))
+    for earlier, rel in before:
+        ingest.ingest(earlier, "events", whole_db, release=rel)
+    shutil.copy(whole_db, streamed_db)
+    whole = outcome(whole_db, ingest.ingest(path, "events", whole_db, release=release))
     added = []
     real_add = events_mod.EventRows.add
-    monkeypatch.setattr(events_mod.EventRows, "add", lambda self, df: (added.append(len(df)), real_add(self, df)))
+    monkeypatch.setattr(events_mod.EventRows, "add",
+                        lambda self, df, **kw: (added.append(len(df)), real_add(self, df, **kw))[1])
     monkeypatch.setattr(stream, "STREAM_FROM", 0)
     monkeypatch.setattr(stream, "BLOCK_BYTES", block_bytes)
-    streamed = outcome(streamed_db, ingest.ingest(path, "events", streamed_db))
-    return whole, streamed, added
+    streamed = outcome(streamed_db, ingest.ingest(path, "events", streamed_db, release=release))
+    blocks = list(added)
+    again = ingest.ingest(path, "events", streamed_db, release=release)     # changes nothing
+    assert again.already_loaded and again.batch_id == streamed[-1][0][0] and again.rows_read == whole[1]
+    assert outcome(streamed_db, again)[6:] == streamed[6:]
+    return whole, streamed, blocks
 
 
 @pytest.mark.parametrize(("block_bytes", "newline"), [(97, "\n"), (700, "\r\n"), (4096, "\n")])
@@ -125,3 +134,22 @@ def test_a_file_the_block_reader_declines_is_read_whole(tmp_path, ref_db, monkey
     # the Latin-1 line read as Windows-1252, that line only (here a municipality code that is none)
     assert query(tmp_path / "streamed.duckdb", "SELECT field, raw LIKE '%,25,Culiacán,%' FROM rejected_rows "
                  "WHERE raw LIKE '%Culiac%'") == [("municipality_code", True)]
+
+
+@pytest.mark.parametrize("release", [None, "2025-06"])
+def test_streamed_batch_supersedes_as_the_whole_file_does(tmp_path, ref_db, monkeypatch, release):
+    """Ids already held by earlier batches: a newer release keeps its rows (and their source
+    links), an older one gives way; the same whether the file is read whole or as a stream, with
+    the release given or taken from the file (the batch's id is then known only at the end)."""
+    data = rows()
+    older, newer = tmp_path / "older.csv", tmp_path / "newer.csv"
+    write(older, [[r[0], "2024-01-05", *r[2:11], "OldSrc", *r[12:]] for r in data[10:60]])
+    write(newer, [[r[0], "2024-02-05", *r[2:11], "NewerSrc", *r[12:]] for r in data[100:130]])
+    path = tmp_path / "events.csv"
+    write(path, data)
+    whole, streamed, added = both_ways(tmp_path, ref_db, path, monkeypatch, 700, release=release,
+                                       before=[(older, "2024-01"), (newer, "2026-11")])
+    assert len(added) > 1
+    assert whole[4] > 0, "no row of the file gave way to the newer release"
+    assert query(tmp_path / "whole.duckdb", "SELECT count(*) FROM replaced_events")[0][0] > 0
+    assert streamed == whole

@@ -17,7 +17,7 @@ from scoring.errors import FormatError
 from scoring.load import rules
 from scoring.load.geo import state_polygons
 from scoring.load.parse.common import Parsed, rejects_from
-from scoring.load.validate import arrow_text, check_frame, release_memory
+from scoring.load.validate import arrow_text, check_frame
 
 
 class EventRows:
@@ -37,9 +37,11 @@ class EventRows:
         self.n_read = 0
         self.named: set[str] = set()
         self.blocks = 0
+        self.latest = None         # the latest date of the good rows
 
-    def add(self, df: pd.DataFrame) -> None:
-        """Check one block of the file's rows (its cells are dropped once checked)."""
+    def add(self, df: pd.DataFrame, *, keep: bool = True) -> pd.DataFrame:
+        """Check one block of the file's rows (its cells are dropped once checked); returns its
+        good rows, also kept for :meth:`finish` unless ``keep`` is false (a block written at once)."""
         if "event_id" not in df.columns or "date" not in df.columns:
             raise FormatError("is not an event file: it needs the columns of the events table "
                               "(event_id, date, date_precision, state_code, geo_precision, event_type, source_ids, ...)")
@@ -64,8 +66,12 @@ class EventRows:
         rows["source_ids"] = rows["source_ids"].fillna("")
         for at in range(0, len(rows), 200_000):     # by slices: the lists of a million rows at once cost 100 MB
             self.named.update(pc.unique(rules.id_lists(rows["source_ids"].iloc[at:at + 200_000])[1]).to_pylist())
-        self.parts.append(rows)
-        release_memory()
+        if len(rows):
+            latest = rows["date"].max()
+            self.latest = latest if self.latest is None else max(self.latest, latest)
+        if keep:
+            self.parts.append(rows)
+        return rows
 
     def _seen_before(self, ids: pd.Series) -> np.ndarray | None:
         """From the second block on: True for each id an earlier block holds (the whole file's
@@ -89,14 +95,15 @@ class EventRows:
             self.con.execute("DROP TABLE IF EXISTS _seen_ids")
 
     def finish(self) -> Parsed:
+        """The batch: the kept rows (none when every block was written as it came), the rejects,
+        the release (the month of the latest good row) and the sources not yet known."""
         self.close()
-        if not self.parts:
-            raise FormatError("is empty")
         # blocks' Arrow columns are chained, not copied
-        rows = pd.concat(self.parts, ignore_index=True) if len(self.parts) > 1 else self.parts[0]
+        rows = (pd.concat(self.parts, ignore_index=True) if len(self.parts) > 1 else self.parts[0]) if self.parts \
+            else pd.DataFrame({"event_id": pd.Series([], dtype="str")})
         self.parts = []
         self.say(f"read {self.n_read:,} event rows")
-        release = rows["date"].max().strftime("%Y-%m") if len(rows) else None
+        release = self.latest.strftime("%Y-%m") if self.latest is not None else None
         # User sources that are not yet known become user_file sources of this batch.
         new_sources = sorted(self.named - self.known)
         return Parsed("events", rows.reset_index(drop=True), sorted(self.rejects, key=lambda r: r.line),
