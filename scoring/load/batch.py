@@ -19,7 +19,6 @@ from scoring.errors import FormatError
 from scoring.load import rules
 from scoring.load.parse.common import Parsed
 
-
 # the columns placing an event reads (schema.PLACED_COPIES with the place), and their type when missing
 _PLACING = {"latitude": pa.float64(), "longitude": pa.float64(), "municipality_code": pa.string(),
             "fatalities": pa.int32(), "actors": pa.string()}

@@ -26,6 +26,7 @@ ways and requires the same frame wherever this reader accepts a file.
 from __future__ import annotations
 
 import csv
+import ctypes
 
 import numpy as np
 import pandas as pd
@@ -50,20 +51,22 @@ _QUOTE, _COMMA, _NL = 34, 44, 10
 BLOCK = 1 << 24
 
 
-def read(raw: bytes, offsets: np.ndarray, *, text_dtype, max_columns: int, first_line: int = 0) -> pd.DataFrame | None:
+def read(raw, offsets: np.ndarray, *, text_dtype, max_columns: int, first_line: int = 0) -> pd.DataFrame | None:
     """The frame :func:`scoring.load.validate._parse_lines` would give for ``raw`` (``\\n`` line
     ends, no byte-order mark), or None when this file needs the line-by-line reader.
+    ``raw``: bytes or any buffer of them (a block of a file read into a reused buffer).
     ``offsets`` are the lines' start offsets followed by the end of the data. ``first_line`` is
     added to the rows' line numbers (a block of a file read as a stream: its header, then the
     lines that follow line ``first_line + 1`` of the file)."""
     n_lines = len(offsets) - 1
-    if n_lines < 2 or b"\x00" in raw or b"\r" in raw or not _utf8(raw):     # (\r: for a caller that left line ends as they were)
-        return None
     view = np.frombuffer(raw, dtype=np.uint8)
+    # (\r: for a caller that left line ends as they were)
+    if n_lines < 2 or has_byte(view, 0) or has_byte(view, 13) or not _utf8(raw):
+        return None
     lengths = np.diff(offsets)
     if int(lengths.max()) > csv.field_size_limit():
         return None
-    header_text = raw[offsets[0]:offsets[1]].decode("utf-8")     # valid: checked above
+    header_text = bytes(raw[offsets[0]:offsets[1]]).decode("utf-8")     # valid: checked above
     if not header_text.strip():
         return None
     try:
@@ -131,7 +134,27 @@ def _maybe_padded(col: pa.ChunkedArray) -> bool:
     return False
 
 
-def _utf8(raw: bytes) -> bool:
+def has_byte(view: np.ndarray, byte: int) -> bool:
+    """Whether the bytes hold ``byte``: C's memchr where the C library is at hand (a comparison
+    of the whole array would allocate a mask its size)."""
+    if _MEMCHR is not None:
+        return bool(view.size) and _MEMCHR(view.ctypes.data, byte, view.size) is not None
+    return bool((view == byte).any())
+
+
+def _memchr():
+    try:
+        f = ctypes.CDLL(None).memchr
+    except (OSError, AttributeError):
+        return None
+    f.restype, f.argtypes = ctypes.c_void_p, (ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t)
+    return f
+
+
+_MEMCHR = _memchr()
+
+
+def _utf8(raw) -> bool:
     """Whether the bytes are valid UTF-8: Arrow's validation of one string holding all of them
     (no copy; 20 ms for 200 MB)."""
     ends = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))

@@ -22,7 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import queue
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -273,10 +275,15 @@ class _AlreadyLoaded(Exception):
 
 
 def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> BatchResult | None:
-    """A large event file imported block by block: each block read, checked and written before
-    the next is read (:mod:`scoring.load.stream`), in one transaction; None when the file is
-    not one to stream (the whole-file import follows). The file's checksum comes first, from a
-    pass of its own (2 GB in a few seconds), so that a file already imported stops there."""
+    """A large event file imported block by block (:mod:`scoring.load.stream`), in one
+    transaction; None when the file is not one to stream (the whole-file import follows).
+
+    Two threads: this one reads and checks block k+1 while a writer thread writes and places
+    block k (DuckDB, Arrow and numpy let go of the interpreter while they work; on two cores the
+    writing hides behind the checks). At most two checked blocks wait for the writer. The checks
+    ask their questions of the database through a cursor of their own: the write transaction
+    is the writer's. The file's checksum comes first, from a pass of its own (2 GB in about two
+    seconds), so that a file already imported stops there."""
     if fmt != "events":
         return None
     try:
@@ -292,15 +299,29 @@ def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> Bat
             return BatchResult(batch_id, safe_name(path), fmt, release, seen[0][0], 0, 0, already_loaded=True)
     else:
         batch_id = None            # known once the release is (the rows are staged until then)
-    check = EventRows(con, say)
+    reader = con.cursor()
+    check = EventRows(reader, say)
     store.make_room(con, stream.WRITE_MEMORY)
+    blocks: queue.Queue = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def write_blocks(writer):
+        while (rows := blocks.get()) is not None:
+            if not failed:
+                try:
+                    writer.write(rows)
+                except BaseException as exc:   # handed to the reading thread, which stops
+                    failed.append(exc)
+            del rows
 
     def add(frame):
+        if failed:
+            raise failed[0]
         try:
             rows = check.add(frame, keep=False)
         except FormatError as exc:
             raise FormatError(f"{path}: {exc}") from None
-        writer.write(rows)
+        blocks.put(rows)
         del rows
         if check.blocks % 4 == 0:
             say(f"checked and wrote {check.n_read:,} rows")
@@ -308,7 +329,15 @@ def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> Bat
     try:
         with reusing_memory(), store.transaction(con):
             writer = EventWriter(con, origin="user", batch_id=batch_id)
-            digest = stream.read_blocks(path, lambda first: _sniff(path, first), add)
+            thread = threading.Thread(target=write_blocks, args=(writer,), name="import-writer", daemon=True)
+            thread.start()
+            try:
+                digest = stream.read_blocks(path, lambda first: _sniff(path, first), add)
+            finally:
+                blocks.put(None)
+                thread.join()          # before the transaction ends, either way
+            if failed:
+                raise failed[0]
             if digest is None or not check.blocks:
                 raise _Declined
             if digest != checksum:
@@ -330,6 +359,7 @@ def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> Bat
         return BatchResult(final_id, safe_name(path), fmt, rel_, rows_read, 0, 0, already_loaded=True)
     finally:
         check.close()
+        reader.close()
         release_memory()
 
 

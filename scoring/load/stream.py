@@ -40,7 +40,12 @@ HEADER_MAX = 1 << 20
 def blocks(f, first: bytes, block_bytes: int, digest):
     """The file's blocks as frames (line numbers of the file in ``_line``), from the already-read
     ``first`` bytes and the open file ``f``; ``digest`` is updated with every byte read. Yields
-    ``None`` (and stops) at the first block the fast reader declines."""
+    ``None`` (and stops) at the first block the fast reader declines.
+
+    Every block is read into one buffer, allocated once: the header, the end of the previous
+    block's last line, then the file's next bytes. A fresh buffer per block (and the copies that
+    joined them) made the kernel hand the process new pages for every block: gigabytes for a
+    large file, and seconds each on a virtual machine that takes them from its host."""
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
     end = first.find(b"\n")
@@ -48,37 +53,69 @@ def blocks(f, first: bytes, block_bytes: int, digest):
         yield None
         return
     header = first[:end + 1].replace(b"\r\n", b"\n")
+    h = len(header)
     pending = first[end + 1:]
+    buf = bytearray(h + len(pending) + block_bytes)     # grown only for a line longer than a block
+    buf[:h] = header
     line = 1                   # the file's last line before the block
     while True:
-        more = f.read(block_bytes)
-        digest.update(more)
-        data = pending + more if pending else more
-        cut = data.rfind(b"\n") + 1 if more else len(data)
-        if more and cut == 0:      # no line end yet: a line longer than a block, read on
-            pending = data
+        lp = len(pending)
+        if h + lp + block_bytes > len(buf):
+            buf.extend(bytes(h + lp + block_bytes - len(buf)))
+        buf[h:h + lp] = pending
+        n = _read_into(f, buf, h + lp, block_bytes, digest)
+        stop = h + lp + n
+        cut = buf.rfind(b"\n", h, stop) + 1 if n else stop
+        if n and cut == 0:          # no line end yet: a line longer than a block, read on
+            pending = bytes(buf[h:stop])
             continue
-        part, pending = data[:cut], data[cut:]
-        del data
-        if part:
-            part = part.replace(b"\r\n", b"\n") if b"\r" in part else part
-            if b"\r" in part:      # a lone carriage return as a line end: the whole-file reader's
-                yield None
-                return
-            raw = header + part
-            n_lines = part.count(b"\n") + (not part.endswith(b"\n"))
-            del part
-            frame = fast_csv.read(raw, line_offsets(raw), text_dtype=TEXT, max_columns=MAX_COLUMNS,
-                                  first_line=line - 1)
-            del raw
+        pending = bytes(buf[cut:stop])
+        if cut > h:
+            mv = memoryview(buf)[:cut]
+            try:
+                if buf.find(b"\r", h, cut) >= 0:
+                    part = bytes(mv[h:]).replace(b"\r\n", b"\n")     # (a copy: Windows line ends)
+                    if b"\r" in part:      # a lone carriage return as a line end: the whole-file reader's
+                        yield None
+                        return
+                    raw = header + part
+                    n_lines = part.count(b"\n") + (not part.endswith(b"\n"))
+                    del part
+                else:
+                    raw = mv
+                    n_lines = buf.count(b"\n", h, cut) + (buf[cut - 1] != 10)
+                frame = fast_csv.read(raw, line_offsets(raw), text_dtype=TEXT, max_columns=MAX_COLUMNS,
+                                      first_line=line - 1)
+                del raw
+            finally:
+                try:
+                    mv.release()
+                except BufferError:
+                    # a reader's thread still holds the block for a moment (seen with Arrow's
+                    # threaded reader): that buffer is left to it, the next block gets its own
+                    buf = bytearray(len(buf))
+                    buf[:h] = header
             if frame is None:
                 yield None
                 return
             line += n_lines
             yield frame
             del frame
-        if not more:
+        if not n:
             return
+
+
+def _read_into(f, buf: bytearray, at: int, size: int, digest) -> int:
+    """Read up to ``size`` bytes of ``f`` into ``buf`` from ``at`` (fewer only at the end)."""
+    done = 0
+    with memoryview(buf) as mv:
+        while done < size:
+            k = f.readinto(mv[at + done:at + size])
+            if not k:
+                break
+            digest.update(mv[at + done:at + done + k])
+            done += k
+    return done
 
 
 def sha256(path: Path) -> str:
