@@ -153,3 +153,27 @@ def test_streamed_batch_supersedes_as_the_whole_file_does(tmp_path, ref_db, monk
     assert whole[4] > 0, "no row of the file gave way to the newer release"
     assert query(tmp_path / "whole.duckdb", "SELECT count(*) FROM replaced_events")[0][0] > 0
     assert streamed == whole
+
+
+def test_a_failure_while_writing_a_block_leaves_the_database_as_it_was(tmp_path, ref_db, monkeypatch):
+    """The writer thread fails on the third block: the reading stops, the error reaches the
+    caller, nothing of the file is kept (one transaction), and no temporary table lingers."""
+    from scoring.load import batch
+
+    path = tmp_path / "events.csv"
+    write(path, rows())
+    before = table_digest(ref_db)
+    real_write = batch.EventWriter.write
+
+    def failing(self, df):
+        if self.blocks == 2:
+            raise RuntimeError("disk full (simulated)")
+        real_write(self, df)
+
+    monkeypatch.setattr(batch.EventWriter, "write", failing)
+    monkeypatch.setattr(stream, "STREAM_FROM", 0)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 700)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest.ingest(path, "events", ref_db)
+    assert table_digest(ref_db) == before
+    assert not list(tmp_path.glob(".ref.duckdb.import-*"))
