@@ -75,18 +75,27 @@ class EventRows:
 
     def _seen_before(self, ids: pd.Series) -> np.ndarray | None:
         """From the second block on: True for each id an earlier block holds (the whole file's
-        rule, "repeats the id of an earlier row", across blocks). None for the first block."""
+        rule, "repeats the id of an earlier row", across blocks). None for the first block.
+
+        The earlier ids are kept with their 64-bit hashes: a block's ids are matched on the
+        hashes (integers: a scan of ten million strings, hashed again for every block, took
+        5.8 s of a 10M-row import), then the few that match are compared as text."""
         _block_ids = pa.table({"event_id": arrow_text(ids, missing=""),
                                "pos": pa.array(np.arange(len(ids), dtype=np.int64))})
+        con = self.con
         out = None
         if self.blocks:
-            pos = self.con.execute("""SELECT b.pos FROM _block_ids b SEMI JOIN _seen_ids s USING (event_id)
-                                      WHERE b.event_id <> ''""").fetchnumpy()["pos"]
+            pos = con.execute("""WITH b AS (SELECT pos, event_id, hash(event_id) AS h FROM _block_ids
+                                            WHERE event_id <> ''),
+                                  c AS (SELECT * FROM b SEMI JOIN _seen_ids s ON s.h = b.h)
+                                 SELECT c.pos FROM c SEMI JOIN _seen_ids s ON s.h = c.h AND s.event_id = c.event_id
+                              """).fetchnumpy()["pos"]
             out = np.zeros(len(ids), dtype=bool)
             out[np.asarray(pos, dtype=np.int64)] = True
         else:
-            self.con.execute("CREATE OR REPLACE TEMP TABLE _seen_ids (event_id VARCHAR)")
-        self.con.execute("INSERT INTO _seen_ids SELECT DISTINCT event_id FROM _block_ids WHERE event_id <> ''")
+            con.execute("CREATE OR REPLACE TEMP TABLE _seen_ids (h UBIGINT, event_id VARCHAR)")
+        con.execute("INSERT INTO _seen_ids SELECT DISTINCT hash(event_id), event_id FROM _block_ids "
+                    "WHERE event_id <> ''")
         return out
 
     def close(self) -> None:
