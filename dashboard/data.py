@@ -56,6 +56,14 @@ REGION_EVENTS_LIMIT = 500
 # Most events drawn on the risk map (deadliest first).
 MAP_EVENTS_LIMIT = 3_000
 
+# The Events page's filters (an empty list or text means "any"), shared by its list and its timeline.
+EVENT_FILTERS = """WHERE e.date >= ? AND e.date <= ?
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.state_code))
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.event_type))
+          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.origin))
+          AND (?::VARCHAR = '' OR strip_accents(e.notes) ILIKE ? ESCAPE '\\'
+               OR strip_accents(e.actors) ILIKE ? ESCAPE '\\' OR strip_accents(e.place) ILIKE ? ESCAPE '\\')"""
+
 QUERIES: dict[str, str] = {
     "states": """
         SELECT state_code, name_common, name_official, abbr, capital, capital_lat, capital_lon,
@@ -73,17 +81,19 @@ QUERIES: dict[str, str] = {
         SELECT state_code, share, length_km FROM corridor_states WHERE corridor_id = ? ORDER BY share DESC""",
     "events_range": "SELECT min(date) AS first_event, max(date) AS last_event, count(*) AS events FROM events",
     # An empty list or text means "any"; one row more than asked tells the page it was cut.
-    "events_filtered": """
+    "events_filtered": f"""
         SELECT e.event_id, e.date, e.date_precision, e.event_type, e.fatalities, e.injured, s.name_common AS state,
                e.place, e.actors, e.target_category, e.corridor_id, e.origin, e.confidence, e.source_id, e.notes
         FROM events e JOIN states s USING (state_code)
-        WHERE e.date >= ? AND e.date <= ?
-          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.state_code))
-          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.event_type))
-          AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], e.origin))
-          AND (?::VARCHAR = '' OR strip_accents(e.notes) ILIKE ? ESCAPE '\\'
-               OR strip_accents(e.actors) ILIKE ? ESCAPE '\\' OR strip_accents(e.place) ILIKE ? ESCAPE '\\')
+        {EVENT_FILTERS}
         ORDER BY e.date DESC, e.event_id LIMIT ?""",
+    # every matching event by month (month NULL: known only to the year), not only the rows listed
+    "events_monthly": f"""
+        SELECT CASE WHEN e.date_precision = 'year' THEN NULL ELSE date_trunc('month', e.date) END AS month,
+               count(*) AS events, sum(e.fatalities) AS deaths, count(*) FILTER (WHERE e.fatalities IS NULL) AS unknown
+        FROM events e
+        {EVENT_FILTERS}
+        GROUP BY ALL ORDER BY month NULLS FIRST""",
     "map_events": """
         SELECT date, event_type, fatalities, place, latitude, longitude FROM events
         WHERE latitude IS NOT NULL AND date > ?::DATE - to_days(?::INTEGER) AND date <= ?::DATE
@@ -238,12 +248,23 @@ def events_filtered(states: tuple, types: tuple, origins: tuple, start, end, tex
                     limit: int = EVENT_ROWS_LIMIT) -> tuple[pd.DataFrame, bool]:
     """Events matching the filters (empty = any), newest first, at most ``limit``, with their
     state's name; and whether more matched than ``limit``."""
+    df = query("events_filtered", _event_params(states, types, origins, start, end, text) + (limit + 1,))
+    return df.head(limit), len(df) > limit
+
+
+def events_monthly(states: tuple, types: tuple, origins: tuple, start, end, text: str) -> pd.DataFrame:
+    """Every event matching the filters of :func:`events_filtered`, counted by month (month,
+    events, deaths, unknown: events without a toll); month missing for events known only to
+    the year."""
+    return query("events_monthly", _event_params(states, types, origins, start, end, text))
+
+
+def _event_params(states, types, origins, start, end, text: str) -> tuple:
     # accents and case forgiven on both sides ("Cancun" finds "Cancún"); % and _ typed are literal
     folded = fold_accents(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     like = f"%{folded}%"
-    df = query("events_filtered", (start, end, tuple(states), tuple(states), tuple(types), tuple(types),
-                                   tuple(origins), tuple(origins), text, like, like, like, limit + 1))
-    return df.head(limit), len(df) > limit
+    return (start, end, tuple(states), tuple(states), tuple(types), tuple(types), tuple(origins), tuple(origins),
+            text, like, like, like)
 
 
 def map_events(as_of: dt.date, days: int, limit: int = MAP_EVENTS_LIMIT) -> pd.DataFrame:

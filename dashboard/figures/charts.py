@@ -154,7 +154,7 @@ def level_bands(fig: go.Figure, thresholds: Sequence[float]) -> go.Figure:
 
 
 def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Monthly events and deaths."""
+    """Monthly events and deaths of a list of events."""
     if events.empty:
         return _layout(go.Figure(), title or _("No events in the selection"))
     if "date_precision" in events:
@@ -162,11 +162,26 @@ def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:
         events = events[events["date_precision"] != "year"]
     m = events.assign(month=pd.to_datetime(events["date"]).dt.to_period("M").dt.to_timestamp())
     g = m.groupby("month").agg(events=("event_id", "count"), deaths=("fatalities", "sum")).reset_index()
+    return monthly_timeline(g, title)
+
+
+def monthly_timeline(g: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Events and deaths by month (``g``: month, events, deaths; months known only to the year left out)."""
+    g = g[g["month"].notna()] if len(g) else g
+    if g.empty:
+        return _layout(go.Figure(), title or _("No events in the selection"))
+    month = pd.to_datetime(g["month"])
     fig = go.Figure()
-    fig.add_bar(x=g["month"], y=g["events"], name=_("events"), marker_color="#607d8b")
-    fig.add_scatter(x=g["month"], y=g["deaths"], name=_("deaths"), yaxis="y2", line=dict(color="#7b1e3a"))
+    fig.add_bar(x=month, y=g["events"], name=_("events"), marker_color="#607d8b")
+    fig.add_scatter(x=month, y=g["deaths"], name=_("deaths"), yaxis="y2", line=dict(color="#7b1e3a"),
+                    mode="lines+markers" if len(g) < 3 else "lines")
     fig.update_layout(yaxis=dict(title=_("events"), rangemode="tozero"),
                       yaxis2=dict(title=_("deaths"), overlaying="y", side="right", rangemode="tozero"))
+    if len(g) <= 6:
+        # a few months: one tick a month and room around the bars (plotly zoomed one month's bar
+        # to fractions of a second on the axis)
+        fig.update_xaxes(dtick="M1", tickformat="%b %Y",
+                         range=[month.min() - pd.Timedelta(days=45), month.max() + pd.Timedelta(days=45)])
     return _layout(fig, title)
 
 

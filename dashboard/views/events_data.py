@@ -60,12 +60,16 @@ with tab_ev:
         start, end = period
     else:
         start, end = default_start, last
-    ev, cut = data.events_filtered(tuple(picked_states), tuple(types), tuple(origins), start, end, text.strip())
-    st.caption(_("{n} events, {deaths} deaths recorded ({unknown} with an unknown toll).", n=f"{len(ev):,}",
-                 deaths=f"{int(ev['fatalities'].fillna(0).sum()):,}", unknown=f"{ev['fatalities'].isna().sum():,}")
-               + (" " + _("More events match: these are the newest {n} only (the most the page lists); narrow the "
-                          "filters to see the rest.", n=f"{len(ev):,}") if cut else ""))
-    st.plotly_chart(charts.timeline(ev), width="stretch", key="ev_timeline")
+    filters = (tuple(picked_states), tuple(types), tuple(origins), start, end, text.strip())
+    ev, cut = data.events_filtered(*filters)
+    # the counts and the timeline are of every matching event, the table of the newest it can list
+    monthly = data.events_monthly(*filters)
+    st.caption(_("{n} events, {deaths} deaths recorded ({unknown} with an unknown toll).",
+                 n=f"{int(monthly['events'].sum()):,}", deaths=f"{int(monthly['deaths'].fillna(0).sum()):,}",
+                 unknown=f"{int(monthly['unknown'].sum()):,}")
+               + (" " + _("The table lists the newest {n} (the most the page lists); narrow the filters to see "
+                          "the rest.", n=f"{len(ev):,}") if cut else ""))
+    st.plotly_chart(charts.monthly_timeline(monthly), width="stretch", key="ev_timeline")
     st.caption(_("The timeline leaves out events dated only to the year (UCDP puts them on 1 January); "
                  "the table keeps them."))
     st.dataframe(wording.events_frame(ev, ["date", "event_type", "fatalities", "injured", "state", "place", "actors",

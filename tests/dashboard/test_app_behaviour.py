@@ -285,6 +285,36 @@ def test_events_search_forgives_accents_and_case(app, typed):
     assert counts and counts[0] > 10        # the same events whichever way it is typed
 
 
+def test_events_counts_and_timeline_cover_every_match_not_only_the_rows_listed(app, monkeypatch):
+    """With more matches than the page lists, the caption counts and the timeline are of every
+    matching event (the timeline drew only the newest rows: one month, zoomed to milliseconds)."""
+    from dashboard import data
+
+    monkeypatch.setattr(data, "EVENT_ROWS_LIMIT", 7)
+    monkeypatch.setattr(data.events_filtered, "__defaults__", (7,))
+    app.run()
+    app.switch_page("views/events_data.py").run()
+    app.date_input(key="ev_period").set_value((dt.date(1989, 1, 1), dt.date(2026, 12, 31))).run()
+    no_exception(app)
+    start, end = app.date_input(key="ev_period").value
+    every = data.events_monthly((), (), (), start, end, "")
+    total = int(every["events"].sum())
+    assert total > 7
+    caption = next(c.value for c in app.caption if " events, " in c.value)
+    assert caption.startswith(f"{total:,} events, ") and "The table lists the newest 7" in caption
+    import base64
+    import json
+
+    import numpy as np
+
+    fig = json.loads(app.get("plotly_chart")[0].proto.spec)
+    bars = next(t for t in fig["data"] if t["type"] == "bar")
+    y = bars["y"]      # plotly sends numbers as a typed array, base64
+    y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else np.asarray(y)
+    assert int(y.sum()) == int(every.loc[every["month"].notna(), "events"].sum())
+    assert len(bars["x"]) > 1
+
+
 def test_events_search_takes_percent_and_underscore_literally(app):
     app.run()
     app.switch_page("views/events_data.py").run()
