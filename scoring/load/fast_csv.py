@@ -113,6 +113,9 @@ def read(raw, offsets: np.ndarray, *, text_dtype, max_columns: int, first_line: 
     if not pc.all(keep).as_py():                  # rows whose every cell is blank are skipped
         columns = {k: v.filter(keep) for k, v in columns.items()}
         data_lines = data_lines[keep.to_numpy(zero_copy_only=False)]
+    # one chunk per column: Arrow's `take` (pandas' boolean .loc, the rejected rows' cells) joins
+    # a chunked column's chunks on every call, and the checks' Arrow views joined them again
+    columns = {k: pa.chunked_array([v.combine_chunks()]) if v.num_chunks > 1 else v for k, v in columns.items()}
     frame = pd.DataFrame({k: pd.array(v, dtype=text_dtype) for k, v in columns.items()}, copy=False)
     frame["_line"] = data_lines.astype("int64") + first_line
     frame.attrs["ragged"] = []
