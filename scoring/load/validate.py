@@ -433,7 +433,7 @@ def _check_column(s: pd.Series, f: Field, earlier: np.ndarray | None = None) -> 
     ``unique`` field): True for each value an earlier block of the same file already holds."""
     blank = s.eq("")
     bad = pd.Series(False, index=s.index)
-    reason = pd.Series("", index=s.index, dtype="str")
+    reason = None          # made at the first bad row (a column of '' per check cost 0.13 s a block)
 
     def flag(mask, text):
         """Mark ``mask``'s rows not yet bad with ``text``: a string, or a function of the rows'
@@ -443,6 +443,8 @@ def _check_column(s: pd.Series, f: Field, earlier: np.ndarray | None = None) -> 
         new = mask & ~bad
         if not new.any():
             return
+        if reason is None:
+            reason = pd.Series("", index=s.index, dtype="str")
         reason = reason.mask(new, text if isinstance(text, str) else text(s[new]))
         bad = bad | new
 
@@ -557,18 +559,28 @@ def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | 
     """
     columns = {}
     first_bad = pd.Series(False, index=df.index)
-    first_field = pd.Series("", index=df.index, dtype="str")
-    first_reason = pd.Series("", index=df.index, dtype="str")
+    first_field = first_reason = None      # made at the first bad row
+
+    def first(bad, fname, reason):
+        """Record ``fname`` and ``reason`` for the rows ``bad`` marks that no earlier check did."""
+        nonlocal first_bad, first_field, first_reason
+        new = bad & ~first_bad
+        if not new.any():
+            return
+        if first_field is None:
+            first_field = pd.Series("", index=df.index, dtype="str")
+            first_reason = pd.Series("", index=df.index, dtype="str")
+        first_field = first_field.mask(new, fname)
+        first_reason = first_reason.mask(new, reason)
+        first_bad = first_bad | new
+
     for f in fields:
         if f.name not in df.columns:
             if f.required:
                 raise FormatError(f"missing required column '{f.name}'")
             continue
         bad, reason, value = _check_column(df[f.name], f, (repeats or {}).get(f.name))
-        new = bad & ~first_bad
-        first_field = first_field.mask(new, f.name)
-        first_reason = first_reason.mask(new, reason)
-        first_bad = first_bad | bad
+        first(bad, f.name, reason)
         columns[f.name] = value
     # no copy of the checked columns (a million rows: hundreds of MB each time), and the rows
     # filtered only when some are bad
@@ -576,11 +588,7 @@ def check_frame(df: pd.DataFrame, fields: Sequence[Field], *, extra: Callable | 
     columns.clear()
     out["_line"] = df["_line"]
     if extra is not None:
-        mask, fname, reason = extra(out, df)
-        new = mask & ~first_bad
-        first_field = first_field.mask(new, fname)
-        first_reason = first_reason.mask(new, reason)
-        first_bad = first_bad | mask
+        first(*extra(out, df))
     rejects = list(df.attrs.get("ragged", []))
     if first_bad.any():
         # the rows as read, cell by cell as plain Python strings (a pandas cell lookup each cost
