@@ -85,7 +85,7 @@ def blocks(f, first: bytes, block_bytes: int, digest):
                     raw = mv
                     n_lines = buf.count(b"\n", h, cut) + (buf[cut - 1] != 10)
                 frame = fast_csv.read(raw, line_offsets(raw), text_dtype=TEXT, max_columns=MAX_COLUMNS,
-                                      first_line=line - 1)
+                                      first_line=line - 1, one_chunk=True)
                 del raw
             finally:
                 try:
