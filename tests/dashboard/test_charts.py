@@ -279,11 +279,71 @@ class TestDensify:
 
 def _svg_paths(doc: str) -> list[tuple[str, list[tuple[float, float]]]]:
     """(fill, points) of every <path> of an SVG document from dashboard.figures.svg."""
-    out = []
-    for d, fill in re.findall(r'<path d="([^"]*)" fill="([^"]*)"', doc):
-        pts = [tuple(map(float, p.split(","))) for p in re.split(r"[MLZ]", d) if p]
-        out.append((fill, pts))
-    return out
+    return [(fill, path_points(d)) for d, fill in re.findall(r'<path d="([^"]*)" fill="([^"]*)"', doc)]
+
+
+def path_points(d: str) -> list[tuple[float, float]]:
+    """The absolute points of SVG path data made of moves, lines and closes (M m L l Z z), with
+    implicit repeats and numbers run together ("l1-2.5.5"), as the SVG grammar allows."""
+    pts, cmd, pos, start = [], None, (0.0, 0.0), (0.0, 0.0)
+    tokens = re.findall(r"[MmLlZz]|-?(?:\d+\.?\d*|\.\d+)", d)
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t in "MmLlZz":
+            cmd, i = t, i + 1
+            if t in "Zz":
+                pos = start
+            continue
+        x, y = float(t), float(tokens[i + 1])
+        i += 2
+        pos = (pos[0] + x, pos[1] + y) if cmd in "ml" else (x, y)
+        if cmd in "Mm":
+            start = pos
+            cmd = "l" if cmd == "m" else "L"          # coordinates after a move are lines
+        pts.append(pos)
+    return pts
+
+
+def test_path_points_reads_relative_and_run_together_numbers():
+    assert path_points("M10,20l1,-.5 2.5-1-3,0zM1,1L2,2") == [
+        (10, 20), (11, 19.5), (13.5, 18.5), (10.5, 18.5), (1, 1), (2, 2)]
+
+
+def test_map_paths_are_simplified_within_their_tolerance_and_never_drift(geojson):
+    """Each ring's points stay within SIMPLIFY_PX (plus the rounding to a tenth) of the outline's
+    own projected vertices, and the relative steps land on the rounded positions: the last point of
+    a long ring is as close to its source as the first."""
+    from dashboard.figures import svg
+
+    proj = svg._Mercator((-118.0, 14.0, -86.0, 33.0), 760, 432)
+    for f in geojson["features"][:8]:
+        d = svg._path(f["geometry"], proj)
+        got = np.array(path_points(d))
+        rings = [np.array([proj(lon, lat) for lon, lat in ring]) for ring in svg._rings(f["geometry"])]
+        src = np.concatenate(rings)
+        # every drawn point is one of the outline's vertices, rounded to a tenth of a pixel
+        nearest = np.sqrt(((got[:, None, :] - src[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+        assert nearest.max() <= 0.08
+        # and every vertex of the outline lies within the tolerance of the drawn outline
+        segs = []
+        for ring in d.split("M")[1:]:
+            r = np.array(path_points("M" + ring))
+            segs.append(np.stack([r, np.roll(r, -1, axis=0)], axis=1))   # closed: last -> first
+        segs = np.concatenate(segs)
+        a, b = segs[:, 0], segs[:, 1]
+        ab = b - a
+        t = np.clip(((src[:, None, :] - a) * ab).sum(axis=2) / np.maximum((ab * ab).sum(axis=1), 1e-12), 0, 1)
+        gap = np.sqrt(((a + t[..., None] * ab - src[:, None, :]) ** 2).sum(axis=2)).min(axis=1)
+        # islets of under a square pixel may be left out, as before; every other ring is drawn
+        def area(r):
+            return abs(np.dot(r[:, 0], np.roll(r[:, 1], -1)) - np.dot(r[:, 1], np.roll(r[:, 0], -1))) / 2
+
+        tiny = np.concatenate([np.full(len(r), area(r) < 1.0) for r in rings])
+        gap = gap[~tiny]
+        assert gap.max() <= svg.SIMPLIFY_PX + 0.08
+        assert len(got) < len(src)                       # and it did drop points
+        assert d.count("M") == d.count("z")
 
 
 def test_state_map_svg_draws_every_state_in_its_level_colour_with_a_legend(geojson):
