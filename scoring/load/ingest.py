@@ -301,7 +301,7 @@ def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> Bat
         batch_id = None            # known once the release is (the rows are staged until then)
     reader = con.cursor()
     check = EventRows(reader, say)
-    store.make_room(con, stream.WRITE_MEMORY)
+    store.make_room(con, stream.write_memory_for(path.stat().st_size))
     blocks: queue.Queue = queue.Queue(maxsize=2)
     failed: list[BaseException] = []
 

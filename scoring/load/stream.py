@@ -5,7 +5,7 @@ Read whole, a 2.2 GB file of ten million events was resident three times over at
 idle memory back to its host every gigabyte touched cost up to 10 s. Read here, only the
 checked rows accumulate; a block's bytes and cells are dropped once it is checked.
 
-A block is the file's header followed by the next whole lines (about :data:`BLOCK_BYTES`),
+A block is the file's header followed by the next whole lines (:func:`block_bytes_for`),
 read by Arrow's reader (:mod:`scoring.load.fast_csv`) and checked by the format's block
 checker, with each row's line number in the file. The result is the whole-file reading's,
 rejects included (``tests/load/test_stream.py`` compares the two). A file this reader cannot
@@ -26,13 +26,37 @@ import pandas as pd
 from scoring.load import fast_csv
 from scoring.load.validate import MAX_COLUMNS, TEXT, _utf16, line_offsets
 
-# Bytes of lines per block (about 620,000 events of the benchmark's file), and the file size
-# from which a file is streamed; both overridable for tests and small machines.
-BLOCK_BYTES = int(os.environ.get("RISK_IMPORT_BLOCK_BYTES", str(128 << 20)))
-STREAM_FROM = int(os.environ.get("RISK_IMPORT_STREAM_FROM", str(256 << 20)))
-# DuckDB's memory for a streamed import's writes (its buffers of the rows written; a cap of
-# 300 MB made it flush so often that writing ten million events took twice as long)
-WRITE_MEMORY = int(os.environ.get("RISK_IMPORT_WRITE_BYTES", str(1 << 30)))
+
+# A file is streamed from this size on, in blocks of lines of about a sixteenth of the file,
+# between 16 and 128 MB, and DuckDB may hold about half the file's size of written rows, between
+# its default cap (300 MB) and 1 GB. Measured (``bench_import``, 2 cores): a 221 MB file of a
+# million events read whole took 12.9-15.0 s within 958 MiB; streamed in 16 MB blocks 8.9-10.3 s
+# within 620 MiB (in 64 MB blocks 1,121 MiB: three blocks are alive at once, one being written and
+# two waiting); ten million events (2.2 GB) are quickest in 128 MB blocks with 1 GB for the writes
+# (a 300 MB cap made DuckDB flush so often that the write took twice as long). Each is overridable
+# (bytes) for tests and small machines.
+def _env_bytes(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+STREAM_FROM = 64 << 20 if _env_bytes("RISK_IMPORT_STREAM_FROM") is None else _env_bytes("RISK_IMPORT_STREAM_FROM")
+BLOCK_BYTES = _env_bytes("RISK_IMPORT_BLOCK_BYTES")          # None: by the file's size
+WRITE_MEMORY = _env_bytes("RISK_IMPORT_WRITE_BYTES")         # None: by the file's size
+BLOCK_RANGE = (16 << 20, 128 << 20)
+WRITE_RANGE = (300 * 10**6, 1 << 30)
+
+
+def block_bytes_for(size: int) -> int:
+    """Bytes of lines per block for a file of ``size`` bytes."""
+    return BLOCK_BYTES or min(max(size // 16, BLOCK_RANGE[0]), BLOCK_RANGE[1])
+
+
+def write_memory_for(size: int) -> int:
+    """DuckDB's memory for the writes of a streamed file of ``size`` bytes."""
+    return WRITE_MEMORY or min(max(size // 2, WRITE_RANGE[0]), WRITE_RANGE[1])
+
+
 # a longer first line is no header this reader takes (the whole-file reader says why)
 HEADER_MAX = 1 << 20
 
@@ -132,7 +156,7 @@ def read_blocks(path: Path, check: Callable[[bytes], None], add: Callable[[pd.Da
     """Read ``path`` block by block into ``add``; ``check(first_bytes)`` may refuse the file
     (a :class:`FormatError`) before any block. Returns the file's SHA-256, or None when the file
     must be read whole instead (nothing of it is kept)."""
-    block_bytes = block_bytes or BLOCK_BYTES
+    block_bytes = block_bytes or block_bytes_for(path.stat().st_size)
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         first = f.read(block_bytes)
