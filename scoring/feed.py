@@ -154,7 +154,7 @@ def regenerate(db_path, *, since: dt.date | None = None, profile: str = "analyst
     store = Store(db_path)
     # strings as Python objects, as the dashboard keeps them: the scoring filters and joins many
     # small frames, where Arrow-backed strings cost a fixed ~0.1 ms a column and call (the feed
-    # after a 10M-event import: 4.4-4.5 s -> 3.4-3.8 s)
+    # after a 10M-event import: 4.4-4.5 s -> 3.4-4.0 s)
     try:
         with pd.option_context("mode.string_storage", "python"):
             model = RiskModel(store)
