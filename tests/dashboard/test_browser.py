@@ -57,11 +57,19 @@ def test_browser_map_draws_the_32_states(browser_page):
 
 def test_browser_map_draws_the_corridors(browser_page):
     browser_page.open()
-    lines = browser_page.page.locator(f"{MAP} .scattergeo path.js-line")
+    page = browser_page.page
+    selector = f"{MAP} .scattergeo path.js-line"
     # Each of the 20 corridors: one line in its risk level's colour over a thin white outline.
-    strokes = [lines.nth(k).evaluate("e => getComputedStyle(e).stroke") for k in range(lines.count())]
-    casings = [c for c in strokes if c == "rgb(255, 255, 255)"]
-    assert len(strokes) == 40 and len(casings) == 20
+    # Read all strokes in one call, and again while plotly may still be restyling its lines
+    # (a line caught between two draws has no stroke yet): the last reading must be complete.
+    deadline = time.monotonic() + 15
+    while True:
+        strokes = page.eval_on_selector_all(selector, "els => els.map(e => getComputedStyle(e).stroke)")
+        casings = [c for c in strokes if c == "rgb(255, 255, 255)"]
+        if (len(strokes) == 40 and len(casings) == 20) or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert len(strokes) == 40 and len(casings) == 20, strokes
     assert len(set(strokes) - {"rgb(255, 255, 255)"}) >= 2  # corridors differ in level
 
 
