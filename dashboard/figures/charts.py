@@ -1,118 +1,129 @@
-"""Figures of scores and data: contributions, pillars, trends, rank ranges, slope charts (SVG),
-the events timeline and the coverage heatmap.
+"""Figures of scores and data for the pages: contributions, pillars, trends, rank ranges, slope
+charts, the events timeline and the coverage heatmap.
 
-Each returns a ``go.Figure``; none imports streamlit (tested without it). The ``*_svg`` variants
-return SVG markup for pages redrawn on every slider move (Weights & methods), where plotly.js
-cost each browser most of a move.
+Each returns HTML (a figure: its title, an inline SVG drawn by :mod:`dashboard.figures.svg`, and
+its legend) for ``st.markdown(..., unsafe_allow_html=True)``; every name and label in it is
+escaped. No plotly.js: a page whose only plotly element would be a chart loads none of its
+4.7 MB (docs/SCALE.md, tenth pass), and the figures are the ones the briefs draw. Tooltips are
+the SVG's own (plain text). None imports streamlit (tested without it).
 """
 
 from __future__ import annotations
 
-import textwrap
+import html
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import wording
 from dashboard.figures import svg
-from dashboard.figures.palette import LEVEL_COLORS, LEVEL_NAMES, PILLAR_COLORS, SERIES_COLORS, level_color
+from dashboard.figures.palette import LEVEL_NAMES, PILLAR_COLORS, SERIES_COLORS, level_color
 from dashboard.i18n import _
 
 
-def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
-                      legend=dict(orientation="h", y=-0.15))
-    return fig
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
 
 
-def contributions_bar(contrib: pd.DataFrame, title: str | None = None) -> go.Figure:
+def legend(items: Sequence[tuple[str, str]]) -> str:
+    """A wrapping row of colour swatches and names (HTML)."""
+    return ('<div class="chart-legend" style="display:flex;flex-wrap:wrap;gap:.15rem 1rem;font-size:.8rem;'
+            'margin:.2rem 0 0 .3rem">' + "".join(
+                f'<span><i style="display:inline-block;width:.75em;height:.75em;background:{c};margin-right:.35em;'
+                f'vertical-align:-.05em"></i>{_e(n)}</span>' for n, c in items) + "</div>")
+
+
+# The chart is drawn at three widths and the figure shows the one nearest its own width (a CSS
+# container query): the text keeps about its size on a phone, a half column and a full page,
+# where one drawing scaled to fit would shrink it to 5 px on a phone.
+WIDTHS = (380, 640, 960)
+_STYLE = ("<style>figure.chart{container-type:inline-size}figure.chart .rc svg{width:100%;height:auto}"
+          "figure.chart .rc1,figure.chart .rc2{display:none}"
+          "@container (min-width:520px){figure.chart .rc0{display:none}figure.chart .rc1{display:block}}"
+          "@container (min-width:800px){figure.chart .rc1{display:none}figure.chart .rc2{display:block}}</style>")
+
+
+def responsive(draw) -> str:
+    """``draw(width)`` -> SVG, at each of :data:`WIDTHS`, for :func:`figure`. The drawings are
+    inline in HTML, where SVG needs no namespace declaration (and the page's Markdown then holds
+    no URL at all)."""
+    return "".join(f'<div class="rc rc{k}">{draw(w).replace(_XMLNS, "", 1)}</div>' for k, w in enumerate(WIDTHS))
+
+
+_XMLNS = ' xmlns="http://www.w3.org/2000/svg"'
+
+
+def figure(svg_markup: str, title: str | None = None, items: Sequence[tuple[str, str]] = (),
+           unit: str | None = None) -> str:
+    """An SVG chart (or :func:`responsive` drawings) with its title above and its legend below,
+    as one HTML block."""
+    cap = ""
+    if title or unit:
+        cap = ('<figcaption style="font-weight:600;font-size:.95rem;margin:0 0 .3rem 0">' + _e(title or "")
+               + (f' <span style="font-weight:400;opacity:.75">({_e(unit)})</span>' if unit else "") + "</figcaption>")
+    return (f'{_STYLE}<figure class="chart" style="margin:0 0 1rem 0">{cap}{svg_markup}'
+            + (legend(items) if items else "") + "</figure>")
+
+
+def _short_month(d) -> str:
+    d = pd.Timestamp(d)
+    return f"{_(wording._MONTHS[d.month - 1])[:3]} {d.year}"
+
+
+def contributions_bar(contrib: pd.DataFrame, title: str | None = None) -> str:
     """Horizontal bars: points each indicator adds, coloured by pillar (largest on top).
 
-    ``contrib``: columns indicator_name, pillar, points, raw (optional), coverage.
+    ``contrib``: columns indicator_name, pillar, points.
     """
-    df = contrib.sort_values("points")
-    fig = go.Figure()
-    for pillar, g in df.groupby("pillar", sort=False):
-        pname = wording.pillar(pillar)
-        fig.add_bar(y=[wording.indicator(n) for n in g["indicator_name"]], x=g["points"], orientation="h", name=pname,
-                    marker_color=PILLAR_COLORS.get(pillar, "#999"),
-                    hovertemplate="%{y}: %{x:.2f} " + _("points") + "<extra>" + pname + "</extra>")
-    fig.update_layout(barmode="stack", xaxis_title=_("points of the 0-10 score"))
-    fig.update_yaxes(automargin=True)
-    return _layout(fig, title, height=max(260, 24 * len(df) + 80))
+    df = contrib.sort_values("points", ascending=False)
+    rows, seen = [], {}
+    for r in df.itertuples(index=False):
+        name, pname = wording.indicator(r.indicator_name), wording.pillar(r.pillar)
+        col = PILLAR_COLORS.get(r.pillar, "#999")
+        seen.setdefault(pname, col)
+        pts = float(r.points) if pd.notna(r.points) else float("nan")
+        tip = f"{name} ({pname}): " + (f"{pts:.2f} " + _("points") if pd.notna(r.points) else "–")
+        rows.append((name, [svg.Segment(pts, col, tip)]))
+    return figure(responsive(lambda w: svg.stacked_hbars(rows, axis_title=_("points of the 0-10 score"), width=w,
+                                                         title=title or "")), title,
+                  list(seen.items()))
 
 
 def pillar_bars(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str] | None = None,
-                title: str | None = None) -> go.Figure:
+                title: str | None = None) -> str:
     """Grouped bars: each region's pillar scores (0-10) side by side."""
-    fig = go.Figure()
-    names = names or pillars
-    # Long pillar names wrapped on two lines and kept horizontal: rotated, plotly let them
-    # run into the legend below the axis.
-    labels = ["<br>".join(textwrap.wrap(str(n), 12)) for n in names]
-    for i, (_i, r) in enumerate(table.iterrows()):
-        fig.add_bar(x=labels, y=[r[f"pillar_{p}"] for p in pillars], name=r["name"][:40],
-                    marker_color=SERIES_COLORS[i % len(SERIES_COLORS)], customdata=list(names),
-                    hovertemplate="%{customdata}: %{y:.2f}<extra>" + r["name"][:40] + "</extra>")
-    fig.update_layout(barmode="group", yaxis=dict(range=[0, 10], title=_("pillar score (0-10)")))
-    fig.update_xaxes(tickangle=0, automargin=True, tickfont=dict(size=10))
-    _layout(fig, title)
-    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top"))
-    return fig
+    names = list(names or pillars)
+    series = [(str(r["name"]), SERIES_COLORS[i % len(SERIES_COLORS)],
+               [float(r[f"pillar_{p}"]) if pd.notna(r[f"pillar_{p}"]) else None for p in pillars])
+              for i, (_i, r) in enumerate(table.iterrows())]
+    chart = responsive(lambda w: svg.grouped_bars(names, series, y_max=10, axis_title=_("pillar score (0-10)"),
+                                                  width=w, height=min(max(w * 0.5, 270), 340), title=title or ""))
+    return figure(chart, title, [(n[:60], c) for n, c, _v in series])
 
 
 def pillar_radar(table: pd.DataFrame, pillars: Sequence[str], names: Sequence[str] | None = None,
-                 title: str | None = None) -> go.Figure:
-    """One closed polygon per region over its pillar scores (0-10; missing drawn at 0)."""
+                 title: str | None = None) -> str:
+    """One closed polygon per region over its pillar scores (0-10; a missing score has no vertex)."""
     names = list(names or pillars)
-    fig = go.Figure()
-    for i, (_i, r) in enumerate(table.iterrows()):
-        vals = [float(np.nan_to_num(r[f"pillar_{p}"])) for p in pillars]
-        fig.add_scatterpolar(r=vals + vals[:1], theta=names + names[:1], name=r["name"][:40], fill="toself",
-                             opacity=0.5, line_color=SERIES_COLORS[i % len(SERIES_COLORS)])
-    # wrapped axis names and room around the circle: long pillar names were clipped
-    fig.update_layout(polar=dict(radialaxis=dict(range=[0, 10]), angularaxis=dict(tickfont=dict(size=11)),
-                                 domain=dict(x=[0.12, 0.88], y=[0.05, 0.95])))
-    for tr in fig.data:
-        tr.theta = ["<br>".join(textwrap.wrap(str(t), 16)) for t in tr.theta]
-    _layout(fig, title, height=440)
-    fig.update_layout(margin=dict(l=40, r=40, t=60 if title else 30, b=30))
-    return fig
+    series = [(str(r["name"]), SERIES_COLORS[i % len(SERIES_COLORS)],
+               [float(r[f"pillar_{p}"]) if pd.notna(r[f"pillar_{p}"]) else None for p in pillars])
+              for i, (_i, r) in enumerate(table.iterrows())]
+    chart = responsive(lambda w: svg.radar(names, series, r_max=10, width=w, height=min(max(w * 0.7, 300), 420),
+                                           title=title or ""))
+    return figure(chart, title, [(n[:60], c) for n, c, _v in series])
 
 
-def rank_ranges(table: pd.DataFrame, title: str | None = None, of: int | None = None) -> go.Figure:
-    """Dots at each region's rank with its 5-95 % Monte-Carlo range as a bar (one kind of region:
-    ranks of states and of corridors are never on one axis). ``of``: how many regions are ranked."""
-    df = table.sort_values("rank", ascending=False)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=df["rank"], y=[str(n)[:40] for n in df["name"]], mode="markers", name=_("Rank"),
-        marker=dict(size=10, color=[level_color(v) for v in df["level"]], line=dict(color="#333", width=1)),
-        error_x=dict(type="data", symmetric=False, array=df["rank_high"] - df["rank"],
-                     arrayminus=df["rank"] - df["rank_low"], color="#555", thickness=1.5),
-        customdata=np.stack([df["rank_low"], df["rank_high"], df["median_rank"]], axis=1),
-        hovertemplate="%{y}: " + _("rank {r} (range {lo}-{hi}, median {m})", r="%{x:.0f}",
-                                                  lo="%{customdata[0]:.0f}", hi="%{customdata[1]:.0f}",
-                                                  m="%{customdata[2]:.0f}") + "<extra></extra>"))
-    # a short axis title (it must fit a phone); what the bar means is in the hover and the caption
-    xt = _("rank of {n} (1 = highest risk)", n=of) if of else _("rank (1 = highest risk)")
-    xaxis = dict(title=xt, tickformat="d")
-    xaxis.update(range=[of + 0.5, 0.5], autorange=False) if of else xaxis.update(autorange="reversed")
-    fig.update_layout(xaxis=xaxis)
-    fig.update_yaxes(automargin=True)
-    return _layout(fig, title, height=max(200, 26 * len(df) + 110))
-
-
-def rank_ranges_svg(table: pd.DataFrame, of: int, title: str = "") -> str:
-    """:func:`rank_ranges` as SVG markup (rank 1 on top, tooltips in plain text)."""
+def rank_ranges_svg(table: pd.DataFrame, of: int, title: str = "", width: float = 760) -> str:
+    """Each region's rank (a dot in its level's colour) and its 5-95 % Monte-Carlo range (a bar),
+    rank 1 on top, as SVG markup; ``of``: how many regions of that kind are ranked (ranks of states
+    and of corridors are never on one axis)."""
     rows = [svg.RankRow(str(r.name), float(r.rank), float(r.rank_low), float(r.rank_high), level_color(r.level),
                         f"{r.name}: " + _("rank {r} (range {lo}-{hi}, median {m})", r=f"{r.rank:.0f}",
                                           lo=f"{r.rank_low:.0f}", hi=f"{r.rank_high:.0f}", m=f"{r.median_rank:.0f}"))
             for r in table.sort_values("rank").itertuples(index=False)]
-    return svg.rank_range_chart(rows, of=of, axis_title=_("rank of {n} (1 = highest risk)", n=of), title=title)
+    return svg.rank_range_chart(rows, of=of, axis_title=_("rank of {n} (1 = highest risk)", n=of), title=title,
+                                width=width)
 
 
 def slope_chart_svg(before: pd.DataFrame, after: pd.DataFrame, label_before: str, label_after: str,
@@ -131,70 +142,79 @@ def slope_chart_svg(before: pd.DataFrame, after: pd.DataFrame, label_before: str
 
 
 def trend_lines(series: pd.DataFrame, x: str, y: str, group: str, title: str | None = None,
-                y_title: str | None = None) -> go.Figure:
-    """One line per ``group`` of ``series`` (NaN values leave gaps)."""
-    fig = go.Figure()
+                y_title: str | None = None, thresholds: Sequence[float] | None = None) -> str:
+    """One line per ``group`` of ``series`` (NaN values leave gaps); with ``thresholds`` (a score
+    chart, 0-10), the five level bands are shaded behind the lines and named."""
+    lines, items = [], []
     for i, (name, g) in enumerate(series.groupby(group, sort=False)):
+        g = g.sort_values(x)
         label = wording.series(name) if name in wording.SERIES else str(name)
-        fig.add_scatter(x=g[x], y=g[y], mode="lines+markers", name=label[:40],
-                        line=dict(color=SERIES_COLORS[i % len(SERIES_COLORS)]))
-    fig.update_layout(yaxis_title=y_title or y)
-    return _layout(fig, title)
+        col = SERIES_COLORS[i % len(SERIES_COLORS)]
+        vals = [float(v) if pd.notna(v) else float("nan") for v in g[y]]
+        lines.append((label, col, [pd.Timestamp(d).date() for d in g[x]], vals))
+        items.append((label[:60], col))
+    kw = {}
+    if thresholds is not None:
+        edges = [0.0, *thresholds, 10.0]
+        kw = dict(y_min=0, y_max=10, bands=[(edges[k], edges[k + 1], level_color(k + 1), _(LEVEL_NAMES[k + 1]))
+                                            for k in range(5)])
+    chart = responsive(lambda w: svg.line_chart(lines, date_format=_short_month, title=title or y_title or "",
+                                                width=w, height=min(max(w * 0.32, 220), 300), **kw))
+    return figure(chart, title, items if len(items) > 1 or thresholds is None else (), unit=y_title)
 
 
-def level_bands(fig: go.Figure, thresholds: Sequence[float]) -> go.Figure:
-    """Shade the five level bands behind a score chart (0-10 on y)."""
-    edges = [0, *thresholds, 10]
-    for k in range(5):
-        fig.add_hrect(y0=edges[k], y1=edges[k + 1], fillcolor=LEVEL_COLORS[k + 1], opacity=0.12, line_width=0,
-                      annotation_text=_(LEVEL_NAMES[k + 1]), annotation_position="left",
-                      annotation_font_size=10)
-    fig.update_yaxes(range=[0, 10])
-    return fig
-
-
-def timeline(events: pd.DataFrame, title: str | None = None) -> go.Figure:
+def timeline(events: pd.DataFrame, title: str | None = None) -> str:
     """Monthly events and deaths of a list of events."""
-    if events.empty:
-        return _layout(go.Figure(), title or _("No events in the selection"))
     if "date_precision" in events:
         # events known only to the year sit on 1 January and would draw false spikes
         events = events[events["date_precision"] != "year"]
+    if events.empty:
+        return monthly_timeline(pd.DataFrame({"month": [], "events": [], "deaths": []}), title)
     m = events.assign(month=pd.to_datetime(events["date"]).dt.to_period("M").dt.to_timestamp())
     g = m.groupby("month").agg(events=("event_id", "count"), deaths=("fatalities", "sum")).reset_index()
     return monthly_timeline(g, title)
 
 
-def monthly_timeline(g: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Events and deaths by month (``g``: month, events, deaths; months known only to the year left out)."""
+def monthly_timeline(g: pd.DataFrame, title: str | None = None) -> str:
+    """Events (bars, left axis) and deaths (line, right axis) by month (``g``: month, events,
+    deaths; months known only to the year left out)."""
     g = g[g["month"].notna()] if len(g) else g
     if g.empty:
-        return _layout(go.Figure(), title or _("No events in the selection"))
-    month = pd.to_datetime(g["month"])
-    fig = go.Figure()
-    fig.add_bar(x=month, y=g["events"], name=_("events"), marker_color="#607d8b")
-    fig.add_scatter(x=month, y=g["deaths"], name=_("deaths"), yaxis="y2", line=dict(color="#7b1e3a"),
-                    mode="lines+markers" if len(g) < 3 else "lines")
-    fig.update_layout(yaxis=dict(title=_("events"), rangemode="tozero"),
-                      yaxis2=dict(title=_("deaths"), overlaying="y", side="right", rangemode="tozero"))
-    if len(g) <= 6:
-        # a few months: one tick a month and room around the bars (plotly zoomed one month's bar
-        # to fractions of a second on the axis)
-        fig.update_xaxes(dtick="M1", tickformat="%b %Y",
-                         range=[month.min() - pd.Timedelta(days=45), month.max() + pd.Timedelta(days=45)])
-    return _layout(fig, title)
+        return figure(f"<p>{_e(_('No events in the selection'))}</p>", title)
+    g = g.sort_values("month")
+    months = [pd.Timestamp(m).date().replace(day=1) for m in g["month"]]
+    deaths = [float(v) if pd.notna(v) else float("nan") for v in g["deaths"]]
+    chart = responsive(lambda w: svg.month_bars(
+        months, [float(v) for v in g["events"]], deaths, bar_name=_("events"), line_name=_("deaths"),
+        bar_color="#607d8b", line_color="#7b1e3a", date_format=_short_month, width=w,
+        height=min(max(w * 0.3, 220), 300), title=title or _("events") + " · " + _("deaths")))
+    return figure(chart, title, [(_("events") + " (" + _("left axis") + ")", "#607d8b"),
+                                 (_("deaths") + " (" + _("right axis") + ")", "#7b1e3a")])
 
 
-def coverage_heatmap(coverage: pd.DataFrame, names: dict | None = None) -> go.Figure:
+def _coverage_color(v: float) -> str:
+    if not np.isfinite(v) or v <= 0:
+        return "#bdbdbd"
+    a, b = np.array([0xff, 0xf3, 0xe0]), np.array([0x2e, 0x7d, 0x32])
+    r, g, bl = (a + (b - a) * min(float(v), 1.0)).round().astype(int)
+    return f"#{r:02x}{g:02x}{bl:02x}"
+
+
+def coverage_heatmap(coverage: pd.DataFrame, names: dict | None = None) -> str:
     """States x months, the share of cells with a figure: grey = none, green = all.
 
     ``coverage``: index state codes, columns months ("YYYY-MM"), values 0-1; ``names``
     labels the states (code -> name).
     """
     names = names or {}
-    fig = go.Figure(go.Heatmap(z=coverage.to_numpy(), x=[str(c) for c in coverage.columns],
-                               y=[names.get(s, s) for s in coverage.index],
-                               colorscale=[[0, "#bdbdbd"], [0.01, "#fff3e0"], [1, "#2e7d32"]], zmin=0, zmax=1,
-                               colorbar=dict(title=_("share"))))
-    fig.update_layout(height=720, margin=dict(l=10, r=10, t=10, b=10))
-    return fig
+    rows = [str(names.get(s, s)) for s in coverage.index]
+    cols = [str(c) for c in coverage.columns]
+
+    def tip(row, first, last, v):
+        span = first if first == last else f"{first} – {last}"
+        return f"{row} · {span}: " + (f"{v:.0%}" if np.isfinite(v) else "–")
+
+    z = coverage.to_numpy(dtype=float)
+    chart = responsive(lambda w: svg.heat_grid(rows, cols, z, _coverage_color, tip=tip, width=w, title=_("share")))
+    return figure(chart, None, [(_("none"), "#bdbdbd"), ("1-50%", _coverage_color(0.25)),
+                                ("50-99%", _coverage_color(0.75)), ("100%", _coverage_color(1.0))])

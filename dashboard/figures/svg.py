@@ -295,7 +295,7 @@ def line_chart(series: Sequence[tuple[str, str, Sequence[dt.date], Sequence[floa
                height: float = 240, y_min: float | None = None, y_max: float | None = None,
                bands: Sequence[tuple[float, float, str]] = (), date_format=None, title: str = "") -> str:
     """Lines of (name, colour, dates, values); gaps (NaN) break a line. ``bands``: (from, to,
-    colour) horizontal bands behind the lines (level bands). ``date_format``: date -> tick text."""
+    colour[, label]) horizontal bands behind the lines (level bands), the label at their right. ``date_format``: date -> tick text."""
     left, right, top, bottom = 44, 12, 10, 26
     pw, ph = width - left - right, height - top - bottom
     all_d = [d for _, _, ds, _ in series for d in ds]
@@ -322,32 +322,43 @@ def line_chart(series: Sequence[tuple[str, str, Sequence[dt.date], Sequence[floa
     def Y(v):
         return top + (hi - v) / (hi - lo) * ph
 
-    for b0, b1, col in bands:
+    for b0, b1, col, *label in bands:
         a, b = max(b0, lo), min(b1, hi)
         if b > a:
             out.append(f'<rect x="{left}" y="{Y(b):.1f}" width="{pw:g}" height="{Y(a) - Y(b):.1f}" fill="{col}" '
                        'fill-opacity="0.16"/>')
+            if label and Y(a) - Y(b) >= 11:
+                out.append(f'<text x="{left + pw - 4:g}" y="{(Y(a) + Y(b)) / 2 + 3.5:.1f}" text-anchor="end" '
+                           f'font-size="10" fill="#444" fill-opacity="0.8">{_esc(label[0])}</text>')
     for t in ticks:
         y = Y(t)
         out.append(f'<line x1="{left}" x2="{left + pw:g}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>')
         out.append(f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#444">'
                    f"{_fmt_tick(t)}</text>")
-    # x ticks: at most 7, on whole months, never overlapping (each label ~ 60 px)
-    n_ticks = max(2, min(7, int(pw // 70)))
+    # x ticks: on the first of a month, every 1, 2, 3, 6, 12... months (from January), as many as
+    # fit about 75 px a label; a span under two months gets its first and last day
     fmt = date_format or (lambda d: f"{d:%b %Y}")
-    seen = set()
-    for k in range(n_ticks):
-        d = t0 + dt.timedelta(days=round(span * k / (n_ticks - 1)))
-        d = d.replace(day=1) if span > 120 else d
-        if d < t0:
-            d = t0
-        label = fmt(d)
-        if label in seen:
-            continue
-        seen.add(label)
+    months = (t1.year - t0.year) * 12 + t1.month - t0.month
+    room = max(int(pw // 75), 2)
+    step = 1
+    if months < 2:
+        marks = [t0, t1] if t1 != t0 else [t0]
+    else:
+        step = next((m for m in (1, 2, 3, 6, 12, 24, 60, 120) if months / m <= room), 240)
+        marks = []
+        y_, m_ = t0.year, t0.month
+        while (y_, m_) <= (t1.year, t1.month):
+            d = dt.date(y_, m_, 1)
+            if (y_ * 12 + m_ - 1) % step == 0 and t0 <= d <= t1:
+                marks.append(d)
+            y_, m_ = (y_ + 1, 1) if m_ == 12 else (y_, m_ + 1)
+        if not marks:
+            marks = [t0]
+    for d in marks:
         x = X(d)
-        anchor = "start" if k == 0 else "end" if k == n_ticks - 1 else "middle"
+        label = fmt(d) if step < 12 else str(d.year)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph:g}" y2="{top + ph + 4:g}" stroke="#888"/>')
+        anchor = "end" if x > left + pw - 28 else "start" if x < left + 20 else "middle"
         out.append(f'<text x="{x:.1f}" y="{top + ph + 17:g}" text-anchor="{anchor}" font-size="11" fill="#444">'
                    f"{_esc(label)}</text>")
     out.append(f'<line x1="{left}" x2="{left + pw:g}" y1="{top + ph:g}" y2="{top + ph:g}" stroke="#888"/>')
@@ -481,5 +492,294 @@ def slope_chart(rows: Sequence[SlopeRow], *, label_before: str, label_after: str
                    f"{_esc(r.name[:24])}</text>"
                    f'<text x="{x1 + 8:.1f}" y="{yb + 4:.1f}" font-size="11" fill="currentColor" fill-opacity="0.75">'
                    f"{r.after:.0f}</text></g>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+# --- the pages' charts (no plotly.js: a page without a map loads none of its 4.7 MB) ------------
+
+def _open(width: float, height: float, title: str) -> list[str]:
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
+           f'height="{height:g}" role="img" aria-label="{_esc(title)}" style="max-width:100%;height:auto;{FONT}">']
+    if title:
+        out.append(f"<title>{_esc(title)}</title>")
+    return out
+
+
+def _clip(text: str, px: float, size: float = 12) -> str:
+    """``text`` cut with an ellipsis to about ``px`` pixels (the whole text stays in the tooltip)."""
+    n = max(int(px / (0.58 * size)), 4)
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _wrap(text: str, chars: int, lines: int = 2) -> list[str]:
+    words, out, cur = str(text).replace("-", "- ").split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > chars:
+            out.append(cur)
+            cur = w
+        else:
+            cur = f"{cur}{w}" if cur.endswith("-") else f"{cur} {w}".strip()
+    if cur:
+        out.append(cur)
+    if len(out) > lines:
+        out = out[: lines - 1] + [_clip(" ".join(out[lines - 1:]), chars * 7, 12)]
+    return out or [""]
+
+
+def _tspans(lines: Sequence[str], x: float, dy: float = 13) -> str:
+    return "".join(f'<tspan x="{x:.1f}" dy="{0 if k == 0 else dy:g}">{_esc(t)}</tspan>' for k, t in enumerate(lines))
+
+
+def _y_grid(out: list[str], ticks: Sequence[float], Y, left: float, right_x: float, *, side: str = "left",
+            fmt=None) -> None:
+    fmt = fmt or _fmt_tick
+    for t in ticks:
+        y = Y(t)
+        if side == "left":
+            out.append(f'<line x1="{left:g}" x2="{right_x:g}" y1="{y:.1f}" y2="{y:.1f}" stroke="currentColor" '
+                       f'stroke-opacity="0.13"/><text x="{left - 5:g}" y="{y + 4:.1f}" text-anchor="end" '
+                       f'font-size="11" fill="currentColor" fill-opacity="0.75">{fmt(t)}</text>')
+        else:
+            out.append(f'<text x="{right_x + 5:g}" y="{y + 4:.1f}" font-size="11" fill="currentColor" '
+                       f'fill-opacity="0.75">{fmt(t)}</text>')
+
+
+def _finite(v) -> bool:
+    return v is not None and isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v)
+
+
+@dataclass
+class Segment:
+    value: float
+    color: str
+    tip: str = ""
+
+
+def stacked_hbars(rows: Sequence[tuple[str, Sequence[Segment]]], *, axis_title: str, width: float = 560,
+                  row_height: float = 24, title: str = "") -> str:
+    """One horizontal bar per row (first row on top), stacked from its segments (negative values
+    stack left of zero). Labels longer than the left margin are cut; the tooltips keep them whole."""
+    if not rows:
+        out = _open(width, 60, title)
+        out.append(f'<text x="{width / 2:g}" y="34" text-anchor="middle" font-size="12" fill="#666">–</text></svg>')
+        return "".join(out)
+    left = min(max(_text_width(name) for name, _s in rows) + 12, width * 0.42)
+    right, top, bottom = 16, 6, 40
+    pw = width - left - right
+    height = top + row_height * len(rows) + bottom
+    pos = [sum(s.value for s in segs if _finite(s.value) and s.value > 0) for _n, segs in rows]
+    neg = [sum(s.value for s in segs if _finite(s.value) and s.value < 0) for _n, segs in rows]
+    ticks = nice_ticks(min(0.0, min(neg)), max(max(pos), 1e-9), 5)
+    lo, hi = ticks[0], ticks[-1]
+
+    def X(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * pw
+
+    out = _open(width, height, title)
+    for t in ticks:
+        x = X(t)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom:g}" stroke="currentColor" '
+                   f'stroke-opacity="{0.45 if t == 0 else 0.13}"/><text x="{x:.1f}" y="{height - bottom + 15:g}" '
+                   f'text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.75">{_fmt_tick(t)}</text>')
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6:g}" text-anchor="middle" font-size="12" '
+               f'fill="currentColor">{_esc(axis_title)}</text>')
+    for k, (name, segs) in enumerate(rows):
+        y = top + row_height * k
+        out.append(f'<text x="{left - 6:.1f}" y="{y + row_height / 2 + 4:.1f}" text-anchor="end" font-size="12" '
+                   f'fill="currentColor"><title>{_esc(name)}</title>{_esc(_clip(name, left - 12))}</text>')
+        up, down = 0.0, 0.0
+        for s in segs:
+            if not _finite(s.value) or s.value == 0:
+                continue
+            if s.value > 0:
+                a, b = up, up + s.value
+                up = b
+            else:
+                a, b = down + s.value, down
+                down = a
+            out.append(f'<rect x="{X(a):.1f}" y="{y + 3:.1f}" width="{X(b) - X(a):.1f}" height="{row_height - 6:g}" '
+                       f'fill="{s.color}"><title>{_esc(s.tip)}</title></rect>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def grouped_bars(categories: Sequence[str], series: Sequence[tuple[str, str, Sequence[float]]], *, y_max: float,
+                 axis_title: str, width: float = 560, height: float = 300, title: str = "") -> str:
+    """Bars of each series side by side in each category; a missing value leaves its slot empty."""
+    left, right, top = 44, 10, 10
+    bottom = 44
+    pw, ph = width - left - right, height - top - bottom
+    ticks = nice_ticks(0, y_max, 6)
+    hi = max(ticks[-1], y_max)
+
+    def Y(v: float) -> float:
+        return top + (hi - v) / hi * ph
+
+    out = _open(width, height, title)
+    _y_grid(out, ticks, Y, left, left + pw)
+    out.append(f'<text transform="translate(12,{top + ph / 2:.1f}) rotate(-90)" text-anchor="middle" font-size="11" '
+               f'fill="currentColor" fill-opacity="0.75">{_esc(axis_title)}</text>')
+    n_cat, n_ser = max(len(categories), 1), max(len(series), 1)
+    slot = pw / n_cat
+    bw = slot * 0.8 / n_ser
+    for c, cat in enumerate(categories):
+        x0 = left + slot * c + slot * 0.1
+        for s, (name, col, vals) in enumerate(series):
+            v = vals[c] if c < len(vals) else None
+            if not _finite(v):
+                continue
+            y = Y(max(float(v), 0.0))
+            out.append(f'<rect x="{x0 + s * bw:.1f}" y="{y:.1f}" width="{max(bw - 1, 1):.1f}" '
+                       f'height="{top + ph - y:.1f}" fill="{col}"><title>{_esc(name)} · {_esc(cat)}: '
+                       f'{float(v):.2f}</title></rect>')
+        lines = _wrap(cat, max(int(slot / 6.5), 6))
+        out.append(f'<text y="{top + ph + 15:g}" text-anchor="middle" font-size="11" fill="currentColor">'
+                   f"<title>{_esc(cat)}</title>{_tspans(lines, left + slot * (c + 0.5))}</text>")
+    out.append(f'<line x1="{left}" x2="{left + pw:g}" y1="{top + ph:g}" y2="{top + ph:g}" stroke="currentColor" '
+               f'stroke-opacity="0.5"/></svg>')
+    return "".join(out)
+
+
+def radar(axes: Sequence[str], series: Sequence[tuple[str, str, Sequence[float]]], *, r_max: float,
+          width: float = 460, height: float = 380, title: str = "") -> str:
+    """One polygon per series over the axes (clockwise from the top). A missing value has no
+    vertex: the polygon joins its neighbours and the tooltip says the value is missing."""
+    cx, cy = width / 2, height / 2 + 4
+    r = min(width * 0.5 - 100, height * 0.5 - 46)
+    n = max(len(axes), 3)
+
+    def P(k: int, v: float) -> tuple[float, float]:
+        a = -math.pi / 2 + 2 * math.pi * k / n
+        return cx + math.cos(a) * r * v / r_max, cy + math.sin(a) * r * v / r_max
+
+    out = _open(width, height, title)
+    for t in nice_ticks(0, r_max, 5)[1:]:
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (P(k, t) for k in range(n)))
+        out.append(f'<polygon points="{pts}" fill="none" stroke="currentColor" stroke-opacity="0.15"/>')
+        x, y = P(0, t)
+        out.append(f'<text x="{x + 4:.1f}" y="{y + 11:.1f}" font-size="10" fill="currentColor" fill-opacity="0.6">'
+                   f"{_fmt_tick(t)}</text>")
+    for k, name in enumerate(axes):
+        x, y = P(k, r_max)
+        out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="currentColor" '
+                   f'stroke-opacity="0.2"/>')
+        lx, ly = P(k, r_max * 1.1)
+        ly -= 4 if k == 0 else 0
+        anchor = "middle" if abs(lx - cx) < 8 else "start" if lx > cx else "end"
+        lines = _wrap(name, 15)
+        ly = ly - (6 * (len(lines) - 1) if abs(ly - cy) < r * 0.5 else (13 * (len(lines) - 1) if ly < cy else 0))
+        out.append(f'<text y="{ly + 4:.1f}" text-anchor="{anchor}" font-size="11" fill="currentColor">'
+                   f"<title>{_esc(name)}</title>{_tspans(lines, lx)}</text>")
+    for name, col, vals in series:
+        pts = [P(k, float(v)) for k, v in enumerate(vals) if _finite(v)]
+        tip = " · ".join(f"{a}: {float(v):.2f}" if _finite(v) else f"{a}: –" for a, v in zip(axes, vals))
+        if len(pts) >= 2:
+            out.append(f'<polygon points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}" fill="{col}" '
+                       f'fill-opacity="0.22" stroke="{col}" stroke-width="2"><title>{_esc(name)} · {_esc(tip)}</title>'
+                       "</polygon>")
+        for x, y in pts:
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{col}"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def month_bars(months: Sequence[dt.date], bars: Sequence[float], line: Sequence[float], *, bar_name: str,
+               line_name: str, bar_color: str, line_color: str, date_format=None, width: float = 760,
+               height: float = 260, title: str = "") -> str:
+    """Bars (left axis) and a line (right axis) by month; a month with no value leaves a gap."""
+    left, right, top, bottom = 48, 48, 10, 26
+    pw, ph = width - left - right, height - top - bottom
+    out = _open(width, height, title)
+    if not len(months):
+        out.append(f'<text x="{width / 2:g}" y="{height / 2:g}" text-anchor="middle" font-size="12" fill="#666">–</text>'
+                   "</svg>")
+        return "".join(out)
+    fmt = date_format or (lambda d: f"{d:%b %Y}")
+    t0, t1 = min(months), max(months)
+    n_slots = (t1.year - t0.year) * 12 + t1.month - t0.month + 1
+    slot = pw / n_slots
+
+    def X(d: dt.date) -> float:
+        return left + ((d.year - t0.year) * 12 + d.month - t0.month + 0.5) * slot
+
+    def axis(vals):
+        vmax = max([float(v) for v in vals if _finite(v)] + [0.0])
+        ticks = nice_ticks(0, max(vmax, 1.0), 5)
+        return ticks, ticks[-1]
+
+    bt, bhi = axis(bars)
+    lt, lhi = axis(line)
+    _y_grid(out, bt, lambda v: top + (bhi - v) / bhi * ph, left, left + pw)
+    _y_grid(out, lt, lambda v: top + (lhi - v) / lhi * ph, left, left + pw, side="right")
+    for d, b, ln in zip(months, bars, line):
+        if not _finite(b):
+            continue
+        y = top + (bhi - float(b)) / bhi * ph
+        w = max(slot * 0.8, 1.0)
+        tipl = f" · {line_name}: {float(ln):,.0f}" if _finite(ln) else ""
+        out.append(f'<rect x="{X(d) - w / 2:.1f}" y="{y:.1f}" width="{w:.1f}" height="{top + ph - y:.1f}" '
+                   f'fill="{bar_color}"><title>{_esc(fmt(d))}: {bar_name} {float(b):,.0f}{_esc(tipl)}</title></rect>')
+    seg: list[str] = []
+    segs = []
+    for d, v in zip(months, line):
+        if not _finite(v):
+            segs, seg = (segs + [seg] if seg else segs), []
+            continue
+        seg.append(f"{X(d):.1f},{top + (lhi - float(v)) / lhi * ph:.1f}")
+    segs += [seg] if seg else []
+    for s in segs:
+        if len(s) == 1:
+            x, y = s[0].split(",")
+            out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{line_color}"/>')
+        else:
+            out.append(f'<polyline points="{" ".join(s)}" fill="none" stroke="{line_color}" stroke-width="1.6" '
+                       'stroke-linejoin="round"/>')
+    # x ticks: each month when few, else every k-th January (or month) that fits ~70 px a label
+    per = max(1, math.ceil(70 / slot))
+    step = per if per < 12 else 12 * math.ceil(per / 12)
+    k = 0 if step < 12 else (13 - t0.month) % 12
+    while k < n_slots:
+        y_, m_ = divmod(t0.month - 1 + k, 12)
+        d = dt.date(t0.year + y_, m_ + 1, 1)
+        out.append(f'<text x="{X(d):.1f}" y="{top + ph + 17:g}" text-anchor="middle" font-size="11" '
+                   f'fill="currentColor" fill-opacity="0.75">{_esc(fmt(d) if step < 12 else d.year)}</text>')
+        k += step
+    out.append(f'<line x1="{left}" x2="{left + pw:g}" y1="{top + ph:g}" y2="{top + ph:g}" stroke="currentColor" '
+               f'stroke-opacity="0.5"/></svg>')
+    return "".join(out)
+
+
+def heat_grid(rows: Sequence[str], columns: Sequence[str], z: np.ndarray, color, *, tip, width: float = 760,
+              row_height: float = 15, title: str = "") -> str:
+    """A grid of ``z`` (rows x columns) coloured by ``color(value)``; runs of equal cells in a row
+    are one rectangle, so a long series stays a few hundred elements. ``tip(row, first, last,
+    value)`` is each run's tooltip; column labels are shown for every January ("YYYY-01")."""
+    left = min(max((_text_width(r, 11) for r in rows), default=0) + 10, width * 0.3)
+    right, top, bottom = 8, 4, 22
+    n = max(len(columns), 1)
+    cw = (width - left - right) / n
+    height = top + row_height * len(rows) + bottom
+    out = _open(width, height, title)
+    for i, name in enumerate(rows):
+        y = top + row_height * i
+        out.append(f'<text x="{left - 5:.1f}" y="{y + row_height - 4:.1f}" text-anchor="end" font-size="11" '
+                   f'fill="currentColor">{_esc(_clip(name, left - 10, 11))}</text>')
+        j = 0
+        while j < len(columns):
+            v = z[i, j]
+            k = j
+            while k + 1 < len(columns) and (z[i, k + 1] == v or (np.isnan(z[i, k + 1]) and np.isnan(v))):
+                k += 1
+            out.append(f'<rect x="{left + j * cw:.1f}" y="{y:.1f}" width="{(k - j + 1) * cw:.1f}" '
+                       f'height="{row_height - 1:g}" fill="{color(v)}"><title>{_esc(tip(name, columns[j], columns[k], v))}'
+                       "</title></rect>")
+            j = k + 1
+    first_jan = next((j for j, c in enumerate(columns) if str(c).endswith("-01")), n)
+    for j, c in enumerate(columns):
+        if str(c).endswith("-01") or (j == 0 and first_jan * cw > 34):
+            x = left + j * cw
+            out.append(f'<text x="{x:.1f}" y="{height - 6:g}" font-size="10" fill="currentColor" fill-opacity="0.75">'
+                       f"{_esc(str(c)[:4])}</text>")
     out.append("</svg>")
     return "".join(out)

@@ -4,6 +4,7 @@ separate axes), trends, and what drives the difference between every pick and a 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -34,11 +35,11 @@ sel = t.set_index("region_id").loc[picked].reset_index()
 pillar_names = [wording.pillar(p) for p in res.scores.pillar_ids]
 c1, c2 = st.columns(2, gap="large")
 with c1:
-    st.plotly_chart(charts.pillar_bars(sel, res.scores.pillar_ids, pillar_names, _("Pillar scores")),
-                    width="stretch", key="cmp_bars")
+    st.markdown(charts.pillar_bars(sel, res.scores.pillar_ids, pillar_names, _("Pillar scores")),
+                unsafe_allow_html=True)
 with c2:
-    st.plotly_chart(charts.pillar_radar(sel, res.scores.pillar_ids, pillar_names, _("Profile of risk")),
-                    width="stretch", key="cmp_radar")
+    st.markdown(charts.pillar_radar(sel, res.scores.pillar_ids, pillar_names, _("Profile of risk")),
+                unsafe_allow_html=True)
 
 n_of = t["region_type"].value_counts().to_dict()
 show = pd.DataFrame({
@@ -64,15 +65,14 @@ rcols = st.columns(len(kinds))
 for col, k in zip(rcols, kinds):
     with col:
         title = _("State ranks and their range") if k == "state" else _("Corridor ranks and their range")
-        st.plotly_chart(charts.rank_ranges(sel[sel["region_type"] == k], title, of=n_of.get(k)), width="stretch",
-                        key=f"cmp_ranks_{k}")
+        st.markdown(charts.figure(charts.responsive(lambda w, k=k, title=title: charts.rank_ranges_svg(
+            sel[sel["region_type"] == k], of=n_of.get(k, 0), title=title, width=w)), title), unsafe_allow_html=True)
 
 hist = data.score_history()
 h = hist[hist["region_id"].isin(picked)]
-fig = charts.trend_lines(h, "as_of", "score", "name", _("Score over the last two years (quarterly)"),
-                         _("score (0-10)"))
-charts.level_bands(fig, res.profile.thresholds)
-st.plotly_chart(fig, width="stretch", key="cmp_trend")
+h = h.iloc[np.argsort(h["region_id"].map({r: i for i, r in enumerate(picked)}).to_numpy(), kind="stable")]  # colours as above
+st.markdown(charts.trend_lines(h, "as_of", "score", "name", _("Score over the last two years (quarterly)"),
+                               _("score (0-10)"), thresholds=res.profile.thresholds), unsafe_allow_html=True)
 
 st.subheader(_("What drives the difference"))
 ref = st.selectbox(_("Against"), picked, format_func=labels.get, key="cmp_ref",

@@ -114,13 +114,12 @@ st.markdown(_("**States along it:** {states}", states=", ".join(f"{st_names.get(
 c1, c2 = st.columns(2)
 with c1:
     contrib = res.contributions()
-    st.plotly_chart(charts.contributions_bar(contrib[contrib["region_id"] == cid], _("Contributions")),
-                    width="stretch", key="cor_contrib")
+    st.markdown(charts.contributions_bar(contrib[contrib["region_id"] == cid], _("Contributions")),
+                unsafe_allow_html=True)
 with c2:
     hist = data.score_history(cid)
-    fig = charts.trend_lines(hist, "as_of", "score", "name", _("Score, quarterly"), _("score (0-10)"))
-    charts.level_bands(fig, res.profile.thresholds)
-    st.plotly_chart(fig, width="stretch", key="cor_trend")
+    st.markdown(charts.trend_lines(hist, "as_of", "score", "name", _("Score, quarterly"), _("score (0-10)"),
+                                   thresholds=res.profile.thresholds), unsafe_allow_html=True)
 ev, cut = data.region_events(cid, "corridor", res.options.as_of, res.options.window_days * 2, res.options.buffer_km)
 st.markdown(_("**Events near it** ({n} in the two windows before {date}", n=len(ev), date=wording.day(res.options.as_of))
             + (_("; more match: these are the newest)") if cut else ")"))

@@ -69,7 +69,7 @@ with tab_ev:
                  unknown=f"{int(monthly['unknown'].sum()):,}")
                + (" " + _("The table lists the newest {n} (the most the page lists); narrow the filters to see "
                           "the rest.", n=f"{len(ev):,}") if cut else ""))
-    st.plotly_chart(charts.monthly_timeline(monthly), width="stretch", key="ev_timeline")
+    st.markdown(charts.monthly_timeline(monthly), unsafe_allow_html=True)
     st.caption(_("The timeline leaves out events dated only to the year (UCDP puts them on 1 January); "
                  "the table keeps them."))
     st.dataframe(wording.events_frame(ev, ["date", "event_type", "fatalities", "injured", "state", "place", "actors",
@@ -180,7 +180,7 @@ with tab_cov:
     cov = data.coverage_matrix(ds)
     st.caption(_("Share of the tracked crime rows with a figure, per state and month (grey = none; months "
                  "flagged as reporting gaps count as missing)."))
-    st.plotly_chart(charts.coverage_heatmap(cov, names), width="stretch", key="cov_heat")
+    st.markdown(charts.coverage_heatmap(cov, names), unsafe_allow_html=True)
     st.markdown(_("**Homicides the police files record, against death certificates** (INEGI, an independent count)"))
     dct = data.death_certificate_table()
     st.dataframe(dct.rename(columns={"state": _("State"), "death certificates": _("Death certificates"),

@@ -120,8 +120,8 @@ tr = data.place_trend(choice, row["pop"])
 if tr.empty:
     st.info(_("No municipal monthly series for this place."))
 else:
-    st.plotly_chart(charts.trend_lines(tr, "month", "rate", "series", y_title=_("per 100,000 people a year")),
-                    width="stretch", key="place_trend")
+    st.markdown(charts.trend_lines(tr, "month", "rate", "series", y_title=_("per 100,000 people a year")),
+                unsafe_allow_html=True)
     st.caption(_("SESNSP investigation files opened in {place}, per month, annualised per 100,000 residents ({pop} "
                  "people, the 2020 census share of the state's CONAPO projection). A small place's monthly line jumps "
                  "with single cases: the score uses the shrunk, decay-weighted rate.", place=row["name"],

@@ -65,7 +65,7 @@ indicators = report.indicator_table(res, choice)
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.subheader(_("What drives the score"))
-    st.plotly_chart(charts.contributions_bar(indicators), width="stretch", key="contrib_bar")
+    st.markdown(charts.contributions_bar(indicators), unsafe_allow_html=True)
     for d in res.driver_records.get(choice) or []:
         st.markdown(f"- {wording.driver(d)}")
 with right:
@@ -135,15 +135,14 @@ tr = data.trend(choice)
 if tr.empty:
     st.info(_("No monthly official figures for this state."))
 else:
-    fig = charts.trend_lines(tr, "month", "rate", "series", y_title=_("per 100,000 people a year"))
-    st.plotly_chart(fig, width="stretch", key="trend_series")
+    st.markdown(charts.trend_lines(tr, "month", "rate", "series", y_title=_("per 100,000 people a year")),
+                unsafe_allow_html=True)
     st.caption(_("Monthly SESNSP investigation files (the series continued across the 2026 catalogue), annualised "
                  "per 100,000 residents. Gaps are months without data."))
 hist = data.score_history(choice)
 if hist is not None and not hist.empty:
-    fig = charts.trend_lines(hist, "as_of", "score", "name", y_title=_("score (0-10)"))
-    charts.level_bands(fig, res.profile.thresholds)
-    st.plotly_chart(fig, width="stretch", key="trend_score")
+    st.markdown(charts.trend_lines(hist, "as_of", "score", "name", y_title=_("score (0-10)"),
+                                   thresholds=res.profile.thresholds), unsafe_allow_html=True)
 
 st.subheader(_("Events behind the score"))
 opts = res.options

@@ -402,16 +402,3 @@ def test_svg_image_markdown_is_one_image_whatever_the_alt_text():
     assert alt == "Mapa  de  riesgo "                  # brackets and backslashes cannot end the alt text
     assert url.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(url.split(",", 1)[1]) == b"<svg></svg>"
-
-
-def test_a_timeline_of_one_month_has_month_ticks_and_room_around_its_bar():
-    from dashboard.figures import charts as figures
-
-    g = pd.DataFrame({"month": [pd.Timestamp("2025-11-01")], "events": [20000], "deaths": [23980]})
-    fig = figures.monthly_timeline(g)
-    assert fig.layout.xaxis.dtick == "M1" and fig.layout.xaxis.tickformat == "%b %Y"
-    lo, hi = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
-    assert lo < pd.Timestamp("2025-10-01") and hi > pd.Timestamp("2025-12-01")
-    many = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=24, freq="MS"), "events": 1, "deaths": 1})
-    assert figures.monthly_timeline(many).layout.xaxis.range is None     # many months: plotly's own axis
-    assert figures.monthly_timeline(g.assign(month=[None])).layout.title.text     # year-only events: no bars
