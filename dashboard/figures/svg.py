@@ -214,6 +214,8 @@ def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple
     proj = (_Mercator if mercator else _Projection)(box, width, max_height - (LEGEND_ROW if legend else 0))
     if tight:          # as wide as the map (the frame's height decides): a box scales it like plotly's map
         fitted = (box[2] - box[0]) * proj.k * proj.s + 12
+        if legend and standalone:     # a tall, narrow state: the legend's row sets the width
+            fitted = max(fitted, min(8 + sum(17 + 7 * len(name) + 14 for _c, name in legend), proj.width))
         proj.ox -= (proj.width - fitted) / 2
         proj.width = fitted
     full = proj.height + (LEGEND_ROW if legend else 0)

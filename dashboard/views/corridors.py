@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import brief_buttons, data, exports, settings, sidebar, wording
+from dashboard import brief_buttons, data, exports, first_paint, settings, sidebar, wording
 from dashboard.figures import brief, charts, maps
 from dashboard.i18n import _
 from dashboard.text import md
@@ -27,8 +27,12 @@ abbr = data.states().set_index("state_code")["abbr"].to_dict()
 fig = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label=_("State level"), name_col="name",
                      corridors=data.corridor_paths(), corridor_levels=levels, labels=abbr,
                      geojson_url=data.geojson_url("mx_states.geojson"))
-st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map", on_select="rerun",
-                selection_mode="points")
+with first_paint.map_box("mapbox_cor", lambda: maps.state_map_svg(
+        data.state_geojson(), dict(zip(states_lv["state_code"], states_lv["level"])), labels=abbr,
+        corridors=data.corridor_paths(), corridor_levels=levels, height=460, title=_("Corridors"), standalone=True),
+        _("Corridors")):
+    st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map", on_select="rerun",
+                    selection_mode="points")
 hit = maps.clicked_corridor(st.session_state.get("cor_map"))
 if hit and hit in levels and hit != st.session_state.get("_cor_last_click"):
     st.session_state["_cor_last_click"] = hit

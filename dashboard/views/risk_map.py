@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, settings, sidebar, wording
+from dashboard import data, exports, first_paint, settings, sidebar, wording
 from dashboard.figures import maps
 from dashboard.i18n import _
 from scoring.index import report
@@ -65,18 +65,15 @@ with map_col:
                                sc=[wording.num(v) for v in states_t["score"]],
                                iv=[wording.interval(a, b) for a, b in zip(states_t["ci_low"], states_t["ci_high"])],
                                rk=[wording.rank(v) for v in states_t["rank"]])
-    box = st.container(key="mapbox")
-    with box:
-        if ms is None and not st.session_state.get("_map_painted"):
-            # A session's first map: the same map as an SVG picture, drawn as soon as the page arrives,
-            # until plotly.js (loaded once per browser tab, 1.5-2 s on a 2-core machine) has drawn
-            # the interactive one over it (the swap is CSS: sidebar.style, .st-key-mapbox).
-            st.session_state["_map_painted"] = True
-            st.markdown(maps.svg_image_markdown(maps.state_map_svg(
-                data.state_geojson(), dict(zip(states_t["state_code"], states_t["level"])), labels=abbr.to_dict(),
-                corridors=data.corridor_paths() if show_corridors else None,
-                corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
-                height=460, title=_("Risk map"), standalone=True), _("Risk map (loading the interactive map)")))
+    if ms is None:
+        # the session's first map: an SVG picture until plotly.js has drawn the interactive one over it
+        box = first_paint.map_box("mapbox", lambda: maps.state_map_svg(
+            data.state_geojson(), dict(zip(states_t["state_code"], states_t["level"])), labels=abbr.to_dict(),
+            corridors=data.corridor_paths() if show_corridors else None,
+            corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
+            height=460, title=_("Risk map"), standalone=True), _("Risk map (loading the interactive map)"))
+    else:
+        box = st.container(key="mapbox")
     ratings = data.assessments()
     for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
         r = r.set_index("state_code")

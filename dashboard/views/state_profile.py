@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import brief_buttons, data, settings, sidebar, wording
+from dashboard import brief_buttons, data, first_paint, settings, sidebar, wording
 from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import level_badge_style
 from dashboard.i18n import _
@@ -97,12 +97,16 @@ if ms is not None:
                      "the state's official figures, and differ only through the events placed in them."))
     mcol, tcol = st.columns([3, 2], gap="medium")
     with mcol:
-        fig = maps.state_map(data.municipal_geojson(choice), mt, "level", scale="level", label=_("Risk level"),
+        munis_geo = data.municipal_geojson(choice)
+        fig = maps.state_map(munis_geo, mt, "level", scale="level", label=_("Risk level"),
                              code_col="cvegeo", name_col="name",
                              hover={"sc": _("Score"), "iv": _("90% interval"), "rk": _("Rank in the state")},
                              height=420)
-        st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
-                        key="state_munis_map", width="stretch")
+        title = _("Municipalities of {state}", state=row["name"])
+        with first_paint.map_box("mapbox_state", lambda: maps.state_map_svg(
+                munis_geo, dict(zip(mt["cvegeo"], mt["level"])), height=420, title=title, standalone=True), title):
+            st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                            key="state_munis_map", width="stretch")
         picked = maps.clicked_location(st.session_state.get("state_munis_map"))
         if picked and len(picked) == 5 and picked != st.session_state.get("_state_munis_click"):
             st.session_state["_state_munis_click"] = picked
