@@ -28,7 +28,9 @@ visitor sees first, and what the server warms). On each database:
     plotly.js has loaded, or the plotly map if it comes first) and to the interactive map.
     Naive baseline in the same run: a bare ``streamlit run dashboard/app.py`` (cold and new visitor);
 (c) every page's first visit (a new visitor, on the server of (b)): navigation -> the page's
-    script has finished and every chart on it is drawn; then the same for a returning visitor
+    script has finished and every chart on it is drawn ("settled"), and navigation -> what is
+    in the window is on screen, the session's first map counting as shown when its SVG picture is
+    (``SHOWN_JS``); then the same for a returning visitor
     (one context whose HTTP cache already holds the bundles; each visit a new session).
 
 Targets: (a) < 100 ms server-side rerun; (b) cold < 3 s, new visitor < 2 s, returning < 1.5 s;
@@ -85,6 +87,24 @@ SETTLED_JS = """() => { const a = document.querySelector('.stApp');
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   for (const p of document.querySelectorAll('[data-testid="stPlotlyChart"]')) { if (p.checkVisibility() && !p.querySelector('.main-svg')) return false; }
   for (const d of document.querySelectorAll('[data-testid="stDataFrame"]')) { if (d.checkVisibility() && !d.querySelector('canvas')) return false; }
+  return true; }"""
+
+
+# What a visitor sees first: the script has finished and every chart and table in the window (the
+# part of the main area on screen; the sidebar's widgets may still be loading their code) is drawn,
+# a map counting as drawn when its SVG picture is on screen (the session's first map is a picture
+# while plotly.js loads: dashboard/first_paint.py).
+SHOWN_JS = """() => { const a = document.querySelector('.stApp');
+  if (!a || a.getAttribute('data-test-script-state') !== 'notRunning' || !document.querySelector('h1')) return false;
+  const onScreen = (e) => { if (!e.checkVisibility()) return false; const r = e.getBoundingClientRect();
+                            return r.top < innerHeight && r.bottom > 0; };
+  for (const p of document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"], [data-testid="stMain"] [data-testid="stSkeleton"]')) {
+    const box = p.closest('[class*="st-key-mapbox"]');
+    const pic = box && box.querySelector('img[src^="data:image/svg+xml"]');
+    if (pic && pic.complete && pic.naturalWidth > 0 && pic.checkVisibility()) continue;  // (the map itself is hidden)
+    if (!onScreen(p) || p.querySelector('.main-svg')) continue;
+    return false; }
+  for (const d of document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"]')) { if (onScreen(d) && !d.querySelector('canvas')) return false; }
   return true; }"""
 
 
@@ -237,12 +257,15 @@ def time_map_loads(db: Path, log: Path, as_of: str | None) -> dict:
         finally:
             context.close()
 
-    def settled(page, url: str, path: str) -> float:
-        """Navigation -> the page's script has finished and every chart on it is drawn."""
+    def settled(page, url: str, path: str) -> tuple[float, float]:
+        """Navigation -> (what is in the window is shown: SHOWN_JS; the page's script has
+        finished and every chart on it is drawn: SETTLED_JS)."""
         t = time.perf_counter()
         page.goto(f"{url}/{with_as_of(path, as_of)}", wait_until="commit")
+        page.wait_for_function(SHOWN_JS, timeout=600_000, polling=20)
+        shown = time.perf_counter() - t
         page.wait_for_function(SETTLED_JS, timeout=600_000, polling=50)
-        return time.perf_counter() - t
+        return shown, time.perf_counter() - t
 
     out: dict = {}
     with sync_playwright() as p:
@@ -328,11 +351,13 @@ def main() -> int:
                                      med(m["warm"], k), med(m["warm_plain"], k), "< 2 s"))
                         rows.append((f"    {what}, {label}, warm server, returning visitor (median of "
                                      f"{len(m['again'])})", med(m["again"], k), None, "< 1.5 s"))
-                    for path, t in m["pages"].items():
-                        rows.append((f"(c) {label}, first visit, settled: /{path}",
+                    for path, (shown, t) in m["pages"].items():
+                        rows.append((f"(c) {label}, first visit (new visitor), settled: /{path}",
                                      t, None, "< 2 s"))
-                    for path, t in m.get("pages_again", {}).items():
-                        rows.append((f"    the same, returning visitor (bundles cached): /{path}", t, None, "< 2 s"))
+                        rows.append(("    the same, the window shown (maps as pictures until plotly.js has drawn)",
+                                     shown, None, ""))
+                    for path, (shown, t) in m.get("pages_again", {}).items():
+                        rows.append((f"    returning visitor (bundles cached), settled: /{path}", t, None, "< 2 s"))
 
     w = max(len(r[0]) for r in rows if r[1] is not None) + 2
     print()
