@@ -60,8 +60,10 @@ def figure(svg_markup: str, title: str | None = None, items: Sequence[tuple[str,
     as one HTML block."""
     cap = ""
     if title or unit:
+        unit_html = "" if not unit else (f' <span style="font-weight:400;opacity:.75">({_e(unit)})</span>' if title
+                                         else f'<span style="font-weight:400;opacity:.75">{_e(unit)}</span>')
         cap = ('<figcaption style="font-weight:600;font-size:.95rem;margin:0 0 .3rem 0">' + _e(title or "")
-               + (f' <span style="font-weight:400;opacity:.75">({_e(unit)})</span>' if unit else "") + "</figcaption>")
+               + unit_html + "</figcaption>")
     return (f'{_STYLE}<figure class="chart" style="margin:0 0 1rem 0">{cap}{svg_markup}'
             + (legend(items) if items else "") + "</figure>")
 
