@@ -293,6 +293,26 @@ def _fmt_tick(v: float) -> str:
     return f"{v:g}" if abs(v) >= 1 or v == 0 else f"{v:.2g}"
 
 
+def _gapped_line(points: Iterable[tuple[float, float] | None], color: str, width: float, tip: str = "") -> str:
+    """A line through ``points``; a None breaks it; a point alone is a dot. ``tip``: each piece's tooltip."""
+    pieces: list[list[str]] = [[]]
+    for p in points:
+        if p is None:
+            pieces.append([])
+        else:
+            pieces[-1].append(f"{p[0]:.1f},{p[1]:.1f}")
+    title = f"<title>{_esc(tip)}</title>" if tip else ""
+    out = []
+    for piece in (q for q in pieces if q):
+        if len(piece) == 1:
+            x, y = piece[0].split(",")
+            out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{color}">{title}</circle>')
+        else:
+            out.append(f'<polyline points="{" ".join(piece)}" fill="none" stroke="{color}" stroke-width="{width:g}" '
+                       f'stroke-linejoin="round">{title}</polyline>')
+    return "".join(out)
+
+
 def line_chart(series: Sequence[tuple[str, str, Sequence[dt.date], Sequence[float]]], *, width: float = 680,
                height: float = 240, y_min: float | None = None, y_max: float | None = None,
                bands: Sequence[tuple[float, float, str]] = (), date_format=None, title: str = "") -> str:
@@ -365,24 +385,8 @@ def line_chart(series: Sequence[tuple[str, str, Sequence[dt.date], Sequence[floa
                    f"{_esc(label)}</text>")
     out.append(f'<line x1="{left}" x2="{left + pw:g}" y1="{top + ph:g}" y2="{top + ph:g}" stroke="#888"/>')
     for name, col, ds, vs in series:
-        seg: list[str] = []
-        segs = []
-        for d, v in zip(ds, vs):
-            if v is None or not math.isfinite(v):
-                if seg:
-                    segs.append(seg)
-                seg = []
-                continue
-            seg.append(f"{X(d):.1f},{Y(v):.1f}")
-        if seg:
-            segs.append(seg)
-        for s in segs:
-            if len(s) == 1:
-                x, y = s[0].split(",")
-                out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{col}"><title>{_esc(name)}</title></circle>')
-            else:
-                out.append(f'<polyline points="{" ".join(s)}" fill="none" stroke="{col}" stroke-width="2" '
-                           f'stroke-linejoin="round"><title>{_esc(name)}</title></polyline>')
+        out.append(_gapped_line([(X(d), Y(v)) if v is not None and math.isfinite(v) else None for d, v in zip(ds, vs)],
+                                col, 2, name))
     out.append("</svg>")
     return "".join(out)
 
@@ -722,21 +726,8 @@ def month_bars(months: Sequence[dt.date], bars: Sequence[float], line: Sequence[
         tipl = f" · {line_name}: {float(ln):,.0f}" if _finite(ln) else ""
         out.append(f'<rect x="{X(d) - w / 2:.1f}" y="{y:.1f}" width="{w:.1f}" height="{top + ph - y:.1f}" '
                    f'fill="{bar_color}"><title>{_esc(fmt(d))}: {bar_name} {float(b):,.0f}{_esc(tipl)}</title></rect>')
-    seg: list[str] = []
-    segs = []
-    for d, v in zip(months, line):
-        if not _finite(v):
-            segs, seg = (segs + [seg] if seg else segs), []
-            continue
-        seg.append(f"{X(d):.1f},{top + (lhi - float(v)) / lhi * ph:.1f}")
-    segs += [seg] if seg else []
-    for s in segs:
-        if len(s) == 1:
-            x, y = s[0].split(",")
-            out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{line_color}"/>')
-        else:
-            out.append(f'<polyline points="{" ".join(s)}" fill="none" stroke="{line_color}" stroke-width="1.6" '
-                       'stroke-linejoin="round"/>')
+    out.append(_gapped_line([(X(d), top + (lhi - float(v)) / lhi * ph) if _finite(v) else None
+                             for d, v in zip(months, line)], line_color, 1.6))
     # x ticks: each month when few, else every k-th January (or month) that fits ~70 px a label
     per = max(1, math.ceil(70 / slot))
     step = per if per < 12 else 12 * math.ceil(per / 12)
