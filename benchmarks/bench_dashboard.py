@@ -81,10 +81,12 @@ def with_as_of(path: str, as_of: str | None) -> str:
 # Settled: the script has ended, no element is still a loading skeleton (Streamlit shows one while
 # a chart's code is fetched: plotly.js is loaded only when the first chart comes), every visible
 # plotly chart has drawn its SVG and every visible data grid its canvas (those in closed
-# expanders and other tabs draw when opened).
+# expanders and other tabs draw when opened), and no map is still its picture (the session's first
+# map is a picture, then the plotly map in a second run: dashboard/first_paint.py).
 SETTLED_JS = """() => { const a = document.querySelector('.stApp');
   if (!a || a.getAttribute('data-test-script-state') !== 'notRunning' || !document.querySelector('h1')) return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  for (const i of document.querySelectorAll('[class*="st-key-mapbox"] img[src^="data:image/svg+xml"]')) { if (i.checkVisibility()) return false; }
   for (const p of document.querySelectorAll('[data-testid="stPlotlyChart"]')) { if (p.checkVisibility() && !p.querySelector('.main-svg')) return false; }
   for (const d of document.querySelectorAll('[data-testid="stDataFrame"]')) { if (d.checkVisibility() && !d.querySelector('canvas')) return false; }
   return true; }"""

@@ -27,12 +27,14 @@ abbr = data.states().set_index("state_code")["abbr"].to_dict()
 fig = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label=_("State level"), name_col="name",
                      corridors=data.corridor_paths(), corridor_levels=levels, labels=abbr,
                      geojson_url=data.geojson_url("mx_states.geojson"))
-with first_paint.map_box("mapbox_cor", lambda: maps.state_map_svg(
-        data.state_geojson(), dict(zip(states_lv["state_code"], states_lv["level"])), labels=abbr,
-        corridors=data.corridor_paths(), corridor_levels=levels, height=460, title=_("Corridors"), standalone=True),
-        _("Corridors")):
-    st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map", on_select="rerun",
-                    selection_mode="points")
+box, ready = first_paint.map_box("mapbox_cor", lambda: maps.state_map_svg(
+    data.state_geojson(), dict(zip(states_lv["state_code"], states_lv["level"])), labels=abbr,
+    corridors=data.corridor_paths(), corridor_levels=levels, height=460, title=_("Corridors"), standalone=True),
+    _("Corridors"))
+if ready:
+    with box:
+        st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map", on_select="rerun",
+                        selection_mode="points")
 hit = maps.clicked_corridor(st.session_state.get("cor_map"))
 if hit and hit in levels and hit != st.session_state.get("_cor_last_click"):
     st.session_state["_cor_last_click"] = hit
@@ -98,7 +100,8 @@ if stretch_t is not None:
                           name_col="name", corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
                           corridor_levels={f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}, height=420,
                           labels=abbr, geojson_url=data.geojson_url("mx_states.geojson"))
-    st.plotly_chart(smap, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_stretch_map")
+    if ready:      # on the session's first run, plotly.js is asked for a run later (dashboard/first_paint.py)
+        st.plotly_chart(smap, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_stretch_map")
     st.dataframe(pd.DataFrame({_("From"): [wording.stretch_end(x) for x in mine["from_name"]],
                                _("To"): [wording.stretch_end(x) for x in mine["to_name"]],
                                "km": mine["length_km"].round(0).astype("Int64"),

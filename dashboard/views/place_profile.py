@@ -106,11 +106,13 @@ with right:
                        iv=[wording.interval(a, b) for a, b in zip(st_t["ci_low"], st_t["ci_high"])])
     fig = maps.state_map(geo, st_t, "level", scale="level", label=_("Risk level"), code_col="cvegeo", name_col="name",
                          hover={"sc": _("Score"), "iv": _("90% interval")}, selected=choice, height=380)
-    with first_paint.map_box("mapbox_place", lambda: maps.state_map_svg(
-            geo, dict(zip(st_t["cvegeo"], st_t["level"])), height=380, title=state_name, standalone=True),
-            _("{place} in {state}", place=row["name"], state=state_name)):
-        st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points", key="place_map",
-                        width="stretch")
+    box, ready = first_paint.map_box("mapbox_place", lambda: maps.state_map_svg(
+        geo, dict(zip(st_t["cvegeo"], st_t["level"])), height=380, title=state_name, standalone=True),
+        _("{place} in {state}", place=row["name"], state=state_name))
+    if ready:
+        with box:
+            st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                            key="place_map", width="stretch")
     clicked = maps.clicked_location(st.session_state.get("place_map"))
     if clicked and clicked != choice and clicked != st.session_state.get("_place_last_click"):
         st.session_state["_place_last_click"] = clicked

@@ -67,13 +67,13 @@ with map_col:
                                rk=[wording.rank(v) for v in states_t["rank"]])
     if ms is None:
         # the session's first map: an SVG picture until plotly.js has drawn the interactive one over it
-        box = first_paint.map_box("mapbox", lambda: maps.state_map_svg(
+        box, ready = first_paint.map_box("mapbox", lambda: maps.state_map_svg(
             data.state_geojson(), dict(zip(states_t["state_code"], states_t["level"])), labels=abbr.to_dict(),
             corridors=data.corridor_paths() if show_corridors else None,
             corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
             height=460, title=_("Risk map"), standalone=True), _("Risk map (loading the interactive map)"))
     else:
-        box = st.container(key="mapbox")
+        box, ready = st.container(key="mapbox"), True
     ratings = data.assessments()
     for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
         r = r.set_index("state_code")
@@ -96,8 +96,9 @@ with map_col:
                              name_col="name", hover=hover, labels=abbr.to_dict(), height=460,
                              geojson_url=data.geojson_url("mx_states.geojson"), **corridor_args)
     with box:
-        st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
-                        key="map", width="stretch")
+        if ready:
+            st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                            key="map", width="stretch")
     with st.expander(_("What the levels mean")):
         edges = [0, *res.profile.thresholds, 10]
         audience = st.radio(_("Advice for"), list(wording.AUDIENCES), format_func=lambda a: _(wording.AUDIENCES[a]),

@@ -103,10 +103,12 @@ if ms is not None:
                              hover={"sc": _("Score"), "iv": _("90% interval"), "rk": _("Rank in the state")},
                              height=420)
         title = _("Municipalities of {state}", state=row["name"])
-        with first_paint.map_box("mapbox_state", lambda: maps.state_map_svg(
-                munis_geo, dict(zip(mt["cvegeo"], mt["level"])), height=420, title=title, standalone=True), title):
-            st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
-                            key="state_munis_map", width="stretch")
+        box, ready = first_paint.map_box("mapbox_state", lambda: maps.state_map_svg(
+            munis_geo, dict(zip(mt["cvegeo"], mt["level"])), height=420, title=title, standalone=True), title)
+        if ready:
+            with box:
+                st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
+                                key="state_munis_map", width="stretch")
         picked = maps.clicked_location(st.session_state.get("state_munis_map"))
         if picked and len(picked) == 5 and picked != st.session_state.get("_state_munis_click"):
             st.session_state["_state_munis_click"] = picked

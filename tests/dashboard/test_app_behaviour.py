@@ -378,3 +378,22 @@ def test_the_search_box_opens_a_corridor(app):
     app.button(key="map_find_go").click().run()
     no_exception(app)
     assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
+
+
+@pytest.mark.parametrize("page", ["views/risk_map.py", "views/state_profile.py", "views/corridors.py"])
+def test_a_sessions_first_map_is_a_picture_then_picture_and_plotly_map_then_the_map_alone(app, page):
+    """dashboard/first_paint.py: the first run sends no plotly element (the page's widgets load
+    their code before plotly.js is asked for), the next run sends the plotly map over the picture,
+    and later runs the map alone; the first map of the session only."""
+    def pictures():
+        return [m for m in app.markdown if m.value.startswith("![") and "(data:image/svg+xml;base64," in m.value]
+
+    app.switch_page(page).run()
+    no_exception(app)
+    assert len(pictures()) == 1 and not app.get("plotly_chart")
+    app.run()                                   # the fragment's timer asks for this rerun
+    assert len(pictures()) == 1 and len(app.get("plotly_chart")) >= 1
+    app.run()
+    assert not pictures() and len(app.get("plotly_chart")) >= 1
+    app.switch_page("views/risk_map.py" if page != "views/risk_map.py" else "views/corridors.py").run()
+    assert not pictures() and len(app.get("plotly_chart")) >= 1

@@ -9,6 +9,7 @@ AppTest reads Markdown elements as their source: there a user string must be esc
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -70,8 +71,18 @@ def unescaped(s: str) -> str:
     return re.sub(r"\\.", "", s, flags=re.S)
 
 
+# The session's first map, a picture of our own drawing (dashboard/first_paint.py): one Markdown
+# image whose alt text cannot close it and whose URL is an SVG document in base64.
+PICTURE = re.compile(r"!\[[^\]\\\[]*\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)")
+
+
 def assert_no_live_markup(at: AppTest) -> None:
     for s in markdown_sources(at):
+        pic = PICTURE.fullmatch(s)
+        if pic:
+            doc = base64.b64decode(pic.group(1)).decode()
+            assert "<script" not in doc and "javascript:" not in doc and "<foreignObject" not in doc, doc[:200]
+            continue
         bare = unescaped(s)
         for bad in ("<img", "![", "](", "=HYPERLINK(", "://"):
             assert bad not in bare, f"{bad!r} reaches Markdown unescaped in {s!r}"
