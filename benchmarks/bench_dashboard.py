@@ -18,7 +18,8 @@ visitor sees first, and what the server warms). On each database:
     run`` starts it (``python -m dashboard.serve``: modules preloaded, default results computed
     in the background, outlines as static files), ``page.goto`` and wait for the 32
     ``.choroplethlocation`` paths; "cold" is the first session of a fresh server (empty caches)
-    in a new browser context, right after the server answers its health check, the default
+    (the risk map's live SVG map, ``dashboard/live_map.py``, or a plotly map) in a new browser
+    context, right after the server answers its health check, the default
     results saved beside the database first (``dashboard.serve --prepare``, as ``make run``
     does; the same without them is shown too); "new visitor"
     the median of three later sessions, each in a new context (empty HTTP cache: the 5 MB of
@@ -89,6 +90,7 @@ SETTLED_JS = """() => { const a = document.querySelector('.stApp');
   for (const i of document.querySelectorAll('[class*="st-key-mapbox"] img[src^="data:image/svg+xml"]')) { if (i.checkVisibility()) return false; }
   for (const p of document.querySelectorAll('[data-testid="stPlotlyChart"]')) { if (p.checkVisibility() && !p.querySelector('.main-svg')) return false; }
   for (const d of document.querySelectorAll('[data-testid="stDataFrame"]')) { if (d.checkVisibility() && !d.querySelector('canvas')) return false; }
+  for (const c of document.querySelectorAll('.stBidiComponent')) { if (c.checkVisibility() && !c.querySelector('.lm svg')) return false; }
   return true; }"""
 
 
@@ -107,11 +109,12 @@ SHOWN_JS = """() => { const a = document.querySelector('.stApp');
     if (!onScreen(p) || p.querySelector('.main-svg')) continue;
     return false; }
   for (const d of document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"]')) { if (onScreen(d) && !d.querySelector('canvas')) return false; }
+  for (const c of document.querySelectorAll('[data-testid="stMain"] .stBidiComponent')) { if (onScreen(c) && !c.querySelector('.lm svg')) return false; }
   return true; }"""
 
 
-# The first map a visitor sees: the risk map's SVG picture (drawn before plotly.js has loaded) or
-# the plotly map itself.
+# The first map a visitor sees: a map's SVG picture (drawn before plotly.js has loaded), the
+# risk map's live SVG map (dashboard/live_map.py) or a plotly map.
 FIRST_MAP_JS = """() => { const i = document.querySelector('.st-key-mapbox img[src^="data:image/svg+xml"]');
   return !!(i && i.complete && i.naturalWidth > 0 && i.checkVisibility())
          || document.querySelectorAll('SHAPES').length >= 32; }"""
@@ -241,13 +244,14 @@ def time_map_loads(db: Path, log: Path, as_of: str | None) -> dict:
     from playwright.sync_api import sync_playwright
 
     def drawn(page, url: str) -> tuple[float, float]:
-        """Navigation -> (the first map on screen: the SVG picture or the plotly map, whichever
-        comes first; the interactive plotly map drawn)."""
+        """Navigation -> (the first map on screen: a picture, the live map or a plotly map,
+        whichever comes first; the interactive map drawn: the live map with its handlers, or a
+        plotly map)."""
         t = time.perf_counter()
         page.goto(f"{url}/{with_as_of('', as_of)}", wait_until="commit")
-        page.wait_for_function(FIRST_MAP_JS.replace("SHAPES", bs.STATE_SHAPES), timeout=600_000, polling=20)
+        page.wait_for_function(FIRST_MAP_JS.replace("SHAPES", bs.ANY_STATES), timeout=600_000, polling=20)
         first = time.perf_counter() - t
-        page.wait_for_function(f"document.querySelectorAll('{bs.STATE_SHAPES}').length >= 32",
+        page.wait_for_function(f"document.querySelectorAll('{bs.ANY_STATES}').length >= 32",
                                timeout=600_000, polling=50)
         return first, time.perf_counter() - t
 

@@ -80,7 +80,7 @@ def _open_all(browser, url: str, n: int, bs) -> list[float]:
             for i, page in enumerate(pages):
                 if i in done:
                     continue
-                if page.evaluate(f"document.querySelectorAll('{bs.STATE_SHAPES}').length") >= 32:
+                if page.evaluate(f"document.querySelectorAll('{bs.ANY_STATES}').length") >= 32:
                     done[i] = time.perf_counter() - start[i]
             time.sleep(0.05)
     finally:

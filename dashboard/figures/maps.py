@@ -568,7 +568,8 @@ def clicked_location(event) -> str | None:
 
 def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mapping[str, str] | None = None,
                   titles: Mapping[str, str] | None = None, corridors: pd.DataFrame | None = None, corridor_levels: Mapping[str, int] | None = None,
-                  height: int = 460, title: str = "", standalone: bool = False) -> str:
+                  height: int = 460, title: str = "", standalone: bool = False, clickable: bool = False,
+                  events: pd.DataFrame | None = None) -> str:
     """The level map of :func:`state_map` as an SVG document: same projection (Mercator), frame,
     level colours, abbreviations, corridor lines and legend, without plotly.js.
 
@@ -578,29 +579,47 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
     map cost the browser 0.6-0.9 s of main-thread time a move; this SVG replaces a few DOM nodes).
     ``titles``: a state's tooltip (plain text); ``standalone``: an SVG document shown as an image,
     its legend inside, else SVG and an HTML legend for a page. No click. Every text goes through
-    :mod:`dashboard.figures.svg`, which escapes it; the outlines' paths are computed once."""
+    :mod:`dashboard.figures.svg`, which escapes it; the outlines' paths are computed once.
+    ``clickable``: every state carries its code as ``data-ref`` and every corridor
+    ``corridor:<id>``, each corridor and event has a tooltip, and the SVG comes without its
+    legend (for :mod:`dashboard.live_map`, which draws :func:`level_legend` in HTML under it);
+    ``events``: as :func:`event_points`, circles sized by deaths."""
     from dashboard.figures import svg
 
     labels, titles = labels or {}, titles or {}
     at = _label_positions(geojson)        # where the plotly map puts them: big enough shapes, largest ring
     shapes = [svg.Shape(f["geometry"], LEVEL_COLORS[_as_level(levels.get(code))], "#ffffff", 0.6,
-                        titles.get(code, ""), labels.get(code, "") if code in at else "", label_at=at.get(code))
+                        titles.get(code, ""), labels.get(code, "") if code in at else "", label_at=at.get(code),
+                        ref=code if clickable else "")
               for code, f in zip(_feature_codes(geojson), geojson["features"])]
     lines = []
     if corridors is not None and len(corridors):
         for cid, pts in corridors.sort_values(["corridor_id", "seq"]).groupby("corridor_id", sort=True):
             lon, lat = _densified(tuple(pts["longitude"]), tuple(pts["latitude"]))
-            lines.append(svg.Line(list(zip(lon, lat)), LEVEL_COLORS[_as_level((corridor_levels or {}).get(str(cid)))],
-                                  3.0))
-    # "No data" in the legend when any state or corridor drawn has none
-    present = ({_as_level(levels.get(code)) for code in _feature_codes(geojson)}
-               | {_as_level(v) for v in (corridor_levels or {}).values()})
-    legend = [(LEVEL_COLORS[lv], _(LEVEL_NAMES[lv])) for lv in (*range(1, MAX_LEVEL + 1), 0) if lv or 0 in present]
+            lv = _as_level((corridor_levels or {}).get(str(cid)))
+            tip = ""
+            if clickable:
+                name = str(pts["corridor"].iloc[0]) if "corridor" in pts else str(cid)
+                tip = f"{name}\n{_('Risk level')}: " + (_("{name}, {k} of 5", name=_(LEVEL_NAMES[lv]), k=lv) if lv
+                                                          else _(LEVEL_NAMES[0]))
+            lines.append(svg.Line(list(zip(lon, lat)), LEVEL_COLORS[lv], 3.0, tip,
+                                  ref=f"corridor:{str(cid).split('#')[0]}" if clickable else ""))
+    dots = []
+    if events is not None and len(events):
+        from dashboard import wording
+
+        for la, lo, d, t, p, x in zip(events["latitude"], events["longitude"], events["date"].astype(str),
+                                      events["event_type"], events["place"], events["fatalities"]):
+            deaths = _("deaths: {n}", n=_("unknown") if pd.isna(x) else int(x))
+            r = 2 + 1.5 * min(float(x), 100.0) ** 0.5 if not pd.isna(x) else 2.0
+            dots.append(svg.Dot(float(lo), float(la), r, "rgba(20,20,20,0.55)",
+                                f"{d} · {wording.event_type(t)}\n{p or ''}\n{deaths}"))
+    legend = level_legend(geojson, levels, corridor_levels)
     (lon0, lon1), (lat0, lat1) = geojson_bounds(geojson, pad=0.5)
     doc = svg.map_svg(shapes, lines, focus=(lon0, lat0, lon1, lat1), margin=0, width=760, max_height=height,
                       mercator=True, background="transparent", title=title, legend=legend if standalone else (),
-                      standalone=standalone, tight=True)
-    if standalone:
+                      standalone=standalone, tight=True, dots=dots)
+    if standalone or clickable:     # the live map draws the legend itself (dashboard/live_map.py)
         return doc
     # on a page, the legend is HTML under the map: it wraps and keeps its size on a phone, where
     # text inside the scaled-down SVG shrank to 6 px
@@ -608,6 +627,14 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
                     f'<span style="width:0.8rem;height:0.8rem;background:{colour};border:1px solid #666"></span>'
                     f"{html.escape(name)}</span>" for colour, name in legend)
     return f'<div>{doc}<div style="font-size:0.8rem;line-height:1.6">{items}</div></div>'
+
+
+def level_legend(geojson: Mapping, levels: Mapping[str, int], corridor_levels: Mapping[str, int] | None = None
+                 ) -> list[tuple[str, str]]:
+    """(colour, name) of the five levels, and "No data" when a state or corridor drawn has none."""
+    present = ({_as_level(levels.get(code)) for code in _feature_codes(geojson)}
+               | {_as_level(v) for v in (corridor_levels or {}).values()})
+    return [(LEVEL_COLORS[lv], _(LEVEL_NAMES[lv])) for lv in (*range(1, MAX_LEVEL + 1), 0) if lv or 0 in present]
 
 
 def svg_image_markdown(svg_doc: str, alt: str) -> str:

@@ -35,6 +35,7 @@ class Shape:
     label: str = ""           # drawn at the shape's centre when it fits
     opacity: float = 1.0
     label_at: tuple[float, float] | None = None   # (lon, lat) of the label; else the centre of the shape's box
+    ref: str = ""             # what a click on it names (``data-ref``, read by dashboard.live_map)
 
 
 @dataclass
@@ -43,6 +44,17 @@ class Line:
     color: str
     width: float = 3.0
     title: str = ""
+    ref: str = ""             # as Shape.ref; the line gets a wider transparent twin to hit
+
+
+@dataclass
+class Dot:
+    lon: float
+    lat: float
+    radius: float
+    color: str
+    title: str = ""
+    ref: str = ""
 
 
 def _rings(geometry: dict) -> Iterable[list]:
@@ -198,16 +210,22 @@ def _outline(geometry: dict, proj: _Projection) -> tuple[tuple[float, float, flo
     return hit[1], hit[2]
 
 
+def _ref(ref: str) -> str:
+    return f' data-ref="{_esc(ref)}"' if ref else ""
+
+
 def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple[float, float, float, float],
             width: float = 520, max_height: float = 400, title: str = "", margin: float = 0.08,
             mercator: bool = False, background: str = "#eaf1f6",
-            legend: Sequence[tuple[str, str]] = (), standalone: bool = False, tight: bool = False) -> str:
+            legend: Sequence[tuple[str, str]] = (), standalone: bool = False, tight: bool = False,
+            dots: Sequence[Dot] = ()) -> str:
     """An SVG map of ``shapes`` (and ``lines`` over them) framed on ``focus`` (a lon/lat box,
     widened by ``margin`` of its size on each side); shapes outside the frame are left out.
     ``mercator``: the pages' projection (the briefs use a cosine-scaled plate carrée).
     ``legend``: (colour, name) squares in a row under the map, its text in the page's colour
     (``currentColor``); ``standalone``: the SVG is shown as an image (no page colour to inherit);
-    ``tight``: the frame no wider than the map, where the height limits it."""
+    ``tight``: the frame no wider than the map, where the height limits it; ``dots``: circles
+    over the lines (events). A shape, line or dot with a ``ref`` carries it as ``data-ref``."""
     x0, y0, x1, y1 = focus
     dx, dy = max(x1 - x0, 0.05), max(y1 - y0, 0.05)
     box = (x0 - dx * margin, y0 - dy * margin, x1 + dx * margin, y1 + dy * margin)
@@ -238,7 +256,7 @@ def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple
         tip = f"<title>{_esc(s.title)}</title>" if s.title else ""
         op = f' fill-opacity="{s.opacity:g}"' if s.opacity < 1 else ""
         out.append(f'<path d="{d}" fill="{s.fill}"{op} stroke="{s.stroke}" stroke-width="{s.stroke_width:g}" '
-                   f'stroke-linejoin="round">{tip}</path>')
+                   f'stroke-linejoin="round"{_ref(s.ref)}>{tip}</path>')
         if s.label and s.label_at is not None:
             labels.append((s.label, *proj(*s.label_at)))
         elif s.label:
@@ -254,7 +272,16 @@ def map_svg(shapes: Sequence[Shape], lines: Sequence[Line] = (), *, focus: tuple
         out.append(f'<polyline points="{pts}" fill="none" stroke="#ffffff" stroke-width="{ln.width + 2.5:g}" '
                    f'stroke-linecap="round" stroke-linejoin="round"/>')
         out.append(f'<polyline points="{pts}" fill="none" stroke="{ln.color}" stroke-width="{ln.width:g}" '
-                   f'stroke-linecap="round" stroke-linejoin="round">{tip}</polyline>')
+                   f'stroke-linecap="round" stroke-linejoin="round">{"" if ln.ref else tip}</polyline>')
+        if ln.ref:     # a click within a few pixels of the line hits it
+            out.append(f'<polyline points="{pts}" fill="none" stroke="rgba(0,0,0,0)" stroke-width="{ln.width + 8:g}" '
+                       f'stroke-linecap="round" stroke-linejoin="round" pointer-events="stroke"{_ref(ln.ref)}>{tip}'
+                       f'</polyline>')
+    for dot in dots:
+        x, y = proj(dot.lon, dot.lat)
+        tip = f"<title>{_esc(dot.title)}</title>" if dot.title else ""
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{dot.radius:.1f}" fill="{dot.color}" stroke="#ffffff" '
+                   f'stroke-width="0.5"{_ref(dot.ref)}>{tip}</circle>')
     for text, x, y in labels:
         out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" font-weight="600" '
                    f'fill="#111" stroke="#fff" stroke-width="2.5" paint-order="stroke">{_esc(text)}</text>')

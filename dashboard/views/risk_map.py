@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, exports, first_paint, settings, sidebar, wording
+from dashboard import data, exports, live_map, settings, sidebar, wording
 from dashboard.figures import maps
 from dashboard.i18n import _
 from scoring.index import report
@@ -29,25 +29,43 @@ t = res.table
 states_t = t[t["region_type"] == "state"].rename(columns={"region_id": "state_code"})
 cors = t[t["region_type"] == "corridor"]
 
-# A click arrives in the chart's session entry; we keep the state in our own key because the
-# chart's selection is cleared whenever the figure changes.
+# A click on the plotly map (the municipal layer) arrives in the chart's session entry; we keep the
+# state in our own key because the chart's selection is cleared whenever the figure changes. A
+# click on the live map (dashboard.live_map) arrives once, in the run it causes.
 event = st.session_state.get("map")
 clicked = maps.clicked_location(event)
 corridor_clicked = maps.clicked_corridor(event)
-if corridor_clicked and corridor_clicked != st.session_state.get("_map_last_corridor"):
-    st.session_state["_map_last_corridor"] = corridor_clicked
-    settings.put("corridor", corridor_clicked)
-    settings.to_url()
-    st.switch_page("views/corridors.py")
-if clicked and clicked != st.session_state.get("_map_last_click"):
-    st.session_state["_map_last_click"] = clicked
-    if len(clicked) == 5:                      # a municipality of the national layer
-        settings.put("place", clicked)
+if clicked == st.session_state.get("_map_last_click"):
+    clicked = None
+if corridor_clicked == st.session_state.get("_map_last_corridor"):
+    corridor_clicked = None
+picked = st.session_state.get("_live_pick")
+if picked:
+    st.session_state["_live_pick"] = None
+    if picked.startswith("corridor:") and picked[9:] in set(cors["region_id"].astype(str).str.split("#").str[0]):
+        corridor_clicked = picked[9:]
+    elif picked in set(states_t["state_code"]):
+        clicked = picked
+
+
+def _open(corridor: str | None, place: str | None) -> None:
+    if corridor:
+        st.session_state["_map_last_corridor"] = corridor
+        settings.put("corridor", corridor)
         settings.to_url()
-        st.switch_page("views/place_profile.py")
-    settings.put("state", clicked)
-    settings.to_url()
-    st.switch_page("views/state_profile.py")
+        st.switch_page("views/corridors.py")
+    if place:
+        st.session_state["_map_last_click"] = place
+        if len(place) == 5:                      # a municipality of the national layer
+            settings.put("place", place)
+            settings.to_url()
+            st.switch_page("views/place_profile.py")
+        settings.put("state", place)
+        settings.to_url()
+        st.switch_page("views/state_profile.py")
+
+
+_open(corridor_clicked, clicked)
 ms = data.municipal() if show_munis else None
 
 st.title(_("Risk map"))
@@ -66,12 +84,7 @@ with map_col:
                                iv=[wording.interval(a, b) for a, b in zip(states_t["ci_low"], states_t["ci_high"])],
                                rk=[wording.rank(v) for v in states_t["rank"]])
     if ms is None:
-        # the session's first map: an SVG picture until plotly.js has drawn the interactive one over it
-        box, ready = first_paint.map_box("mapbox", lambda: maps.state_map_svg(
-            data.state_geojson(), dict(zip(states_t["state_code"], states_t["level"])), labels=abbr.to_dict(),
-            corridors=data.corridor_paths() if show_corridors else None,
-            corridor_levels=dict(zip(cors["region_id"], cors["level"])) if show_corridors else None,
-            height=460, title=_("Risk map"), standalone=True), _("Risk map (loading the interactive map)"))
+        box, ready = st.container(key="livemap"), False
     else:
         box, ready = st.container(key="mapbox"), True
     ratings = data.assessments()
@@ -91,14 +104,23 @@ with map_col:
                              code_col="cvegeo", name_col="name",
                              geojson_url=data.geojson_url("mx_municipalities_national.geojson"),
                              hover={"sc": _("Score"), "iv": _("90% interval")}, **corridor_args)
-    else:
-        fig = maps.state_map(data.state_geojson(), states_t, "level", scale="level", label=_("Risk level"),
-                             name_col="name", hover=hover, labels=abbr.to_dict(), height=460,
-                             geojson_url=data.geojson_url("mx_states.geojson"), **corridor_args)
-    with box:
-        if ready:
+        with box:
             st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
                             key="map", width="stretch")
+    else:
+        # no plotly.js: the SVG map with its tooltips, clicks and zoom (dashboard/live_map.py)
+        tips = {}
+        for row in states_t.itertuples(index=False):
+            r = row._asdict()
+            lines = [str(r["name"]), f"{_('Risk level')}: {wording.level(r['level'])}"]
+            lines += [f"{label}: {r.get(col) if r.get(col) not in (None, '') else '–'}" for col, label in hover.items()]
+            tips[r["state_code"]] = "\n".join(lines)
+        levels = dict(zip(states_t["state_code"], states_t["level"]))
+        with box:
+            live_map.live_map(maps.state_map_svg(
+                data.state_geojson(), levels, labels=abbr.to_dict(), titles=tips, height=460, title=_("Risk map"),
+                clickable=True, **corridor_args), key="livemap_home", on_pick="_live_pick",
+                legend=maps.level_legend(data.state_geojson(), levels, corridor_args["corridor_levels"]))
     with st.expander(_("What the levels mean")):
         edges = [0, *res.profile.thresholds, 10]
         audience = st.radio(_("Advice for"), list(wording.AUDIENCES), format_func=lambda a: _(wording.AUDIENCES[a]),

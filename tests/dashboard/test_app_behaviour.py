@@ -98,15 +98,36 @@ def test_weight_slider_changes_scores_and_url(app):
 def test_map_click_opens_that_states_profile(app):
     app.run()
     assert [t.value for t in app.title] == ["Risk map"]
-    # A Plotly chart is opaque to AppTest: seed the chart's session entry as a click would
-    # (dashboard.figures.maps.clicked_location reads selection.points[*].location).
-    app.session_state["map"] = {"selection": {"points": [{"location": "11"}], "point_indices": [0],
-                                              "box": [], "lasso": []}}
+    # The live map is opaque to AppTest: seed what its click callback stores (dashboard.live_map)
+    app.session_state["_live_pick"] = "11"
     app.run()  # the risk map calls st.switch_page; AppTest follows it within the run
     no_exception(app)
     assert [t.value for t in app.title] == ["Guanajuato"]
     assert app.selectbox(key="profile_state").value == "11"  # the state profile's own widget
     assert app.query_params["state"] == "11"
+
+
+def test_live_map_click_on_a_corridor_opens_it_and_a_forged_pick_is_ignored(app):
+    app.run()
+    app.session_state["_live_pick"] = "<script>alert(1)</script>"       # not one of the page's codes
+    app.run()
+    no_exception(app)
+    assert [t.value for t in app.title] == ["Risk map"]
+    app.session_state["_live_pick"] = "corridor:guadalajara-puerto-vallarta"
+    app.run()
+    no_exception(app)
+    assert [t.value for t in app.title] == ["Corridors"]
+    assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
+
+
+def test_plotly_municipal_layer_click_opens_the_place(app):
+    app.query_params["mlayer"] = "1"
+    app.run()
+    app.session_state["map"] = {"selection": {"points": [{"location": "14067"}], "point_indices": [0],
+                                              "box": [], "lasso": []}}
+    app.run()
+    no_exception(app)
+    assert app.query_params.get("place") in ("14067", ["14067"])
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -380,7 +401,7 @@ def test_the_search_box_opens_a_corridor(app):
     assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
 
 
-@pytest.mark.parametrize("page", ["views/risk_map.py", "views/state_profile.py", "views/corridors.py"])
+@pytest.mark.parametrize("page", ["views/place_profile.py", "views/state_profile.py", "views/corridors.py"])
 def test_a_sessions_first_map_is_a_picture_then_picture_and_plotly_map_then_the_map_alone(app, page):
     """dashboard/first_paint.py: the first run sends no plotly element (the page's widgets load
     their code before plotly.js is asked for), the next run sends the plotly map over the picture,
@@ -388,12 +409,30 @@ def test_a_sessions_first_map_is_a_picture_then_picture_and_plotly_map_then_the_
     def pictures():
         return [m for m in app.markdown if m.value.startswith("![") and "(data:image/svg+xml;base64," in m.value]
 
+    app.query_params.update({"state": "25", "place": "25006"})
+    app.run()                                   # the risk map: its live map is no plotly map
+    assert [t.value for t in app.title] == ["Risk map"] and not pictures() and not app.get("plotly_chart")
     app.switch_page(page).run()
     no_exception(app)
+    assert [t.value for t in app.title] != ["Risk map"]
     assert len(pictures()) == 1 and not app.get("plotly_chart")
     app.run()                                   # the fragment's timer asks for this rerun
     assert len(pictures()) == 1 and len(app.get("plotly_chart")) >= 1
     app.run()
     assert not pictures() and len(app.get("plotly_chart")) >= 1
-    app.switch_page("views/risk_map.py" if page != "views/risk_map.py" else "views/corridors.py").run()
+    app.switch_page("views/corridors.py" if page != "views/corridors.py" else "views/place_profile.py").run()
     assert not pictures() and len(app.get("plotly_chart")) >= 1
+
+
+def test_the_risk_map_is_the_live_svg_map_from_the_first_run(app):
+    """The risk map needs no plotly.js: its first run sends the live map (dashboard/live_map.py),
+    no picture and no plotly chart; the municipal layer is still plotly's."""
+    app.run()
+    no_exception(app)
+    assert not app.get("plotly_chart")
+    assert not [m for m in app.markdown if "(data:image/svg+xml;base64," in m.value]
+    live = [e for e in app.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"]
+    assert len(live) == 1
+    app.toggle(key="map_munis").set_value(True).run()
+    no_exception(app)
+    assert len(app.get("plotly_chart")) == 1

@@ -1,9 +1,9 @@
 """End-to-end: a real Streamlit server and Debian's Chromium (marked ``browser``; slow).
 
-Checks what AppTest cannot: that plotly.js really draws the 32 states offline (the map
-needs the locally served world_110m.json and clockwise rings), that no request leaves the
-machine, that a click on a state opens its profile, and that a weight slider moved with the
-keyboard re-ranks the states. Screenshots of every page go to tests/artifacts/.
+Checks what AppTest cannot: that the risk map's live SVG map (dashboard/live_map.py) draws the 32
+states and the corridors with their tooltips, that a click on a state opens its profile, that a
+plotly map takes over from its picture on another page, that no request leaves the machine, and
+that a weight slider moved with the keyboard re-ranks the states. Screenshots of every page go to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support.browser_support import MAP, STATE_SHAPES
+from support.browser_support import LIVE_MAP, LIVE_STATES, MAP
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-# Index of Durango ('10') among the shapes (the choropleth follows the GeoJSON order 01..32).
+# Index of Durango ('10') among the shapes (the map follows the GeoJSON order 01..32).
 # A large state that no corridor crosses, so a click in its middle lands on the state itself.
 DURANGO = 9
 
@@ -32,16 +32,16 @@ PAGES = [
 
 
 def shape_boxes(page) -> list[dict]:
-    return [el.bounding_box() for el in page.query_selector_all(STATE_SHAPES)]
+    return [el.bounding_box() for el in page.query_selector_all(LIVE_STATES)]
 
 
 def test_browser_map_draws_the_32_states(browser_page):
     browser_page.open()
     page = browser_page.page
-    assert page.locator(STATE_SHAPES).count() == 32
+    assert page.locator(LIVE_STATES).count() == 32
     # An inverted ring is drawn as a rectangle over the whole frame: every state must be
     # much smaller than the map, and together they must span a Mexico-shaped (wide) extent.
-    chart = page.locator(MAP).first.bounding_box()
+    chart = page.locator(LIVE_MAP).first.bounding_box()
     boxes = [b for b in shape_boxes(page) if b]
     assert len(boxes) == 32
     for box in boxes:
@@ -58,19 +58,41 @@ def test_browser_map_draws_the_32_states(browser_page):
 def test_browser_map_draws_the_corridors(browser_page):
     browser_page.open()
     page = browser_page.page
-    selector = f"{MAP} .scattergeo path.js-line"
-    # Each of the 20 corridors: one line in its risk level's colour over a thin white outline.
-    # Read all strokes in one call, and again while plotly may still be restyling its lines
-    # (a line caught between two draws has no stroke yet): the last reading must be complete.
-    deadline = time.monotonic() + 15
-    while True:
-        strokes = page.eval_on_selector_all(selector, "els => els.map(e => getComputedStyle(e).stroke)")
-        casings = [c for c in strokes if c == "rgb(255, 255, 255)"]
-        if (len(strokes) == 40 and len(casings) == 20) or time.monotonic() > deadline:
-            break
-        time.sleep(0.25)
-    assert len(strokes) == 40 and len(casings) == 20, strokes
-    assert len(set(strokes) - {"rgb(255, 255, 255)"}) >= 2  # corridors differ in level
+    # Each of the 20 corridors: a white casing, the line in its risk level's colour, and a wide
+    # transparent twin that takes the hover and the click.
+    strokes = page.eval_on_selector_all(f"{LIVE_MAP} polyline", "els => els.map(e => getComputedStyle(e).stroke)")
+    casings = [c for c in strokes if c == "rgb(255, 255, 255)"]
+    hits = [c for c in strokes if c == "rgba(0, 0, 0, 0)"]
+    assert len(strokes) == 60 and len(casings) == 20 and len(hits) == 20, strokes
+    assert len(set(strokes) - {"rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"}) >= 2  # corridors differ in level
+    assert page.locator(f'{LIVE_MAP} polyline[data-ref^="corridor:"]').count() == 20
+
+
+def test_browser_live_map_tooltip_keyboard_and_zoom(browser_page):
+    """The tooltip is the state's own text (no native tooltip left to double it), a state can be
+    reached and opened from the keyboard, and the zoom buttons change the view and reset it."""
+    browser_page.open()
+    page = browser_page.page
+    durango = page.locator(f'{LIVE_STATES}[data-ref="10"]')
+    durango.hover()
+    tip = page.locator(".lm .lm-tip")
+    assert tip.is_visible()
+    text = tip.inner_text()
+    assert text.startswith("Durango\nRisk level: ") and "Score: " in text and "Rank of 32: " in text
+    assert page.locator(f"{LIVE_MAP} title").count() == 0
+    page.mouse.move(2, 2)
+    assert not tip.is_visible()
+    home = page.locator(LIVE_MAP).get_attribute("viewBox")
+    page.get_by_role("button", name="Zoom in").click()
+    zoomed = page.locator(LIVE_MAP).get_attribute("viewBox")
+    assert zoomed != home and float(zoomed.split()[2]) < float(home.split()[2])
+    page.get_by_role("button", name="Reset the zoom").click()
+    assert [float(v) for v in page.locator(LIVE_MAP).get_attribute("viewBox").split()] == [float(v) for v in home.split()]
+    page.locator(f'{LIVE_STATES}[data-ref="14"]').focus()
+    assert tip.inner_text().startswith("Jalisco\n")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Jalisco", exact=True).wait_for(timeout=30_000)
+    assert parse_qs(urlsplit(page.url).query)["state"] == ["14"]
 
 
 def test_browser_click_on_a_state_opens_its_profile(browser_page):
@@ -86,28 +108,30 @@ def test_browser_click_on_a_state_opens_its_profile(browser_page):
     browser_page.screenshot("state_profile_after_click_durango.png")
 
 
-PICTURE = '.st-key-mapbox img[src^="data:image/svg+xml"]'
+PICTURE = '.st-key-mapbox_state img[src^="data:image/svg+xml"]'
+STATE_MAP = f'.st-key-mapbox_state {MAP}'
 
 
 def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
-    """A new visitor (empty browser cache) sees the map as an SVG picture as soon as the page
-    arrives, while plotly.js (4.7 MB) loads and starts; the interactive map then takes its place
-    (same box), the picture goes out of view, and later runs of the page do not send it again."""
+    """On a page whose map is plotly's (the state profile's municipalities), a new visitor (empty
+    browser cache) sees the map as an SVG picture as soon as the page arrives, while plotly.js
+    (4.7 MB) loads and starts; the interactive map then takes its place (same box), the picture
+    goes out of view, and later runs of the page do not send it again."""
     page = browser_page.page
 
     def first_paint():
         """(the picture showed alone, its box once the page's styles sized it) for one new visit"""
-        page.goto(browser_page.base_url + "/", wait_until="commit")
+        page.goto(browser_page.base_url + "/state?state=25", wait_until="commit")
         alone, picture_box = False, None
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             # the picture's box inside the map's container, once the page's styles apply (they size it)
             shown, drawn, box = page.evaluate(f"""() => {{ const i = document.querySelector('{PICTURE}');
-                const c = document.querySelector('.st-key-mapbox');
+                const c = document.querySelector('.st-key-mapbox_state');
                 const r = i && i.getBoundingClientRect(), o = c && c.getBoundingClientRect();
                 return [!!(i && i.complete && i.naturalWidth > 0 && i.checkVisibility()),
-                        document.querySelectorAll('{STATE_SHAPES}').length >= 32,
-                        r && r.height === 460 ? {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}} : null]; }}""")
+                        document.querySelectorAll('{STATE_MAP} .choroplethlocation').length >= 18,
+                        r && r.height === 420 ? {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}} : null]; }}""")
             if shown and not drawn:
                 alone = True
                 picture_box = box or picture_box
@@ -129,15 +153,17 @@ def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
     assert picture_box, "the page's styles never sized the picture before the interactive map drew"
     browser_page.wait_idle()
     assert not page.locator(PICTURE).first.is_visible()
-    map_box = page.evaluate(f"""() => {{ const r = document.querySelector('{MAP}').getBoundingClientRect();
-        const o = document.querySelector('.st-key-mapbox').getBoundingClientRect();
+    map_box = page.evaluate(f"""() => {{ const r = document.querySelector('{STATE_MAP}').getBoundingClientRect();
+        const o = document.querySelector('.st-key-mapbox_state').getBoundingClientRect();
         return {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}}; }}""")
     for k in ("x", "y", "width", "height"):                  # the same place: no jump when plotly takes over
         assert abs(map_box[k] - picture_box[k]) < 20, (k, map_box, picture_box)
-    page.get_by_text("Show corridors").click()              # any rerun of the page
+    shapes = page.locator(f"{STATE_MAP} .choroplethlocation").count()
+    page.get_by_text("Español", exact=True).click()         # any rerun of the page
+    page.get_by_role("heading", name="Sinaloa", exact=True).wait_for(timeout=60_000)
     page.wait_for_function(f"document.querySelectorAll('{PICTURE}').length === 0", timeout=60_000)
     browser_page.wait_idle()
-    assert page.locator(STATE_SHAPES).count() == 32
+    assert page.locator(f"{STATE_MAP} .choroplethlocation").count() == shapes
 
 
 def ranking_text(page) -> str:
@@ -183,7 +209,7 @@ def test_browser_renders_at_1366x768(browser_page):
     page = browser_page.page
     page.set_viewport_size({"width": 1366, "height": 768})
     browser_page.open()
-    assert page.locator(STATE_SHAPES).count() == 32
-    chart = page.locator(MAP).first.bounding_box()
+    assert page.locator(LIVE_STATES).count() == 32
+    chart = page.locator(LIVE_MAP).first.bounding_box()
     assert chart["x"] >= 0 and chart["x"] + chart["width"] <= 1366  # no horizontal overflow
     browser_page.screenshot("risk_map_1366x768.png")

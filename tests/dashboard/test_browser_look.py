@@ -93,24 +93,32 @@ def test_spanish_page_reads_in_spanish_and_keeps_lang_in_the_url(sized_page):
     page = sized_page.page
     assert "lang=es" in page.url
     assert page.get_by_text("Qué significan los niveles").is_visible()
-    page.locator("svg .legendtext").first.wait_for(timeout=30_000)
-    legend = [t.text_content() for t in page.locator("svg .legendtext").all()]
+    page.locator(".lm .lm-legend span").first.wait_for(timeout=30_000)
+    legend = [t.text_content() for t in page.locator(".lm .lm-legend span").all()]
     assert legend[:5] == ["Bajo", "Moderado", "Medio", "Alto", "Extremo"]
+    page.locator('.lm svg path[data-ref="10"]').hover()     # the tooltip speaks Spanish too
+    assert page.locator(".lm .lm-tip").inner_text().startswith("Durango\nNivel de riesgo: ")
 
 
 @pytest.mark.parametrize("sized_page", [(1440, 900)], indirect=True, ids=["1440x900"])
 def test_click_on_a_corridor_opens_the_corridors_page(sized_page):
     from urllib.parse import parse_qs, urlsplit
 
-    from support.browser_support import MAP
-
     sized_page.open("/?lang=en")
     sized_page.wait_idle()
     page = sized_page.page
-    points = page.locator(f"{MAP} .scattergeo .point")   # the corridors' invisible, clickable markers
-    assert points.count() > 100
-    box = points.nth(points.count() // 5).bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    hits = page.locator('.lm svg polyline[data-ref^="corridor:"]')   # each corridor's wide, invisible twin
+    assert hits.count() == 20
+    # a point on one corridor's line (its middle vertex), where no other corridor passes
+    for k in range(hits.count()):
+        x, y = hits.nth(k).evaluate("""l => { const s = l.ownerSVGElement, pts = l.points, p = pts.getItem(Math.floor(pts.numberOfItems / 2));
+            const m = s.getScreenCTM(); return [p.x * m.a + m.e, p.y * m.d + m.f]; }""")
+        if page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y); return e && e.dataset.ref || ''; }",
+                         [x, y]).startswith("corridor:"):
+            break
+    page.mouse.move(x, y)
+    assert "Risk level" in page.locator(".lm .lm-tip").inner_text()
+    page.mouse.click(x, y)
     page.get_by_role("heading", name="Corridors", exact=True).wait_for(timeout=60_000)
     url = urlsplit(page.url)
     assert url.path == "/corridors" and parse_qs(url.query).get("corridor")

@@ -402,3 +402,49 @@ def test_svg_image_markdown_is_one_image_whatever_the_alt_text():
     assert alt == "Mapa  de  riesgo "                  # brackets and backslashes cannot end the alt text
     assert url.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(url.split(",", 1)[1]) == b"<svg></svg>"
+
+
+def test_clickable_state_map_svg_names_every_state_and_corridor_and_escapes_what_it_names(geojson):
+    """What dashboard/live_map.py reads: each state's code and each corridor's id as data-ref,
+    their tooltips as <title>, events as circles with theirs; names are text (XML-escaped)."""
+    import xml.etree.ElementTree as ET
+
+    corridors = pd.DataFrame({"corridor_id": ["a\"<b>", "a\"<b>", "c2", "c2"], "seq": [0, 1, 0, 1],
+                              "latitude": [20.0, 21.0, 25.0, 26.0], "longitude": [-100.0, -101.0, -105.0, -106.0],
+                              "corridor": ["Ruta <i>uno</i>", "Ruta <i>uno</i>", "Dos", "Dos"]})
+    events = pd.DataFrame({"latitude": [19.4, 20.6], "longitude": [-99.1, -103.3], "date": ["2026-07-01", "2026-07-02"],
+                           "event_type": ["killing", "armed_clash"], "place": ["<script>x</script>", None],
+                           "fatalities": [4, np.nan]})
+    doc = charts.state_map_svg(geojson, {"14": 4}, titles={"14": "Jalisco\nRisk level: High"}, corridors=corridors,
+                               corridor_levels={"c2": 5}, clickable=True, events=events)
+    root = ET.fromstring(doc)                                  # an SVG document, well-formed XML, as DOMParser needs
+    assert "svg-legend" not in doc                             # the live map draws the legend in HTML
+    assert [n for _c, n in charts.level_legend(geojson, {"14": 4}, {"c2": 5})] == [
+        "Low", "Moderate", "Medium", "High", "Extreme", "No data"]
+    assert [n for _c, n in charts.level_legend(geojson, {f["id"]: 2 for f in geojson["features"]})][-1] == "Extreme"
+    ns = "{http://www.w3.org/2000/svg}"
+    refs = [e.get("data-ref") for e in root.iter() if e.get("data-ref")]
+    assert refs[:32] == [f["id"] for f in geojson["features"]]
+    assert refs[32:] == ['corridor:a"<b>', "corridor:c2"]      # the attribute round-trips, escaped in the text
+    assert 'data-ref="corridor:a&quot;&lt;b&gt;"' in doc
+    jal = next(e for e in root.iter(f"{ns}path") if e.get("data-ref") == "14")
+    assert jal.find(f"{ns}title").text == "Jalisco\nRisk level: High"
+    hit = [e for e in root.iter(f"{ns}polyline") if e.get("data-ref")]
+    assert [e.find(f"{ns}title").text.split("\n")[0] for e in hit] == ["Ruta <i>uno</i>", "Dos"]
+    assert all(e.get("stroke") == "rgba(0,0,0,0)" and e.get("pointer-events") == "stroke" for e in hit)
+    dots = list(root.iter(f"{ns}circle"))
+    assert len(dots) == 2 and float(dots[0].get("r")) > float(dots[1].get("r"))   # 4 deaths > unknown
+    assert dots[0].find(f"{ns}title").text.split("\n")[1] == "<script>x</script>"
+    assert "<script>" not in doc
+    plain = charts.state_map_svg(geojson, {"14": 4}, corridors=corridors, standalone=True)
+    assert "data-ref" not in plain                             # the picture and the briefs: nothing to click
+
+
+@pytest.mark.parametrize("value,expected", [
+    ({"select": "14"}, "14"), ({"select": ""}, None), ({"select": None}, None), ({}, None), (None, None),
+    ("corridor:x", "corridor:x"), ({"select": 14}, None),
+])
+def test_live_map_reads_a_click_only_as_a_non_empty_string(value, expected):
+    from dashboard import live_map
+
+    assert live_map._picked(value) == expected

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from support import ROOT
-from support.browser_support import STATE_SHAPES, streamlit_server
+from support.browser_support import LIVE_STATES, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -60,9 +60,9 @@ def test_two_servers_and_an_import(chromium, db_copy, tmp_path):
                     ctx = browser.new_context(viewport={"width": 1440, "height": 900})
                     page = ctx.new_page()
                     page.goto(url + "/?as_of=2026-07-31", wait_until="domcontentloaded")
-                    page.wait_for_selector(STATE_SHAPES, state="attached", timeout=120_000)
+                    page.wait_for_selector(LIVE_STATES, state="attached", timeout=120_000)
                     page.wait_for_timeout(500)
-                    loads.append((url, page.locator(STATE_SHAPES).count(),
+                    loads.append((url, page.locator(LIVE_STATES).count(),
                                   page.locator('[data-testid="stException"]').count(),
                                   page.locator('[data-testid="stAlert"]').all_inner_texts()))
                     ctx.close()

@@ -35,9 +35,15 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension"}
 SERVER_START_TIMEOUT_S = 60  # a cold start on 2 cores takes 3-6 s; leave room for a loaded CI box
 
-# The selectors the tests wait on. One `.choroplethlocation` path per drawn state.
+# The selectors the tests wait on. A plotly map (the other pages' maps, the municipal layer):
+# one `.choroplethlocation` path per drawn shape.
 MAP = '[data-testid="stPlotlyChart"]'
 STATE_SHAPES = f"{MAP} .choroplethlocation"
+# The risk map's live SVG map (dashboard/live_map.py): one path with a data-ref per state.
+LIVE_MAP = ".lm svg"
+LIVE_STATES = f"{LIVE_MAP} path[data-ref]"
+# Either: what `open` waits for.
+ANY_STATES = f"{STATE_SHAPES}, {LIVE_STATES}"
 # Streamlit's own end-to-end hook: "initial", "running" or "notRunning" (the script run state).
 IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
@@ -138,9 +144,9 @@ class BrowserPage:
     console_errors: list[str] = field(default_factory=list)
 
     def open(self, path: str = "/", *, timeout_ms: int = 60_000) -> None:
-        """Load a page of the app and wait until the map's state shapes are drawn."""
+        """Load a page of the app and wait until the map's shapes are drawn (live or plotly)."""
         self.page.goto(self.base_url + path, wait_until="domcontentloaded")
-        self.page.wait_for_selector(STATE_SHAPES, state="attached", timeout=timeout_ms)
+        self.page.wait_for_selector(ANY_STATES, state="attached", timeout=timeout_ms)
 
     def goto(self, path: str, *, heading: str | None = None, timeout_ms: int = 60_000) -> None:
         """Load any page of the app; wait for its title (``heading``, else any h1) and the app to settle."""
