@@ -22,7 +22,7 @@ import streamlit as st
 from dashboard.i18n import _
 
 _CSS = """
-.lm { position: relative; touch-action: pan-y; }
+.lm { position: relative; touch-action: pan-y; width: fit-content; max-width: 100%; margin: 0 auto; }
 .lm svg { display: block; max-width: 100%; height: auto; user-select: none; }
 .lm svg path, .lm svg polyline, .lm svg circle { vector-effect: non-scaling-stroke; }
 .lm [data-ref] { cursor: pointer; outline: none; }

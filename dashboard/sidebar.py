@@ -66,15 +66,6 @@ def style() -> None:
 /* Weights & methods: its ranking is a Markdown table in a scrolling box, kept compact */
 .st-key-w_rank table { font-size: 0.85rem; }
 .st-key-w_rank th, .st-key-w_rank td { padding: 0.15rem 0.5rem !important; white-space: nowrap; }
-/* the risk map's first paint: its SVG picture stands in the plotly map's place until plotly.js has drawn */
-[class*="st-key-mapbox"] { position: relative; }
-[class*="st-key-mapbox"] img[src^="data:image/svg+xml"] { width: 100%; height: 460px; object-fit: contain; }
-.st-key-mapbox_state img[src^="data:image/svg+xml"] { height: 420px; }
-.st-key-mapbox_place img[src^="data:image/svg+xml"] { height: 380px; }
-[class*="st-key-mapbox"]:has(img[src^="data:image/svg+xml"]):not(:has(.main-svg))
-  > .stElementContainer:not(:has(img[src^="data:image/svg+xml"])) {
-  position: absolute; top: 0; left: 0; width: 100%; visibility: hidden; }
-[class*="st-key-mapbox"]:has(.main-svg) > .stElementContainer:has(img[src^="data:image/svg+xml"]) { display: none; }
 /* less chrome: the map and the ranking get the width (Global Guardian: a large map, little chrome) */
 [data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important;
   padding-top: 2.5rem !important; }

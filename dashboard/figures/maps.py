@@ -1,7 +1,8 @@
 """Map figures: the state choropleth with corridor lines and event points. No streamlit.
 
-Pages call ``st.plotly_chart(fig, config=PLOTLY_CONFIG, ...)``; tests build the figures
-directly. The state map is a ``go.Choropleth`` on our own GeoJSON (32 states, feature
+The pages draw :func:`state_map_svg` (SVG, made interactive by :mod:`dashboard.live_map`); the
+plotly figure of :func:`state_map` is left for the risk map's national layer of 2,475
+municipalities (``st.plotly_chart(fig, config=PLOTLY_CONFIG, ...)``); tests build both directly. The state map is a ``go.Choropleth`` on our own GeoJSON (32 states, feature
 ``id`` = INEGI code) with the basemap hidden, plus one ``go.Scattergeo`` line per corridor.
 
 Colouring modes (``scale=``):
@@ -569,36 +570,42 @@ def clicked_location(event) -> str | None:
 def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mapping[str, str] | None = None,
                   titles: Mapping[str, str] | None = None, corridors: pd.DataFrame | None = None, corridor_levels: Mapping[str, int] | None = None,
                   height: int = 460, title: str = "", standalone: bool = False, clickable: bool = False,
-                  events: pd.DataFrame | None = None) -> str:
+                  events: pd.DataFrame | None = None, selected: str | None = None,
+                  corridor_tips: bool | None = None) -> str:
     """The level map of :func:`state_map` as an SVG document: same projection (Mercator), frame,
     level colours, abbreviations, corridor lines and legend, without plotly.js.
 
-    Two uses: the risk map's first paint (a new visitor's browser needs 1.5-2 s to fetch, compile
-    and start plotly.js, 4.7 MB, before the plotly map can draw; the picture is drawn as soon as
-    it arrives), and the live map of Weights & methods, redrawn on every slider move (plotly's
-    map cost the browser 0.6-0.9 s of main-thread time a move; this SVG replaces a few DOM nodes).
+    The pages' maps (:mod:`dashboard.live_map` makes them interactive: a new visitor's browser
+    needs 1.5-2 s to fetch, compile and start plotly.js, 4.7 MB, before a plotly map can draw;
+    this SVG is drawn as soon as it arrives), and the live map of Weights & methods, redrawn on
+    every slider move (plotly's map cost the browser 0.6-0.9 s of main-thread time a move).
     ``titles``: a state's tooltip (plain text); ``standalone``: an SVG document shown as an image,
     its legend inside, else SVG and an HTML legend for a page. No click. Every text goes through
     :mod:`dashboard.figures.svg`, which escapes it; the outlines' paths are computed once.
     ``clickable``: every state carries its code as ``data-ref`` and every corridor
     ``corridor:<id>``, each corridor and event has a tooltip, and the SVG comes without its
     legend (for :mod:`dashboard.live_map`, which draws :func:`level_legend` in HTML under it);
-    ``events``: as :func:`event_points`, circles sized by deaths."""
+    ``events``: as :func:`event_points`, circles sized by deaths; ``selected``: the code of a
+    shape outlined in black (drawn last, so that its outline is whole); ``corridor_tips``: a
+    tooltip on each corridor line (default: when ``clickable``)."""
     from dashboard.figures import svg
 
     labels, titles = labels or {}, titles or {}
     at = _label_positions(geojson)        # where the plotly map puts them: big enough shapes, largest ring
-    shapes = [svg.Shape(f["geometry"], LEVEL_COLORS[_as_level(levels.get(code))], "#ffffff", 0.6,
+    shapes = [svg.Shape(f["geometry"], LEVEL_COLORS[_as_level(levels.get(code))],
+                        "#111111" if code == selected else "#ffffff", 2.2 if code == selected else 0.6,
                         titles.get(code, ""), labels.get(code, "") if code in at else "", label_at=at.get(code),
                         ref=code if clickable else "")
               for code, f in zip(_feature_codes(geojson), geojson["features"])]
+    shapes.sort(key=lambda sh: sh.stroke == "#111111")     # the selected one last; the rest keep their order
+    corridor_tips = clickable if corridor_tips is None else corridor_tips
     lines = []
     if corridors is not None and len(corridors):
         for cid, pts in corridors.sort_values(["corridor_id", "seq"]).groupby("corridor_id", sort=True):
             lon, lat = _densified(tuple(pts["longitude"]), tuple(pts["latitude"]))
             lv = _as_level((corridor_levels or {}).get(str(cid)))
             tip = ""
-            if clickable:
+            if corridor_tips:
                 name = str(pts["corridor"].iloc[0]) if "corridor" in pts else str(cid)
                 tip = f"{name}\n{_('Risk level')}: " + (_("{name}, {k} of 5", name=_(LEVEL_NAMES[lv]), k=lv) if lv
                                                           else _(LEVEL_NAMES[0]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import brief_buttons, data, exports, first_paint, settings, sidebar, wording
+from dashboard import brief_buttons, data, exports, live_map, settings, sidebar, wording
 from dashboard.figures import brief, charts, maps
 from dashboard.i18n import _
 from dashboard.text import md
@@ -24,22 +24,19 @@ st.caption(_("Events within {km} km of each corridor's line, plus the official f
              km=f"{res.options.buffer_km:g}"))
 states_lv = t[t["region_type"] == "state"].rename(columns={"region_id": "state_code"})
 abbr = data.states().set_index("state_code")["abbr"].to_dict()
-fig = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label=_("State level"), name_col="name",
-                     corridors=data.corridor_paths(), corridor_levels=levels, labels=abbr,
-                     geojson_url=data.geojson_url("mx_states.geojson"))
-box, ready = first_paint.map_box("mapbox_cor", lambda: maps.state_map_svg(
-    data.state_geojson(), dict(zip(states_lv["state_code"], states_lv["level"])), labels=abbr,
-    corridors=data.corridor_paths(), corridor_levels=levels, height=460, title=_("Corridors"), standalone=True),
-    _("Corridors"))
-if ready:
-    with box:
-        st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_map", on_select="rerun",
-                        selection_mode="points")
-hit = maps.clicked_corridor(st.session_state.get("cor_map"))
-if hit and hit in levels and hit != st.session_state.get("_cor_last_click"):
-    st.session_state["_cor_last_click"] = hit
-    settings.put("corridor", hit)
+picked = st.session_state.pop("_cor_pick", None)
+if picked and picked.startswith("corridor:") and picked[9:] in levels:
+    settings.put("corridor", picked[9:])
     st.session_state.pop("cor_pick", None)
+slevels = dict(zip(states_lv["state_code"], states_lv["level"]))
+state_tips = {c: f"{n}\n{_('State level')}: {wording.level(lv)}"
+              for c, n, lv in zip(states_lv["state_code"], states_lv["name"], states_lv["level"])}
+# no plotly.js: the SVG map with its tooltips, clicks and zoom (dashboard/live_map.py)
+live_map.live_map(maps.state_map_svg(data.state_geojson(), slevels, labels=abbr, titles=state_tips,
+                                     corridors=data.corridor_paths(), corridor_levels=levels, height=460,
+                                     title=_("Corridors"), clickable=True),
+                  key="livemap_cor", on_pick="_cor_pick",
+                  legend=maps.level_legend(data.state_geojson(), slevels, levels))
 worst = {}   # corridor -> (level from its stretches, its single worst stretch in words)
 if by_stretch is not None:
     b = by_stretch.set_index("corridor_id")
@@ -96,12 +93,13 @@ if stretch_t is not None:
                   "stretches: {mean}.", level=wording.level(lv["level"]), km=f"{lv['worst_km']:,.0f}",
                   total=f"{lv['length_km']:,.0f}", worst=md(worst.get(cid, ("", "–"))[1]),
                   wscore=wording.num(lv["worst_score"]), mean=wording.num(lv["mean_score"])))
-    smap = maps.state_map(data.state_geojson(), states_lv, "level", scale="level", label=_("State level"),
-                          name_col="name", corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
-                          corridor_levels={f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}, height=420,
-                          labels=abbr, geojson_url=data.geojson_url("mx_states.geojson"))
-    if ready:      # on the session's first run, plotly.js is asked for a run later (dashboard/first_paint.py)
-        st.plotly_chart(smap, config=maps.PLOTLY_CONFIG, width="stretch", key="cor_stretch_map")
+    stretch_levels = {f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}
+    live_map.live_map(maps.state_map_svg(data.state_geojson(), slevels, labels=abbr, titles=state_tips,
+                                         corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
+                                         corridor_levels=stretch_levels, height=420, corridor_tips=True,
+                                         title=row["name"]),
+                      key="livemap_stretches", on_pick="_stretch_pick",
+                      legend=maps.level_legend(data.state_geojson(), slevels, stretch_levels))
     st.dataframe(pd.DataFrame({_("From"): [wording.stretch_end(x) for x in mine["from_name"]],
                                _("To"): [wording.stretch_end(x) for x in mine["to_name"]],
                                "km": mine["length_km"].round(0).astype("Int64"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import brief_buttons, data, first_paint, settings, sidebar, wording
+from dashboard import brief_buttons, data, live_map, settings, sidebar, wording
 from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import level_badge_style
 from dashboard.i18n import _
@@ -24,6 +24,10 @@ if ms is None:
 t = ms.table
 states = data.states().set_index("state_code")["name_common"]
 labels = {c: f"{n} ({states.get(s, s)})" for c, n, s in zip(t["cvegeo"], t["name"], t["state_code"])}
+picked = st.session_state.pop("_place_pick", None)      # a click on the map below (dashboard/live_map.py)
+if picked in labels and picked != settings.get("place"):
+    settings.put("place", picked)
+    st.session_state.pop("place_pick", None)            # the select box follows
 code = settings.get("place") if settings.get("place") in labels else None
 choice = st.selectbox(_("Municipality"), sorted(labels, key=lambda c: labels[c]),
                       index=sorted(labels, key=lambda c: labels[c]).index(code) if code else None,
@@ -104,21 +108,14 @@ with right:
     st_t = t[t["state_code"] == state_code]
     st_t = st_t.assign(sc=[wording.num(v) for v in st_t["score"]],
                        iv=[wording.interval(a, b) for a, b in zip(st_t["ci_low"], st_t["ci_high"])])
-    fig = maps.state_map(geo, st_t, "level", scale="level", label=_("Risk level"), code_col="cvegeo", name_col="name",
-                         hover={"sc": _("Score"), "iv": _("90% interval")}, selected=choice, height=380)
-    box, ready = first_paint.map_box("mapbox_place", lambda: maps.state_map_svg(
-        geo, dict(zip(st_t["cvegeo"], st_t["level"])), height=380, title=state_name, standalone=True),
-        _("{place} in {state}", place=row["name"], state=state_name))
-    if ready:
-        with box:
-            st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
-                            key="place_map", width="stretch")
-    clicked = maps.clicked_location(st.session_state.get("place_map"))
-    if clicked and clicked != choice and clicked != st.session_state.get("_place_last_click"):
-        st.session_state["_place_last_click"] = clicked
-        settings.put("place", clicked)
-        settings.to_url()
-        st.rerun()
+    plevels = dict(zip(st_t["cvegeo"], st_t["level"]))
+    tips = {c: "\n".join([str(n), f"{_('Risk level')}: {wording.level(lv)}", f"{_('Score')}: {sc}",
+                           f"{_('90% interval')}: {iv}"])
+            for c, n, lv, sc, iv in zip(st_t["cvegeo"], st_t["name"], st_t["level"], st_t["sc"], st_t["iv"])}
+    # no plotly.js: the SVG map with its tooltips, clicks and zoom (dashboard/live_map.py)
+    live_map.live_map(maps.state_map_svg(geo, plevels, titles=tips, height=380, clickable=True, selected=choice,
+                                         title=_("{place} in {state}", place=row["name"], state=state_name)),
+                      key="livemap_place", on_pick="_place_pick", legend=maps.level_legend(geo, plevels))
 
 st.subheader(_("Monthly trend"))
 tr = data.place_trend(choice, row["pop"])

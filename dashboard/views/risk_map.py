@@ -83,10 +83,7 @@ with map_col:
                                sc=[wording.num(v) for v in states_t["score"]],
                                iv=[wording.interval(a, b) for a, b in zip(states_t["ci_low"], states_t["ci_high"])],
                                rk=[wording.rank(v) for v in states_t["rank"]])
-    if ms is None:
-        box, ready = st.container(key="livemap"), False
-    else:
-        box, ready = st.container(key="mapbox"), True
+    box = st.container(key="mapbox")
     ratings = data.assessments()
     for k, (assessor, r) in enumerate(ratings.groupby("assessor", sort=True)):
         r = r.set_index("state_code")

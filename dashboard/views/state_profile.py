@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import brief_buttons, data, first_paint, settings, sidebar, wording
+from dashboard import brief_buttons, data, live_map, settings, sidebar, wording
 from dashboard.figures import brief, charts, maps
 from dashboard.figures.palette import level_badge_style
 from dashboard.i18n import _
@@ -98,23 +98,19 @@ if ms is not None:
     mcol, tcol = st.columns([3, 2], gap="medium")
     with mcol:
         munis_geo = data.municipal_geojson(choice)
-        fig = maps.state_map(munis_geo, mt, "level", scale="level", label=_("Risk level"),
-                             code_col="cvegeo", name_col="name",
-                             hover={"sc": _("Score"), "iv": _("90% interval"), "rk": _("Rank in the state")},
-                             height=420)
-        title = _("Municipalities of {state}", state=row["name"])
-        box, ready = first_paint.map_box("mapbox_state", lambda: maps.state_map_svg(
-            munis_geo, dict(zip(mt["cvegeo"], mt["level"])), height=420, title=title, standalone=True), title)
-        if ready:
-            with box:
-                st.plotly_chart(fig, config=maps.PLOTLY_CONFIG, on_select="rerun", selection_mode="points",
-                                key="state_munis_map", width="stretch")
-        picked = maps.clicked_location(st.session_state.get("state_munis_map"))
-        if picked and len(picked) == 5 and picked != st.session_state.get("_state_munis_click"):
-            st.session_state["_state_munis_click"] = picked
+        picked = st.session_state.pop("_state_pick", None)
+        if picked in set(mt["cvegeo"]):
             settings.put("place", picked)
             settings.to_url()
             st.switch_page("views/place_profile.py")
+        mlevels = dict(zip(mt["cvegeo"], mt["level"]))
+        tips = {c: "\n".join([str(n), f"{_('Risk level')}: {wording.level(lv)}", f"{_('Score')}: {sc}",
+                               f"{_('90% interval')}: {iv}", f"{_('Rank in the state')}: {rk}"])
+                for c, n, lv, sc, iv, rk in zip(mt["cvegeo"], mt["name"], mt["level"], mt["sc"], mt["iv"], mt["rk"])}
+        # no plotly.js: the SVG map with its tooltips, clicks and zoom (dashboard/live_map.py)
+        live_map.live_map(maps.state_map_svg(munis_geo, mlevels, titles=tips, height=420, clickable=True,
+                                             title=_("Municipalities of {state}", state=row["name"])),
+                          key="livemap_state", on_pick="_state_pick", legend=maps.level_legend(munis_geo, mlevels))
         st.caption(_("Click a municipality to open its profile. Rates of small places are shrunk toward the "
                      "state's (empirical Bayes), so one case in a village does not read as extreme."))
     with tcol:

@@ -401,27 +401,63 @@ def test_the_search_box_opens_a_corridor(app):
     assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
 
 
-@pytest.mark.parametrize("page", ["views/place_profile.py", "views/state_profile.py", "views/corridors.py"])
-def test_a_sessions_first_map_is_a_picture_then_picture_and_plotly_map_then_the_map_alone(app, page):
-    """dashboard/first_paint.py: the first run sends no plotly element (the page's widgets load
-    their code before plotly.js is asked for), the next run sends the plotly map over the picture,
-    and later runs the map alone; the first map of the session only."""
-    def pictures():
-        return [m for m in app.markdown if m.value.startswith("![") and "(data:image/svg+xml;base64," in m.value]
+def live_maps(app) -> list:
+    return [e for e in app.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"]
 
+
+@pytest.mark.parametrize("page, maps", [("views/place_profile.py", 1), ("views/state_profile.py", 1),
+                                        ("views/corridors.py", 2)])
+def test_the_map_pages_send_live_svg_maps_and_no_plotly_chart(app, page, maps):
+    """No page needs plotly.js for its maps (dashboard/live_map.py): not in the first run, not
+    later; the corridors page has two (all corridors, and the chosen one's stretches)."""
     app.query_params.update({"state": "25", "place": "25006"})
-    app.run()                                   # the risk map: its live map is no plotly map
-    assert [t.value for t in app.title] == ["Risk map"] and not pictures() and not app.get("plotly_chart")
+    app.run()
     app.switch_page(page).run()
     no_exception(app)
     assert [t.value for t in app.title] != ["Risk map"]
-    assert len(pictures()) == 1 and not app.get("plotly_chart")
-    app.run()                                   # the fragment's timer asks for this rerun
-    assert len(pictures()) == 1 and len(app.get("plotly_chart")) >= 1
+    assert len(live_maps(app)) == maps and not app.get("plotly_chart")
     app.run()
-    assert not pictures() and len(app.get("plotly_chart")) >= 1
-    app.switch_page("views/corridors.py" if page != "views/corridors.py" else "views/place_profile.py").run()
-    assert not pictures() and len(app.get("plotly_chart")) >= 1
+    assert len(live_maps(app)) == maps and not app.get("plotly_chart")
+
+
+def test_a_click_on_a_municipality_of_the_state_map_opens_its_profile_and_a_forged_one_is_ignored(app):
+    app.query_params["state"] = "25"
+    app.run()
+    app.switch_page("views/state_profile.py").run()
+    app.session_state["_state_pick"] = "14067"          # a municipality of another state: not on this map
+    app.run()
+    no_exception(app)
+    assert [t.value for t in app.title] == ["Sinaloa"]
+    app.session_state["_state_pick"] = "25006"
+    app.run()
+    no_exception(app)
+    assert [t.value for t in app.title] == ["Culiacán, Sinaloa"]
+    assert app.query_params.get("place") in ("25006", ["25006"])
+
+
+def test_a_click_on_the_place_map_moves_to_that_neighbour(app):
+    app.query_params["place"] = "25006"
+    app.run()
+    app.switch_page("views/place_profile.py").run()
+    app.session_state["_place_pick"] = "25012"
+    app.run()
+    no_exception(app)
+    assert app.query_params.get("place") in ("25012", ["25012"])
+    assert [t.value for t in app.title] == ["Mazatlán, Sinaloa"]
+
+
+def test_a_click_on_a_corridor_of_the_corridors_map_opens_it(app):
+    app.run()
+    app.switch_page("views/corridors.py").run()
+    app.session_state["_cor_pick"] = "corridor:guadalajara-puerto-vallarta"
+    app.run()
+    no_exception(app)
+    assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
+    assert app.selectbox(key="cor_pick").value == "guadalajara-puerto-vallarta"
+    app.session_state["_cor_pick"] = "corridor:nowhere"
+    app.run()
+    no_exception(app)
+    assert app.selectbox(key="cor_pick").value == "guadalajara-puerto-vallarta"
 
 
 def test_the_risk_map_is_the_live_svg_map_from_the_first_run(app):
@@ -431,8 +467,7 @@ def test_the_risk_map_is_the_live_svg_map_from_the_first_run(app):
     no_exception(app)
     assert not app.get("plotly_chart")
     assert not [m for m in app.markdown if "(data:image/svg+xml;base64," in m.value]
-    live = [e for e in app.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"]
-    assert len(live) == 1
+    assert len(live_maps(app)) == 1
     app.toggle(key="map_munis").set_value(True).run()
     no_exception(app)
     assert len(app.get("plotly_chart")) == 1

@@ -8,7 +8,6 @@ that a weight slider moved with the keyboard re-ranks the states. Screenshots of
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -108,62 +107,34 @@ def test_browser_click_on_a_state_opens_its_profile(browser_page):
     browser_page.screenshot("state_profile_after_click_durango.png")
 
 
-PICTURE = '.st-key-mapbox_state img[src^="data:image/svg+xml"]'
-STATE_MAP = f'.st-key-mapbox_state {MAP}'
-
-
-def test_browser_first_map_is_a_picture_until_plotly_has_drawn(browser_page):
-    """On a page whose map is plotly's (the state profile's municipalities), a new visitor (empty
-    browser cache) sees the map as an SVG picture as soon as the page arrives, while plotly.js
-    (4.7 MB) loads and starts; the interactive map then takes its place (same box), the picture
-    goes out of view, and later runs of the page do not send it again."""
+def test_browser_state_profile_map_is_live_and_a_click_opens_the_municipality(browser_page):
+    """The state profile's municipalities: a live SVG map from the first run (no plotly.js on the
+    page at all), each with its tooltip; a click on one opens its place profile."""
+    browser_page.goto("/state?state=25", heading="Sinaloa")
     page = browser_page.page
-
-    def first_paint():
-        """(the picture showed alone, its box once the page's styles sized it) for one new visit"""
-        page.goto(browser_page.base_url + "/state?state=25", wait_until="commit")
-        alone, picture_box = False, None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            # the picture's box inside the map's container, once the page's styles apply (they size it)
-            shown, drawn, box = page.evaluate(f"""() => {{ const i = document.querySelector('{PICTURE}');
-                const c = document.querySelector('.st-key-mapbox_state');
-                const r = i && i.getBoundingClientRect(), o = c && c.getBoundingClientRect();
-                return [!!(i && i.complete && i.naturalWidth > 0 && i.checkVisibility()),
-                        document.querySelectorAll('{STATE_MAP} .choroplethlocation').length >= 18,
-                        r && r.height === 420 ? {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}} : null]; }}""")
-            if shown and not drawn:
-                alone = True
-                picture_box = box or picture_box
-            if drawn:
-                break
-            page.wait_for_timeout(20)
-        return alone, picture_box
-
-    # On a loaded machine the page's styles (st.html, whose sanitiser is a chunk of its own)
-    # can arrive after plotly has drawn, leaving no sized picture to measure (seen once in CI):
-    # such a visit is tried again as a new visitor, up to three visits in all.
-    cdp = page.context.new_cdp_session(page)
-    for _ in range(3):
-        cdp.send("Network.clearBrowserCache")
-        alone, picture_box = first_paint()
-        if not alone or picture_box:
-            break
-    assert alone, "the picture never showed before the interactive map"
-    assert picture_box, "the page's styles never sized the picture before the interactive map drew"
+    shapes = page.locator(LIVE_STATES)
+    assert shapes.count() >= 18                                   # Sinaloa's municipalities
+    assert page.locator(MAP).count() == 0
+    assert not [u for u in browser_page.requests if "PlotlyChart" in u]     # plotly.js never asked for
+    culiacan = page.locator(f'{LIVE_STATES}[data-ref="25006"]')
+    culiacan.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = culiacan.bounding_box()
+    # a point inside Culiacán (its box's centre may fall on a neighbour)
+    x, y = culiacan.evaluate("""p => { const s = p.ownerSVGElement, m = s.getScreenCTM(), b = p.getBBox();
+        for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) {
+          const pt = s.createSVGPoint(); pt.x = b.x + b.width * i / 10; pt.y = b.y + b.height * j / 10;
+          if (p.isPointInFill(pt)) return [pt.x * m.a + m.e, pt.y * m.d + m.f]; }
+        return null; }""") or (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(x, y)
+    assert page.locator(".lm .lm-tip").inner_text().startswith("Culiacán\nRisk level: ")
+    page.mouse.click(x, y)
+    page.get_by_role("heading", name="Culiacán, Sinaloa", exact=True).wait_for(timeout=30_000)
+    assert urlsplit(page.url).path == "/place" and parse_qs(urlsplit(page.url).query)["place"] == ["25006"]
     browser_page.wait_idle()
-    assert not page.locator(PICTURE).first.is_visible()
-    map_box = page.evaluate(f"""() => {{ const r = document.querySelector('{STATE_MAP}').getBoundingClientRect();
-        const o = document.querySelector('.st-key-mapbox_state').getBoundingClientRect();
-        return {{x: r.x - o.x, y: r.y - o.y, width: r.width, height: r.height}}; }}""")
-    for k in ("x", "y", "width", "height"):                  # the same place: no jump when plotly takes over
-        assert abs(map_box[k] - picture_box[k]) < 20, (k, map_box, picture_box)
-    shapes = page.locator(f"{STATE_MAP} .choroplethlocation").count()
-    page.get_by_text("Español", exact=True).click()         # any rerun of the page
-    page.get_by_role("heading", name="Sinaloa", exact=True).wait_for(timeout=60_000)
-    page.wait_for_function(f"document.querySelectorAll('{PICTURE}').length === 0", timeout=60_000)
-    browser_page.wait_idle()
-    assert page.locator(f"{STATE_MAP} .choroplethlocation").count() == shapes
+    # the place's own map outlines it, and no plotly.js was asked for on the way
+    assert page.locator(f'{LIVE_STATES}[data-ref="25006"]').get_attribute("stroke") == "#111111"
+    assert not [u for u in browser_page.requests if "PlotlyChart" in u]
 
 
 def ranking_text(page) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support.browser_support import MAP, STATE_SHAPES
+from support.browser_support import LIVE_STATES, MAP, STATE_SHAPES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -24,12 +24,9 @@ def test_browser_state_profile_draws_only_its_municipalities(browser_page):
     browser_page.goto("/state?state=23", heading="Quintana Roo")
     page = browser_page.page
     page.get_by_role("heading", name="Municipalities of Quintana Roo").wait_for(timeout=60_000)
-    page.wait_for_function(f"[...document.querySelectorAll('{MAP}')].some("
-                           "c => c.querySelectorAll('.choroplethlocation').length === 11)", timeout=60_000)
-    maps = page.locator(MAP)
-    counts = [maps.nth(k).locator(".choroplethlocation").count() for k in range(maps.count())]
-    assert 11 in counts                   # Quintana Roo's 11 municipalities, on their own map
-    assert 2475 not in counts
+    page.wait_for_function(f"document.querySelectorAll('{LIVE_STATES}').length === 11", timeout=60_000)
+    refs = page.eval_on_selector_all(LIVE_STATES, "els => els.map(e => e.dataset.ref)")
+    assert len(refs) == 11 and all(r.startswith("23") for r in refs)   # Quintana Roo's 11 municipalities alone
     browser_page.screenshot("state_profile_municipalities_q_roo.png")
 
 

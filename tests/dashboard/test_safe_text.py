@@ -9,11 +9,12 @@ AppTest reads Markdown elements as their source: there a user string must be esc
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
+import json
 import re
 import tomllib
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,11 +40,12 @@ FILE_NAME = "![f](x.png)<img src=x.png>_events.csv"
 
 def hostile_events_csv() -> bytes:
     head = ["event_id", "date", "date_precision", "state_code", "place", "geo_precision", "event_type", "fatalities",
-            "source_ids", "actors", "notes"]
+            "source_ids", "actors", "notes", "latitude", "longitude"]
     rows = [["HX1", "2023-11-10", "day", STATE, MD_LINK, "state", "armed_clash", "2", "MyNotes-1",
-             f"{IMG}; {MD_IMG}", FORMULA],
-            ["HX2", "2023-11-20", "day", STATE, IMG, "state", "armed_clash", "1", "MyNotes-1",
-             f"{FORMULA}; {MD_LINK}", MD_IMG]]
+             f"{IMG}; {MD_IMG}", FORMULA, "", ""],
+            # with coordinates (in León): a point on the risk map's events layer, its place in the tooltip
+            ["HX2", "2023-11-20", "day", STATE, IMG, "locality", "armed_clash", "1", "MyNotes-1",
+             f"{FORMULA}; {MD_LINK}", MD_IMG, "21.1221", "-101.6860"]]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows([head, *rows])
     return buf.getvalue().encode("utf-8")
@@ -71,18 +73,26 @@ def unescaped(s: str) -> str:
     return re.sub(r"\\.", "", s, flags=re.S)
 
 
-# The session's first map, a picture of our own drawing (dashboard/first_paint.py): one Markdown
-# image whose alt text cannot close it and whose URL is an SVG document in base64.
-PICTURE = re.compile(r"!\[[^\]\\\[]*\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)")
+def live_map_documents(at: AppTest) -> list[str]:
+    """The SVG documents the pages' live maps were sent (dashboard/live_map.py), and their legends."""
+    out = []
+    for e in at.main:
+        proto = getattr(e, "proto", None)
+        if type(e).__name__ == "UnknownElement" and getattr(proto, "component_name", "") == "riskmap_live_map":
+            payload = json.loads(proto.json)
+            out.append(payload["svg"])
+            assert all(isinstance(n, str) for _c, n in payload["legend"])
+    return out
 
 
 def assert_no_live_markup(at: AppTest) -> None:
+    for doc in live_map_documents(at):
+        # well-formed XML (the browser parses it as such), and nothing in it but drawing and text
+        root = ET.fromstring(doc)
+        tags = {el.tag.split("}")[-1] for el in root.iter()}
+        assert tags <= {"svg", "title", "path", "polyline", "circle", "text", "style", "rect"}, tags
+        assert not [a for el in root.iter() for a in el.attrib if a.lower().startswith("on") or "href" in a.lower()]
     for s in markdown_sources(at):
-        pic = PICTURE.fullmatch(s)
-        if pic:
-            doc = base64.b64decode(pic.group(1)).decode()
-            assert "<script" not in doc and "javascript:" not in doc and "<foreignObject" not in doc, doc[:200]
-            continue
         bare = unescaped(s)
         for bad in ("<img", "![", "](", "=HYPERLINK(", "://"):
             assert bad not in bare, f"{bad!r} reaches Markdown unescaped in {s!r}"
@@ -151,6 +161,19 @@ def test_hostile_strings_are_text_on_the_events_page_and_the_state_profile(hosti
     assert groups, "the armed groups line names the imported actors"
     table = next(d.value for d in at.dataframe if "Actors" in d.value.columns)
     assert set(HOSTILE) <= {a.strip() for cell in table["Actors"].dropna() for a in cell.split(";")}
+
+
+def test_hostile_strings_are_text_in_the_live_maps_tooltips(hostile_app):
+    """The risk map's events layer on the live SVG map: an imported place is a tooltip's text,
+    escaped in the SVG document, never an element of it."""
+    at = hostile_app
+    at.switch_page("views/risk_map.py").run()
+    at.toggle(key="map_events").set_value(True).run()
+    no_exception(at)
+    assert_no_live_markup(at)
+    (doc,) = live_map_documents(at)
+    tips = [t.text or "" for t in ET.fromstring(doc).iter("{http://www.w3.org/2000/svg}title")]
+    assert any(IMG in t.split("\n") for t in tips), "the imported place is in an event's tooltip"
 
 
 def test_hostile_strings_in_the_brief_and_the_csv_export(hostile_app, db_copy):
