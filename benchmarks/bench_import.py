@@ -12,7 +12,11 @@ memory):
 * a naive baseline in the same run: ``pandas.read_csv`` of the whole file and one
   ``INSERT INTO events SELECT * FROM frame`` into a copy of the same database, with no check,
   no rejected rows, no placement and no sources (what loading costs before any of the
-  guarantees).
+  guarantees);
+* the same events as Parquet (dates as dates, tolls as integers, coordinates as floats, row
+  groups of 100,000; ``BENCH_IMPORT_PARQUET=0`` skips it) through the same command into a fresh
+  copy of the database, against DuckDB's own ``INSERT ... SELECT FROM read_parquet(...)`` with
+  no checks as its naive baseline.
 
 Targets (issue 11): under 1 GB (10^9 bytes, 953.7 MiB) of memory for the 200 MB file. Nothing is asserted: the figures
 are printed.
@@ -88,6 +92,36 @@ def write_events(con, path: Path, n: int, seed: int = 7) -> int:
     return path.stat().st_size
 
 
+def write_parquet(csv_path: Path, out: Path) -> int:
+    """The CSV's events as a typed Parquet file, read and written 100,000 rows at a time."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    types = {"date": pa.date32(), "fatalities": pa.int32(), "injured": pa.int32(), "latitude": pa.float64(),
+             "longitude": pa.float64()}
+    head = pd.read_csv(csv_path, nrows=0).columns
+    reader = pacsv.open_csv(csv_path, read_options=pacsv.ReadOptions(block_size=1 << 24),
+                            convert_options=pacsv.ConvertOptions(column_types={c: types.get(c, pa.string())
+                                                                               for c in head}))
+    with pq.ParquetWriter(out, reader.schema) as w:
+        for batch in reader:
+            w.write_batch(batch, row_group_size=100_000)
+    return out.stat().st_size
+
+
+NAIVE_PARQUET = """
+import sys, duckdb
+db, path = sys.argv[1], sys.argv[2]
+con = duckdb.connect(db)
+cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall() if r[0] != "source_ids"]
+con.execute(f"INSERT INTO events ({', '.join(cols)}, source_id, origin, batch_id) SELECT {', '.join(cols)}, "
+            f"split_part(source_ids, ';', 1), 'user', 'naive' FROM read_parquet(?)", [path])
+print("rows", con.execute("SELECT count(*) FROM events WHERE batch_id = 'naive'").fetchone()[0])
+con.close()
+"""
+
+
 NAIVE = """
 import sys, duckdb, pandas as pd
 db, csv = sys.argv[1], sys.argv[2]
@@ -151,6 +185,14 @@ def main() -> int:
 
         naive_db = tmp / "naive.duckdb"
         shutil.copy(db, naive_db)
+        parquet_runs = os.environ.get("BENCH_IMPORT_PARQUET", "1") != "0"
+        if parquet_runs:
+            pq_db, pq_naive_db, pq_file = tmp / "pq.duckdb", tmp / "pq_naive.duckdb", tmp / "events_big.parquet"
+            shutil.copy(db, pq_db)
+            shutil.copy(db, pq_naive_db)
+            t = time.perf_counter()
+            pq_size = write_parquet(csv, pq_file)
+            say(f"wrote the same events as Parquet, {pq_size / 1e6:.0f} MB, in {time.perf_counter() - t:.1f} s")
         probe = fresh_memory_seconds()
         naive = timed_process([sys.executable, "-c", NAIVE, str(naive_db), str(csv)])
         say(f"naive (read_csv + one INSERT, no checks): {naive['wall']:.1f} s ({naive['sys']:.1f} s in the kernel), "
@@ -166,11 +208,30 @@ def main() -> int:
             f"{probe:.2f} s per GB")
         if ours["rc"] != 0:
             say(ours["err"])
+        pq_ours = pq_naive = None
+        if parquet_runs:
+            csv.unlink()          # the Parquet runs read only the Parquet file
+            probe = fresh_memory_seconds()
+            pq_naive = timed_process([sys.executable, "-c", NAIVE_PARQUET, str(pq_naive_db), str(pq_file)])
+            say(f"naive Parquet (DuckDB read_parquet + one INSERT, no checks): {pq_naive['wall']:.1f} s, peak "
+                f"{pq_naive['rss_mib']:,.0f} MiB, exit {pq_naive['rc']}: {pq_naive['out']}; fresh memory {probe:.2f} s/GB")
+            probe = fresh_memory_seconds()
+            pq_ours = timed_process([sys.executable, "-m", "scoring", "ingest", str(pq_file), "--format", "events",
+                                     "--release", "2025-12", "--db", str(pq_db)])
+            say(f"ours, Parquet (python -m scoring ingest): {pq_ours['wall']:.1f} s ({pq_ours['sys']:.1f} s in the "
+                f"kernel), peak {pq_ours['rss_mib']:,.0f} MiB, exit {pq_ours['rc']}: {pq_ours['out']}; fresh memory "
+                f"{probe:.2f} s/GB")
+            if pq_ours["rc"] != 0:
+                say(pq_ours["err"])
         print()
         print(f"{'measure':<52}{'ours':>12}{'naive':>12}  target")
         print(f"{'import of ' + f'{size / 1e6:.0f} MB ({ROWS:,} events), wall':<52}{ours['wall']:>10.1f} s"
               f"{naive['wall']:>10.1f} s  -")
         print(f"{'  peak resident memory':<52}{ours['rss_mib']:>8,.0f} MiB{naive['rss_mib']:>8,.0f} MiB  < 1 GB (953.7 MiB)")
+        if pq_ours is not None:
+            print(f"{'the same events as Parquet, ' + f'{pq_size / 1e6:.0f} MB, wall':<52}{pq_ours['wall']:>10.1f} s"
+                  f"{pq_naive['wall']:>10.1f} s  -")
+            print(f"{'  peak resident memory':<52}{pq_ours['rss_mib']:>8,.0f} MiB{pq_naive['rss_mib']:>8,.0f} MiB")
         print(f"note: {os.cpu_count()} CPUs; load average at the end {os.getloadavg()[0]:.1f}")
         print("note: 'fresh memory' is the seconds a new process took to touch 1 GB just before each run; well "
               "above 0.3 s, the machine's host was handing memory back (seen: 8-10 s per GB after a minute idle), "

@@ -520,8 +520,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("-v", "--verbose", action="store_true", help="print each stage")
     b.set_defaults(func=_build)
 
-    i = sub.add_parser("ingest", help="import a file as one batch")
-    i.add_argument("path")
+    i = sub.add_parser("ingest", help="import a file (CSV or Parquet) as one batch")
+    i.add_argument("path", help="a CSV file, or a Parquet file with the same columns (known by its bytes)")
     from scoring.load.ingest import FORMATS
     i.add_argument("--format", required=True, choices=FORMATS)
     i.add_argument("--db")

@@ -90,9 +90,9 @@ with tab_up:
             "acled: an ACLED export (your own licence); events: the project's event columns; population: CONAPO."))
         release = st.text_input(_("Release (YYYY-MM, optional)"), key="up_release",
                                 help=_("Publication month; a newer release supersedes an older one's figures."))
-        up = st.file_uploader(_("CSV file"), type=["csv", "txt"], key="up_file",
-                              help=_("At most {mb} MB (server.maxUploadSize in .streamlit/config.toml).",
-                                     mb=UPLOAD_LIMIT_MB))
+        up = st.file_uploader(_("CSV or Parquet file"), type=["csv", "txt", "parquet"], key="up_file",
+                              help=_("At most {mb} MB (server.maxUploadSize in .streamlit/config.toml). Parquet: "
+                                     "the same columns, as text, numbers or dates.", mb=UPLOAD_LIMIT_MB))
         rel = release.strip() or None
         if up is not None and st.button(_("Check what it would change"), key="up_check", type="primary"):
             with st.status(_("Trying {name} on a copy of the database...", name=md(up.name)), expanded=True) as status:

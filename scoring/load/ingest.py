@@ -9,6 +9,10 @@ Formats (see :data:`FORMATS`, one parser each in :mod:`scoring.load.parse`): ``s
 (standard export), ``events`` (the project's own event CSV) and ``population`` (CONAPO by
 state and year).
 
+Every format is read from CSV or from Parquet (:mod:`scoring.load.parquet`, known by its
+magic bytes, not its name): a Parquet file's columns become the text cells a CSV export would
+hold, and the same checks follow. An event file in Parquet is always read as a stream.
+
 Rules that hold for every format:
 * re-importing the same file (same checksum, format and release) changes nothing;
 * a newer release supersedes an older one (:mod:`scoring.load.batch`);
@@ -35,7 +39,7 @@ import pandas as pd
 from scoring import paths
 from scoring.db import store
 from scoring.errors import FormatError
-from scoring.load import municipal, proximity, quality, stream
+from scoring.load import municipal, parquet, proximity, quality, stream
 from scoring.load.batch import EventWriter, list_batches, remove_batch, write_rows
 from scoring.load.geo import state_polygons
 from scoring.load.names import StateNames
@@ -49,7 +53,16 @@ from scoring.load.parse.rnpdno import parse_rnpdno
 from scoring.load.parse.sesnsp import parse_sesnsp
 from scoring.load.parse.ucdp import parse_ucdp
 from scoring.load.reference import read_crime_map
-from scoring.load.validate import Reject, _utf16, current_month, parse_csv_bytes, release_memory, reusing_memory
+from scoring.load.validate import (
+    MAX_COLUMNS,
+    TEXT,
+    Reject,
+    _utf16,
+    current_month,
+    parse_csv_bytes,
+    release_memory,
+    reusing_memory,
+)
 
 
 @dataclass
@@ -110,6 +123,12 @@ def _sniff(path: Path, raw: bytes) -> None:
 
 
 def read_user_file(path: Path) -> tuple[pd.DataFrame, str]:
+    if parquet.is_parquet(path):
+        checksum = stream.sha256(path)
+        df = parquet.read(path, text_dtype=TEXT, max_columns=MAX_COLUMNS)
+        if len(df.columns) < 3:
+            raise FormatError(f"{path}: has {len(df.columns) - 1} column(s); this is not an export of the expected kind")
+        return df, checksum
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -286,8 +305,9 @@ def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> Bat
     seconds), so that a file already imported stops there."""
     if fmt != "events":
         return None
+    from_parquet = parquet.is_parquet(path)
     try:
-        if path.stat().st_size < stream.STREAM_FROM:
+        if path.stat().st_size < stream.STREAM_FROM and not from_parquet:
             return None
         checksum = stream.sha256(path)
     except OSError:
@@ -332,7 +352,13 @@ def _ingest_streamed(path: Path, fmt: str, *, con, release, say, sources) -> Bat
             thread = threading.Thread(target=write_blocks, args=(writer,), name="import-writer", daemon=True)
             thread.start()
             try:
-                digest = stream.read_blocks(path, lambda first: _sniff(path, first), add)
+                if from_parquet:      # blocks of rows; the checksum again at the end (a file changed meanwhile)
+                    for frame in parquet.frames(path, text_dtype=TEXT, max_columns=MAX_COLUMNS):
+                        add(frame)
+                        del frame
+                    digest = stream.sha256(path)
+                else:
+                    digest = stream.read_blocks(path, lambda first: _sniff(path, first), add)
             finally:
                 blocks.put(None)
                 thread.join()          # before the transaction ends, either way

@@ -112,6 +112,7 @@ def test_browser_state_profile_map_is_live_and_a_click_opens_the_municipality(br
     page at all), each with its tooltip; a click on one opens its place profile."""
     browser_page.goto("/state?state=25", heading="Sinaloa")
     page = browser_page.page
+    page.wait_for_selector(LIVE_STATES, state="attached", timeout=30_000)
     shapes = page.locator(LIVE_STATES)
     assert shapes.count() >= 18                                   # Sinaloa's municipalities
     assert page.locator(MAP).count() == 0

@@ -159,7 +159,7 @@ class BrowserPage:
 
     def wait_idle(self, *, timeout_ms: int = 60_000, quiet_ms: int = 600) -> None:
         """Wait until the script run has finished (and stayed finished for ``quiet_ms``) and
-        every Plotly chart on the page has drawn."""
+        every Plotly chart and live map on the page has drawn."""
         page = self.page
         deadline = time.monotonic() + timeout_ms / 1000
         quiet_since = None
@@ -167,6 +167,8 @@ class BrowserPage:
             running = page.locator(IDLE_APP).count() == 0
             charts = page.locator(MAP).count()
             drawn = page.locator(f"{MAP} .main-svg").count() >= charts  # plotly draws 2+ svgs per chart
+            # and every live map (dashboard/live_map.py) has mounted its drawing
+            drawn = drawn and page.locator(".stBidiComponent").count() <= page.locator(LIVE_MAP).count()
             if running or not drawn:
                 quiet_since = None
             elif quiet_since is None:
