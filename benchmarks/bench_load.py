@@ -107,8 +107,8 @@ _WATCH = """() => {
   // a rerun served from the cache can end before React ever draws the 'running' state: the moment
   // the page shows the new scores (the live map's tooltips carry them) then says when it settled
   // (the slider's own thumb moving, at once, is not an answer from the server)
-  const sig = () => [...document.querySelectorAll('.stMarkdown svg[role="img"] path > title')]
-                      .map(t => t.textContent).join('|');
+  const sig = () => [...document.querySelectorAll('.lm svg path[data-tip]')]
+                      .map(t => t.getAttribute('data-tip')).join('|');
   window.__sig0 = sig(); window.__changed = null;
   if (window.__domObs) window.__domObs.disconnect();
   window.__domObs = new MutationObserver(() => {

@@ -67,12 +67,12 @@ function mount(root, data, setTriggerValue) {
   for (const t of Array.from(node.querySelectorAll(":scope > title"))) t.remove();
   const targets = Array.from(node.querySelectorAll("[data-ref]"));
   for (const t of Array.from(node.querySelectorAll("title"))) {   // our tooltip replaces the browser's slow one
-    t.parentNode.__tip = t.textContent;
+    t.parentNode.setAttribute("data-tip", t.textContent);   // an attribute's value: text, never markup
     t.parentNode.classList.add("lm-t");
     t.remove();
   }
   for (const el of targets) {
-    el.setAttribute("aria-label", (el.__tip || el.dataset.ref).split("\n")[0]);
+    el.setAttribute("aria-label", (el.dataset.tip || el.dataset.ref).split("\n")[0]);
     el.setAttribute("role", "button");
     if (targets.length <= 80) el.setAttribute("tabindex", "0");
   }
@@ -127,8 +127,8 @@ function mount(root, data, setTriggerValue) {
   }
 
   const show = (el, x, y) => {
-    if (!el.__tip) { tip.hidden = true; return; }
-    const [head, ...rest] = el.__tip.split("\n");
+    if (!el.dataset.tip) { tip.hidden = true; return; }
+    const [head, ...rest] = el.dataset.tip.split("\n");
     const b = document.createElement("b");
     b.textContent = head;
     tip.replaceChildren(b, ...(rest.length ? [document.createElement("br"), document.createTextNode(rest.join("\n"))] : []));

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard import data, exports, settings, sidebar, wording
+from dashboard import data, exports, live_map, settings, sidebar, wording
 from dashboard.figures import charts, maps
 from dashboard.i18n import _
 from dashboard.text import md, md_table
@@ -16,6 +16,11 @@ from scoring.index import methods, report
 from scoring.index.weights import load_profile, profile_from_dict
 
 sidebar.draw("weights")
+picked = st.session_state.pop("_w_pick", None)          # a click on the live map: that state's profile
+if picked in set(data.states()["state_code"]):
+    settings.put("state", picked)
+    settings.to_url()
+    st.switch_page("views/state_profile.py")
 st.title(_("Weights & methods"))
 reg = data.registry()
 base = load_profile(settings.get("profile"))
@@ -104,13 +109,15 @@ with left:
     sn = states_now.rename(columns={"region_id": "state_code"})
     sn = sn.assign(sc=[wording.num(v) for v in sn["score"]], rk=[wording.rank(v) for v in sn["rank"]])
     # an SVG map, not plotly: it is redrawn on every slider move, and plotly's map cost each
-    # browser 0.6-0.9 s of main-thread time a move (docs/SCALE.md); the tooltips say the same
-    st.markdown(maps.state_map_svg(
-        data.state_geojson(), dict(zip(sn["state_code"], sn["level"])),
-        labels=data.states().set_index("state_code")["abbr"].to_dict(),
-        titles={c: f"{n} · {_('Risk level')}: {wording.level(lv)} · {_('Score')}: {sc} · {_('Rank of 32')}: {rk}"
+    # browser 0.6-0.9 s of main-thread time a move (docs/SCALE.md); as a live map
+    # (dashboard/live_map.py) the browser parses it as XML, not through the Markdown pipeline
+    wlevels = dict(zip(sn["state_code"], sn["level"]))
+    live_map.live_map(maps.state_map_svg(
+        data.state_geojson(), wlevels, labels=data.states().set_index("state_code")["abbr"].to_dict(),
+        titles={c: f"{n}\n{_('Risk level')}: {wording.level(lv)}\n{_('Score')}: {sc}\n{_('Rank of 32')}: {rk}"
                 for c, n, lv, sc, rk in zip(sn["state_code"], sn["name"], sn["level"], sn["sc"], sn["rk"])},
-        height=460, title=_("Risk level")), unsafe_allow_html=True)
+        height=460, title=_("Risk level"), clickable=True), key="livemap_w", on_pick="_w_pick",
+        legend=maps.level_legend(data.state_geojson(), wlevels))
 with right:
     # a Markdown table in a scrolling box, not st.dataframe: no data grid to fetch and redraw on
     # every slider move (the page then needs no chart or grid code at all)

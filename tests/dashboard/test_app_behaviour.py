@@ -120,6 +120,19 @@ def test_live_map_click_on_a_corridor_opens_it_and_a_forged_pick_is_ignored(app)
     assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
 
 
+def test_a_click_on_the_weights_pages_live_map_opens_that_state_with_these_weights(app):
+    app.run()
+    app.switch_page("views/weights.py").run()
+    app.slider(key="wsl_p_lethal").set_value(1.0).run()
+    assert len(live_maps(app)) == 1
+    app.session_state["_w_pick"] = "14"
+    app.run()
+    no_exception(app)
+    assert [t.value for t in app.title] == ["Jalisco"]
+    assert app.query_params.get("state") in ("14", ["14"])
+    assert "lethal:1" in str(app.query_params.get("pw"))               # the weights came along
+
+
 def test_plotly_municipal_layer_click_opens_the_place(app):
     app.query_params["mlayer"] = "1"
     app.run()

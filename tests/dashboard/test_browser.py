@@ -149,9 +149,9 @@ def test_browser_weight_slider_moved_by_keyboard_reranks(browser_page):
     before = ranking_text(page)
     assert "Colima" in before
     # the live map is SVG (redrawn on every move): 32 states, each with its tooltip
-    tips_js = "els => els.map(e => e.textContent)"
-    tips = page.eval_on_selector_all('.stMarkdown svg[role="img"] path > title', tips_js)
-    assert len(tips) == 32 and any(t.startswith("Colima · Risk level: ") for t in tips)
+    tips_js = "els => els.map(e => e.getAttribute('data-tip'))"
+    tips = page.eval_on_selector_all(f"{LIVE_STATES}[data-tip]", tips_js)
+    assert len(tips) == 32 and any(t.startswith("Colima\nRisk level: ") for t in tips)
     # The thumb is a visually hidden <input type="range"> (implicit role "slider").
     thumb = page.locator('.st-key-wsl_p_lethal [data-testid="stSlider"]').get_by_role("slider")
     assert thumb.input_value() == "0.35"
@@ -162,7 +162,7 @@ def test_browser_weight_slider_moved_by_keyboard_reranks(browser_page):
     assert thumb.input_value() == "1"
     after = ranking_text(page)
     assert after != before
-    tips_after = page.eval_on_selector_all('.stMarkdown svg[role="img"] path > title', tips_js)
+    tips_after = page.eval_on_selector_all(f"{LIVE_STATES}[data-tip]", tips_js)
     assert len(tips_after) == 32 and tips_after != tips     # the scores in the tooltips moved with the weights
     browser_page.screenshot("weights_lethal_1.png")
 
