@@ -23,15 +23,15 @@ visitor sees first, and what the server warms). On each database:
     results saved beside the database first (``dashboard.serve --prepare``, as ``make run``
     does; the same without them is shown too); "new visitor"
     the median of three later sessions, each in a new context (empty HTTP cache: the 5 MB of
-    Streamlit and plotly.js bundles load and compile again); "returning visitor" the median
+    Streamlit bundles load and compile again); "returning visitor" the median
     of three reloads in one context whose HTTP cache is filled (each reload is a new session).
-    Each is timed twice: to the first map on screen (the risk map's SVG picture, drawn before
-    plotly.js has loaded, or the plotly map if it comes first) and to the interactive map.
+    Each is timed twice: to the first map on screen and to the interactive map (the pages' maps
+    are live SVG maps now, ``dashboard/live_map.py``, so the two coincide; an SVG picture or a
+    plotly map counts where one is drawn).
     Naive baseline in the same run: a bare ``streamlit run dashboard/app.py`` (cold and new visitor);
 (c) every page's first visit (a new visitor, on the server of (b)): navigation -> the page's
     script has finished and every chart on it is drawn ("settled"), and navigation -> what is
-    in the window is on screen, the session's first map counting as shown when its SVG picture is
-    (``SHOWN_JS``); then the same for a returning visitor
+    in the window is on screen (``SHOWN_JS``); then the same for a returning visitor
     (one context whose HTTP cache already holds the bundles; each visit a new session).
 
 Targets: (a) < 100 ms server-side rerun; (b) cold < 3 s, new visitor < 2 s, returning < 1.5 s;
@@ -82,8 +82,8 @@ def with_as_of(path: str, as_of: str | None) -> str:
 # Settled: the script has ended, no element is still a loading skeleton (Streamlit shows one while
 # a chart's code is fetched: plotly.js is loaded only when the first chart comes), every visible
 # plotly chart has drawn its SVG and every visible data grid its canvas (those in closed
-# expanders and other tabs draw when opened), and no map is still its picture (the session's first
-# map is a picture, then the plotly map in a second run: dashboard/first_paint.py).
+# expanders and other tabs draw when opened), no map is still a picture, and every live map
+# (dashboard/live_map.py) has mounted its drawing.
 SETTLED_JS = """() => { const a = document.querySelector('.stApp');
   if (!a || a.getAttribute('data-test-script-state') !== 'notRunning' || !document.querySelector('h1')) return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
@@ -360,7 +360,7 @@ def main() -> int:
                     for path, (shown, t) in m["pages"].items():
                         rows.append((f"(c) {label}, first visit (new visitor), settled: /{path}",
                                      t, None, "< 2 s"))
-                        rows.append(("    the same, the window shown (maps as pictures until plotly.js has drawn)",
+                        rows.append(("    the same, the window shown (charts, tables and maps in view drawn)",
                                      shown, None, ""))
                     for path, (shown, t) in m.get("pages_again", {}).items():
                         rows.append((f"    returning visitor (bundles cached), settled: /{path}", t, None, "< 2 s"))

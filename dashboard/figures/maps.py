@@ -571,7 +571,7 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
                   titles: Mapping[str, str] | None = None, corridors: pd.DataFrame | None = None, corridor_levels: Mapping[str, int] | None = None,
                   height: int = 460, title: str = "", standalone: bool = False, clickable: bool = False,
                   events: pd.DataFrame | None = None, selected: str | None = None,
-                  corridor_tips: bool | None = None) -> str:
+                  corridor_tips: bool | None = None, live: bool | None = None) -> str:
     """The level map of :func:`state_map` as an SVG document: same projection (Mercator), frame,
     level colours, abbreviations, corridor lines and legend, without plotly.js.
 
@@ -587,7 +587,8 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
     legend (for :mod:`dashboard.live_map`, which draws :func:`level_legend` in HTML under it);
     ``events``: as :func:`event_points`, circles sized by deaths; ``selected``: the code of a
     shape outlined in black (drawn last, so that its outline is whole); ``corridor_tips``: a
-    tooltip on each corridor line (default: when ``clickable``)."""
+    tooltip on each corridor line (default: when ``clickable``); ``live``: the SVG document alone,
+    its legend left to :mod:`dashboard.live_map` (default: when ``clickable``)."""
     from dashboard.figures import svg
 
     labels, titles = labels or {}, titles or {}
@@ -626,7 +627,7 @@ def state_map_svg(geojson: Mapping, levels: Mapping[str, int], *, labels: Mappin
     doc = svg.map_svg(shapes, lines, focus=(lon0, lat0, lon1, lat1), margin=0, width=760, max_height=height,
                       mercator=True, background="transparent", title=title, legend=legend if standalone else (),
                       standalone=standalone, tight=True, dots=dots)
-    if standalone or clickable:     # the live map draws the legend itself (dashboard/live_map.py)
+    if standalone or (clickable if live is None else live):     # the live map draws the legend itself
         return doc
     # on a page, the legend is HTML under the map: it wraps and keeps its size on a phone, where
     # text inside the scaled-down SVG shrank to 6 px

@@ -96,7 +96,7 @@ if stretch_t is not None:
     stretch_levels = {f"{cid}#{q}": v for q, v in zip(mine["seq"], mine["level"])}
     live_map.live_map(maps.state_map_svg(data.state_geojson(), slevels, labels=abbr, titles=state_tips,
                                          corridors=stretch_index.as_waypoints(mine, {cid: row["name"]}),
-                                         corridor_levels=stretch_levels, height=420, corridor_tips=True,
+                                         corridor_levels=stretch_levels, height=420, corridor_tips=True, live=True,
                                          title=row["name"]),
                       key="livemap_stretches", on_pick="_stretch_pick",
                       legend=maps.level_legend(data.state_geojson(), slevels, stretch_levels))

@@ -8,7 +8,9 @@ emptied around every test. The every-page smoke test is in ``test_app.py``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import duckdb
@@ -419,7 +421,7 @@ def live_maps(app) -> list:
 
 
 @pytest.mark.parametrize("page, maps", [("views/place_profile.py", 1), ("views/state_profile.py", 1),
-                                        ("views/corridors.py", 2)])
+                                        ("views/corridors.py", 2), ("views/weights.py", 1)])
 def test_the_map_pages_send_live_svg_maps_and_no_plotly_chart(app, page, maps):
     """No page needs plotly.js for its maps (dashboard/live_map.py): not in the first run, not
     later; the corridors page has two (all corridors, and the chosen one's stretches)."""
@@ -429,6 +431,8 @@ def test_the_map_pages_send_live_svg_maps_and_no_plotly_chart(app, page, maps):
     no_exception(app)
     assert [t.value for t in app.title] != ["Risk map"]
     assert len(live_maps(app)) == maps and not app.get("plotly_chart")
+    for e in live_maps(app):                   # each an SVG document, which the browser's XML parser takes
+        assert ET.fromstring(json.loads(e.proto.json)["svg"]).tag == "{http://www.w3.org/2000/svg}svg"
     app.run()
     assert len(live_maps(app)) == maps and not app.get("plotly_chart")
 
