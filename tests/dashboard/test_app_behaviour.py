@@ -97,28 +97,29 @@ def test_weight_slider_changes_scores_and_url(app):
 
 # --- the map click -----------------------------------------------------------------------------
 
+def pick(app: AppTest, key: str, ref: str) -> list[str]:
+    """What a click on a live map stores (dashboard.live_map), the run it causes, and the titles
+    of the page that run ends on."""
+    app.session_state[key] = ref
+    app.run()
+    no_exception(app)
+    return [t.value for t in app.title]
+
+
 def test_map_click_opens_that_states_profile(app):
     app.run()
     assert [t.value for t in app.title] == ["Risk map"]
     # The live map is opaque to AppTest: seed what its click callback stores (dashboard.live_map)
-    app.session_state["_live_pick"] = "11"
-    app.run()  # the risk map calls st.switch_page; AppTest follows it within the run
-    no_exception(app)
-    assert [t.value for t in app.title] == ["Guanajuato"]
+    # the risk map calls st.switch_page; AppTest follows it within the run
+    assert pick(app, "_live_pick", "11") == ["Guanajuato"]
     assert app.selectbox(key="profile_state").value == "11"  # the state profile's own widget
     assert app.query_params["state"] == "11"
 
 
 def test_live_map_click_on_a_corridor_opens_it_and_a_forged_pick_is_ignored(app):
     app.run()
-    app.session_state["_live_pick"] = "<script>alert(1)</script>"       # not one of the page's codes
-    app.run()
-    no_exception(app)
-    assert [t.value for t in app.title] == ["Risk map"]
-    app.session_state["_live_pick"] = "corridor:guadalajara-puerto-vallarta"
-    app.run()
-    no_exception(app)
-    assert [t.value for t in app.title] == ["Corridors"]
+    assert pick(app, "_live_pick", "<script>alert(1)</script>") == ["Risk map"]    # not one of the page's codes
+    assert pick(app, "_live_pick", "corridor:guadalajara-puerto-vallarta") == ["Corridors"]
     assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
 
 
@@ -127,10 +128,7 @@ def test_a_click_on_the_weights_pages_live_map_opens_that_state_with_these_weigh
     app.switch_page("views/weights.py").run()
     app.slider(key="wsl_p_lethal").set_value(1.0).run()
     assert len(live_maps(app)) == 1
-    app.session_state["_w_pick"] = "14"
-    app.run()
-    no_exception(app)
-    assert [t.value for t in app.title] == ["Jalisco"]
+    assert pick(app, "_w_pick", "14") == ["Jalisco"]
     assert app.query_params.get("state") in ("14", ["14"])
     assert "lethal:1" in str(app.query_params.get("pw"))               # the weights came along
 
@@ -441,14 +439,8 @@ def test_a_click_on_a_municipality_of_the_state_map_opens_its_profile_and_a_forg
     app.query_params["state"] = "25"
     app.run()
     app.switch_page("views/state_profile.py").run()
-    app.session_state["_state_pick"] = "14067"          # a municipality of another state: not on this map
-    app.run()
-    no_exception(app)
-    assert [t.value for t in app.title] == ["Sinaloa"]
-    app.session_state["_state_pick"] = "25006"
-    app.run()
-    no_exception(app)
-    assert [t.value for t in app.title] == ["Culiacán, Sinaloa"]
+    assert pick(app, "_state_pick", "14067") == ["Sinaloa"]      # a municipality of another state: not on this map
+    assert pick(app, "_state_pick", "25006") == ["Culiacán, Sinaloa"]
     assert app.query_params.get("place") in ("25006", ["25006"])
 
 
@@ -456,24 +448,17 @@ def test_a_click_on_the_place_map_moves_to_that_neighbour(app):
     app.query_params["place"] = "25006"
     app.run()
     app.switch_page("views/place_profile.py").run()
-    app.session_state["_place_pick"] = "25012"
-    app.run()
-    no_exception(app)
+    assert pick(app, "_place_pick", "25012") == ["Mazatlán, Sinaloa"]
     assert app.query_params.get("place") in ("25012", ["25012"])
-    assert [t.value for t in app.title] == ["Mazatlán, Sinaloa"]
 
 
 def test_a_click_on_a_corridor_of_the_corridors_map_opens_it(app):
     app.run()
     app.switch_page("views/corridors.py").run()
-    app.session_state["_cor_pick"] = "corridor:guadalajara-puerto-vallarta"
-    app.run()
-    no_exception(app)
+    assert pick(app, "_cor_pick", "corridor:guadalajara-puerto-vallarta") == ["Corridors"]
     assert app.query_params.get("corridor") in ("guadalajara-puerto-vallarta", ["guadalajara-puerto-vallarta"])
     assert app.selectbox(key="cor_pick").value == "guadalajara-puerto-vallarta"
-    app.session_state["_cor_pick"] = "corridor:nowhere"
-    app.run()
-    no_exception(app)
+    assert pick(app, "_cor_pick", "corridor:nowhere") == ["Corridors"]
     assert app.selectbox(key="cor_pick").value == "guadalajara-puerto-vallarta"
 
 
