@@ -16,11 +16,9 @@ Colouring modes (``scale=``):
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import math
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -643,10 +641,3 @@ def level_legend(geojson: Mapping, levels: Mapping[str, int], corridor_levels: M
     present = ({_as_level(levels.get(code)) for code in _feature_codes(geojson)}
                | {_as_level(v) for v in (corridor_levels or {}).values()})
     return [(LEVEL_COLORS[lv], _(LEVEL_NAMES[lv])) for lv in (*range(1, MAX_LEVEL + 1), 0) if lv or 0 in present]
-
-
-def svg_image_markdown(svg_doc: str, alt: str) -> str:
-    """Markdown showing an SVG document as an image (a ``data:`` URL): Streamlit draws Markdown
-    with the code it loads first, where raw HTML would wait for a further bundle (rehype-raw)."""
-    alt = re.sub(r"[\\\[\]]", " ", alt)
-    return f"![{alt}](data:image/svg+xml;base64,{base64.b64encode(svg_doc.encode()).decode()})"

@@ -394,16 +394,6 @@ def test_state_map_svg_is_framed_like_the_plotly_map(geojson):
     assert proj(-118, 33)[0] < proj(-86, 14)[0] and proj(-118, 33)[1] < proj(-86, 14)[1]
 
 
-def test_svg_image_markdown_is_one_image_whatever_the_alt_text():
-    import base64
-
-    md = charts.svg_image_markdown("<svg></svg>", "Mapa [de] riesgo\\")
-    alt, url = re.fullmatch(r"!\[([^\]]*)\]\((\S+)\)", md).groups()
-    assert alt == "Mapa  de  riesgo "                  # brackets and backslashes cannot end the alt text
-    assert url.startswith("data:image/svg+xml;base64,")
-    assert base64.b64decode(url.split(",", 1)[1]) == b"<svg></svg>"
-
-
 def test_clickable_state_map_svg_names_every_state_and_corridor_and_escapes_what_it_names(geojson):
     """What dashboard/live_map.py reads: each state's code and each corridor's id as data-ref,
     their tooltips as <title>, events as circles with theirs; names are text (XML-escaped)."""
